@@ -1,0 +1,46 @@
+"""Load a transaction file and build its customer view: the one entry point the CLI and TUI share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from segtui.customers import CustomerView, Lifecycle, build_customers
+from segtui.io import Transactions, read_transactions
+
+__all__ = ["Dataset", "load_dataset"]
+
+
+@dataclass
+class Dataset:
+    """A loaded file: its transactions (lazy) and its built customer view."""
+
+    transactions: Transactions
+    view: CustomerView
+
+    @property
+    def notices(self) -> list[str]:
+        return self.transactions.notices
+
+
+def load_dataset(
+    path: str | Path,
+    *,
+    columns: dict[str, str] | None = None,
+    as_of: date | None = None,
+    date_format: str | None = None,
+    lifecycle: Lifecycle = Lifecycle(),
+) -> Dataset:
+    """Read ``path`` and build its single customer view.
+
+    Examples
+    --------
+    >>> from segtui.resources import SAMPLE_FILE
+    >>> ds = load_dataset(SAMPLE_FILE)  # doctest: +SKIP
+    >>> ds.view.frame.height            # doctest: +SKIP
+    3000
+    """
+    tx = read_transactions(path, columns=columns, date_format=date_format)
+    view = build_customers(tx, as_of=as_of, lifecycle=lifecycle)
+    return Dataset(transactions=tx, view=view)
