@@ -1,5 +1,322 @@
-"""Command line interface (placeholder until the CLI lands)."""
+"""Command line interface: the only place that parses argv and prints for humans.
+
+Heavy libraries (Polars, Textual) are imported inside the commands, never at module
+level, so that ``segtui --help`` starts in a fraction of a second.
+
+Exit codes: 0 ok, 1 bad data or rules, 2 usage.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Optional
+
+import typer
+
+from segtui import __version__
+from segtui.errors import RuleFileError, SegtuiError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from rich.console import Console
+
+    from segtui.dataset import Dataset
+    from segtui.rules import RuleSet
+
+app = typer.Typer(
+    name="segtui",
+    help="Ad-hoc customer segmentation in the terminal.\n\n"
+    "Run `segtui [DATA]` to open the app (no DATA: the bundled sample), "
+    "or use a command below for headless work.",
+    add_completion=False,
+    no_args_is_help=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+#: Name of the hidden command that opens the TUI; `main()` routes `segtui [DATA]` to it.
+OPEN_COMMAND = "open"
+
+MapOption = typer.Option(
+    None,
+    "--map",
+    "-m",
+    metavar="ROLE=COLUMN",
+    help="Map a column to a role, e.g. --map amount=DollarValue (repeatable). "
+    "Roles: customer_id, order_id, order_date, amount, quantity, unit_price, discount, "
+    "product, category, channel.",
+)
+AsOfOption = typer.Option(
+    None, "--as-of", metavar="YYYY-MM-DD", help="Reference date for recency (default: day after the last transaction)."
+)
+DateFormatOption = typer.Option(
+    None, "--date-format", metavar="FORMAT", help="strftime format of the date column when it is ambiguous, e.g. %d/%m/%Y."
+)
 
 
-def main() -> None:  # pragma: no cover - replaced by the Typer app
-    raise SystemExit("segtui: not implemented yet")
+def _stderr() -> "Console":
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _stdout() -> "Console":
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True)
+
+
+def _fail(err: SegtuiError) -> None:
+    """Print a user error (one line per problem) and exit 1."""
+    console = _stderr()
+    lines = err.problems if isinstance(err, RuleFileError) else [err.message]
+    for line in lines:
+        console.print(f"[bold red]error:[/] {line}", markup=True, highlight=False)
+    raise typer.Exit(1)
+
+
+def _parse_as_of(value: Optional[str]) -> Optional[date]:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date like 2024-12-31", param_hint="--as-of") from None
+
+
+def _parse_map(values: Optional[list[str]]) -> dict[str, str]:
+    from segtui.mapping import parse_map_options
+
+    return parse_map_options(values or [])
+
+
+def _load(
+    data: Path,
+    columns: dict[str, str],
+    as_of: Optional[date],
+    date_format: Optional[str],
+    ruleset: "RuleSet | None" = None,
+) -> "Dataset":
+    """Load data with a spinner on a terminal; quiet when stderr is piped."""
+    from segtui.customers import Lifecycle
+    from segtui.dataset import load_dataset
+
+    lifecycle = ruleset.lifecycle if ruleset is not None else Lifecycle()
+    console = _stderr()
+    if console.is_terminal:
+        with console.status(f"Loading {data.name} and building the customer view…"):
+            ds = load_dataset(data, columns=columns, as_of=as_of, date_format=date_format, lifecycle=lifecycle)
+    else:
+        ds = load_dataset(data, columns=columns, as_of=as_of, date_format=date_format, lifecycle=lifecycle)
+    for notice in ds.notices:
+        console.print(f"[yellow]note:[/] {notice}", markup=True, highlight=False)
+    return ds
+
+
+def _data_options(ruleset: "RuleSet", data: Optional[Path], map_: list[str] | None, as_of: Optional[str], date_format: Optional[str]):
+    """Merge the rule file's ``data:`` section with command-line flags (flags win)."""
+    spec = ruleset.data
+    columns = dict(spec.columns) if spec else {}
+    columns.update(_parse_map(map_))
+    path = data or (Path(spec.path) if spec and spec.path else None)
+    if path is None:
+        raise SegtuiError(
+            "no data file: pass DATA or set data.path in the rule file", title="No data"
+        )
+    return (
+        path,
+        columns,
+        _parse_as_of(as_of) or (spec.as_of if spec else None),
+        date_format or (spec.date_format if spec else None),
+    )
+
+
+@app.command()
+def apply(
+    rules: Path = typer.Argument(..., help="Rule file (YAML).", show_default=False),
+    data: Optional[Path] = typer.Argument(None, help="Transaction file (default: data.path in the rule file)."),
+    output: Optional[Path] = typer.Option(
+        None, "--output", "-o", help="Write members to .csv, .parquet or .json."
+    ),
+    fmt: str = typer.Option("table", "--format", "-f", help="Summary format: table, json or csv."),
+    map_: Optional[list[str]] = MapOption,
+    as_of: Optional[str] = AsOfOption,
+    date_format: Optional[str] = DateFormatOption,
+) -> None:
+    """Run a rule set headless: print the segment summary, optionally write members.
+
+    Example: segtui apply rules/rfm.yaml sample_data/transactions.csv -o members.parquet
+    """
+    if fmt not in ("table", "json", "csv"):
+        raise typer.BadParameter(f"{fmt!r} is not one of table, json, csv", param_hint="--format")
+    from segtui.evaluate import Evaluator
+    from segtui.export import check_output_path, write_frame
+    from segtui.rulefile import load_rules, validate_rules
+    from segtui.summary import print_segments, segments_csv, segments_json
+
+    try:
+        if output is not None:
+            check_output_path(output)
+        ruleset = load_rules(rules)
+        path, columns, as_of_date, date_fmt = _data_options(ruleset, data, map_, as_of, date_format)
+        ds = _load(path, columns, as_of_date, date_fmt, ruleset)
+        problems = validate_rules(ruleset, ds.view.frame.schema, source=str(rules))
+        if problems:
+            raise RuleFileError(problems)
+        evaluator = Evaluator(ds.view.frame)
+        evaluation = evaluator.evaluate(ruleset)
+        if output is not None:
+            write_frame(evaluator.assignments(ruleset), output)
+    except SegtuiError as err:
+        _fail(err)
+    if fmt == "json":
+        sys.stdout.write(segments_json(evaluation, ruleset, rules=rules, data=path, as_of=ds.view.as_of) + "\n")
+    elif fmt == "csv":
+        sys.stdout.write(segments_csv(evaluation))
+    else:
+        print_segments(_stdout(), evaluation, ruleset, data=path, as_of=ds.view.as_of)
+    if output is not None:
+        _stderr().print(f"wrote {evaluation.universe_customers:,} customers to {output}")
+
+
+@app.command()
+def validate(
+    rules: Path = typer.Argument(..., help="Rule file (YAML).", show_default=False),
+    data: Optional[Path] = typer.Argument(None, help="Also check columns and types against this data."),
+    map_: Optional[list[str]] = MapOption,
+    as_of: Optional[str] = AsOfOption,
+    date_format: Optional[str] = DateFormatOption,
+) -> None:
+    """Lint a rule file: syntax and structure, plus columns and types given DATA.
+
+    Prints one line per problem and exits 1, or "ok" and exits 0 — made for the CI
+    of a shared rules repository. Example: segtui validate rules/value.yaml
+    """
+    from segtui.rulefile import load_rules, validate_rules
+
+    try:
+        ruleset = load_rules(rules)
+        if data is not None:
+            path, columns, as_of_date, date_fmt = _data_options(ruleset, data, map_, as_of, date_format)
+            ds = _load(path, columns, as_of_date, date_fmt, ruleset)
+            problems = validate_rules(ruleset, ds.view.frame.schema, source=str(rules))
+            if problems:
+                raise RuleFileError(problems)
+    except SegtuiError as err:
+        _fail(err)
+    checked = " against " + data.name if data is not None else ""
+    _stdout().print(f"ok: {rules} ({len(ruleset.segments)} segments){checked}")
+
+
+@app.command()
+def customers(
+    data: Path = typer.Argument(..., help="Transaction file.", show_default=False),
+    output: Optional[Path] = typer.Option(
+        None, "--output", "-o", help="Write the customer view to .csv, .parquet or .json."
+    ),
+    map_: Optional[list[str]] = MapOption,
+    as_of: Optional[str] = AsOfOption,
+    date_format: Optional[str] = DateFormatOption,
+) -> None:
+    """Build the single customer view; write it with -o, or print a summary.
+
+    Example: segtui customers sales.csv --map amount=DollarValue -o view.parquet
+    """
+    from segtui.export import check_output_path, write_frame
+    from segtui.summary import print_dataset
+
+    try:
+        if output is not None:
+            check_output_path(output)
+        ds = _load(data, _parse_map(map_), _parse_as_of(as_of), date_format)
+        if output is not None:
+            write_frame(ds.view.frame, output)
+    except SegtuiError as err:
+        _fail(err)
+    if output is not None:
+        _stderr().print(f"wrote {ds.view.frame.height:,} customers to {output}")
+    else:
+        print_dataset(_stdout(), ds)
+
+
+@app.command()
+def sample(
+    output: Path = typer.Option(..., "--output", "-o", help="File to write (.csv, .parquet, .jsonl, .json, .xlsx)."),
+    n_customers: int = typer.Option(3000, "--customers", "-n", min=1, help="Number of customers."),
+    seed: int = typer.Option(42, "--seed", help="Random seed; the same seed gives the same file."),
+) -> None:
+    """Generate synthetic transactions shaped like a real shop's export.
+
+    Example: segtui sample -o big.parquet --customers 1000000
+    """
+    from segtui.sample import write_sample
+
+    try:
+        write_sample(output, customers=n_customers, seed=seed)
+    except SegtuiError as err:
+        _fail(err)
+    _stderr().print(f"wrote {output} ({n_customers:,} customers, seed {seed})")
+
+
+@app.command(OPEN_COMMAND, hidden=True)
+def open_app(
+    data: Optional[Path] = typer.Argument(None, help="Transaction file (default: the bundled sample)."),
+    rules: Optional[Path] = typer.Option(None, "--rules", "-r", help="Rule file to open (default: shipped lifecycle rules)."),
+    map_: Optional[list[str]] = MapOption,
+    as_of: Optional[str] = AsOfOption,
+    date_format: Optional[str] = DateFormatOption,
+) -> None:
+    """Open the interactive app."""
+    try:
+        columns = _parse_map(map_)
+    except SegtuiError as err:
+        _fail(err)
+    from segtui.tui.app import make_app
+
+    make_app(
+        data_path=data, rules_path=rules, columns=columns, as_of=_parse_as_of(as_of), date_format=date_format
+    ).run()
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"segtui {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
+) -> None:
+    """Ad-hoc customer segmentation in the terminal.
+
+    `segtui [DATA] [--rules FILE] [--map ROLE=COLUMN] [--as-of DATE]` opens the app
+    (no DATA: the bundled sample with the shipped lifecycle rules).
+    """
+
+
+def route_argv(argv: list[str]) -> list[str]:
+    """Send `segtui [DATA] [options]` to the hidden app command; leave subcommands alone.
+
+    Examples
+    --------
+    >>> route_argv([])
+    ['open']
+    >>> route_argv(["sales.csv", "--rules", "r.yaml"])
+    ['open', 'sales.csv', '--rules', 'r.yaml']
+    >>> route_argv(["apply", "r.yaml"])
+    ['apply', 'r.yaml']
+    >>> route_argv(["--help"])
+    ['--help']
+    """
+    commands = {"apply", "validate", "customers", "sample", OPEN_COMMAND}
+    if argv and (argv[0] in commands or argv[0] in ("-h", "--help", "--version")):
+        return argv
+    return [OPEN_COMMAND, *argv]
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(args=route_argv(sys.argv[1:]), prog_name="segtui")

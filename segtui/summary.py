@@ -1,0 +1,124 @@
+"""Human and machine summaries of a loaded dataset and of an evaluation (used by the CLI).
+
+Formatting lives here so that the CLI stays a thin shell and the JSON/CSV shapes,
+which scripts depend on, are defined (and tested) in one place.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from rich.console import Console
+
+    from segtui.dataset import Dataset
+    from segtui.evaluate import Evaluation
+    from segtui.rules import RuleSet
+
+__all__ = ["SEGMENT_FIELDS", "segments_records", "segments_json", "segments_csv", "print_segments", "print_dataset"]
+
+#: Columns of the per-segment summary, in the order scripts can rely on.
+SEGMENT_FIELDS = (
+    "segment",
+    "customers",
+    "pct_customers",
+    "revenue",
+    "pct_revenue",
+    "avg_revenue",
+    "aov",
+    "avg_orders",
+)
+
+
+def segments_records(evaluation: "Evaluation") -> list[dict]:
+    """One dict per segment with exactly ``SEGMENT_FIELDS`` (floats rounded to cents/0.01 %)."""
+    records = []
+    for row in evaluation.segments.select(SEGMENT_FIELDS).iter_rows(named=True):
+        records.append({k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()})
+    return records
+
+
+def segments_json(
+    evaluation: "Evaluation", ruleset: "RuleSet", *, rules: Path, data: Path, as_of: date
+) -> str:
+    """The ``apply --format json`` document: stable keys, one object per segment.
+
+    Keys: rules, data, as_of, assign, universe {customers, revenue}, total_customers, segments.
+    """
+    doc = {
+        "rules": str(rules),
+        "data": str(data),
+        "as_of": as_of.isoformat(),
+        "assign": ruleset.assign,
+        "universe": {
+            "customers": evaluation.universe_customers,
+            "revenue": round(evaluation.universe_revenue, 4),
+        },
+        "total_customers": evaluation.total_customers,
+        "segments": segments_records(evaluation),
+    }
+    return json.dumps(doc, indent=2)
+
+
+def segments_csv(evaluation: "Evaluation") -> str:
+    """The ``apply --format csv`` table (header + one line per segment)."""
+    return evaluation.segments.select(SEGMENT_FIELDS).write_csv()
+
+
+def _money(value: float | None) -> str:
+    return "" if value is None else f"{value:,.2f}"
+
+
+def print_segments(
+    console: "Console", evaluation: "Evaluation", ruleset: "RuleSet", *, data: Path, as_of: date
+) -> None:
+    """Print the segment summary as a Rich table."""
+    from rich.table import Table
+
+    title = ruleset.name or "Segments"
+    caption = (
+        f"{data.name} · as of {as_of.isoformat()} · {ruleset.assign} · "
+        f"universe {evaluation.universe_customers:,} of {evaluation.total_customers:,} customers"
+    )
+    table = Table(title=title, caption=caption, title_justify="left", caption_justify="left")
+    table.add_column("Segment")
+    for name in ("Customers", "% cust", "Revenue", "% rev", "Avg revenue", "AOV", "Avg orders"):
+        table.add_column(name, justify="right")
+    for rec in segments_records(evaluation):
+        table.add_row(
+            rec["segment"],
+            f"{rec['customers']:,}",
+            f"{rec['pct_customers']:.1f}",
+            _money(rec["revenue"]),
+            f"{rec['pct_revenue']:.1f}",
+            _money(rec["avg_revenue"]),
+            _money(rec["aov"]),
+            "" if rec["avg_orders"] is None else f"{rec['avg_orders']:.2f}",
+        )
+    console.print(table)
+
+
+def print_dataset(console: "Console", ds: "Dataset") -> None:
+    """Print what `segtui customers` learnt about a file: size, span, mapping, notices."""
+    from rich.table import Table
+
+    view = ds.view
+    frame = view.frame
+    table = Table(title=f"{ds.transactions.source.name}: single customer view", show_header=False, title_justify="left")
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row("customers", f"{frame.height:,}")
+    table.add_row("transactions", f"{view.transactions:,}")
+    table.add_row("orders", f"{int(frame['orders'].sum()):,}")
+    table.add_row("revenue", _money(float(frame["revenue"].sum())))
+    table.add_row("dates", f"{view.first_date.isoformat()} → {view.last_date.isoformat()}")
+    table.add_row("as of", view.as_of.isoformat())
+    for role, column in ds.transactions.mapping.items():
+        table.add_row(f"  {role}", f"← {column}")
+    table.add_row("columns", f"{frame.width} (segtui customers DATA -o view.csv to export)")
+    console.print(table)
+    for notice in ds.notices:
+        console.print(f"[yellow]note:[/] {notice}", markup=True, highlight=False)

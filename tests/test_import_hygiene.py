@@ -1,0 +1,29 @@
+"""The core must stay free of Textual, and `segtui --help` must not pay for Polars or Textual."""
+
+import subprocess
+import sys
+
+CORE = ["segtui.io", "segtui.mapping", "segtui.customers", "segtui.rules", "segtui.rulefile",
+        "segtui.evaluate", "segtui.dataset", "segtui.export", "segtui.summary", "segtui.sample"]
+
+
+def _modules_after(code: str) -> set[str]:
+    out = subprocess.run(
+        [sys.executable, "-c", code + "\nimport sys; print('\\n'.join(sys.modules))"],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    return set(out.split())
+
+
+def test_core_does_not_import_textual():
+    loaded = _modules_after("\n".join(f"import {m}" for m in CORE))
+    assert "textual" not in loaded
+    assert "segtui.tui" not in loaded
+    assert "polars" in loaded  # sanity: the imports above really ran
+
+
+def test_cli_module_is_light():
+    loaded = _modules_after("import segtui.cli")
+    assert "polars" not in loaded
+    assert "textual" not in loaded
+    assert "typer" in loaded
