@@ -1,18 +1,116 @@
 """The single customer view: one row per customer, built from canonical transactions.
 
 See ``io.py`` for the input contract and DESIGN.md for every metric's definition.
+
+Decisions the design brief leaves open (documented here so rule authors can rely on them):
+
+- An *order* is a distinct ``order_id`` with at least one non-return line.  An order made
+  only of return lines is not counted in ``orders``; its (negative) amount still counts in
+  ``revenue`` and ``returns_amount``.  A customer with only returns has ``orders`` 0,
+  ``purchase_days`` 0, ``repeat_purchase_days`` 0 and null ``aov`` / shares / top values.
+- Dates of purchases (``first_order_date``, ``last_order_date``, ``purchase_days``,
+  ``days_to_second_order``) use non-return orders; a return-only customer falls back to the
+  dates of their return orders so that recency and tenure stay defined.
+- ``as_of`` is inclusive: transactions dated after it are left out (and counted in a notice);
+  transactions on it are kept (recency 0).
+- Per-order occasion metrics (weekend share, top weekday / month / daypart) are over the
+  customer's non-return orders; ``q4_revenue_share`` uses each line's own date.
+- ``discount_orders`` counts non-return orders with a non-return line whose discount is > 0;
+  ``discount_amount`` (only when the discount column holds money) sums the column over all lines.
+- Scores: ``score = ceil(5 * rank / n)`` where ``rank`` is the ``"min"`` rank (1 = worst) of
+  recency (reversed), orders or revenue among all ``n`` customers.  Equal inputs always get
+  equal scores, and customers tied at the bottom (e.g. the many one-order customers) get the
+  bottom score.  ``revenue_percentile`` is the share of customers whose revenue is <= this
+  customer's (``"max"`` rank / n), so the top customer gets 1.0.
+- ``top_daypart`` ties go to the alphabetically smallest label
+  (afternoon < evening < morning < night).
+- Rows are sorted by ``customer_id``, so the view is reproducible.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 
 import polars as pl
 
+from segtui.errors import SegtuiError
 from segtui.io import Transactions
 
-__all__ = ["Lifecycle", "CustomerView", "build_customers", "lifecycle_expr"]
+__all__ = [
+    "Lifecycle",
+    "CustomerView",
+    "build_customers",
+    "lifecycle_expr",
+    "score_exprs",
+    "METRIC_COLUMNS",
+    "LIFECYCLE_STAGES",
+    "DAYPARTS",
+]
+
+#: Canonical transaction columns; every other column is a customer attribute.
+CANONICAL_COLUMNS = (
+    "customer_id",
+    "order_id",
+    "order_date",
+    "amount",
+    "is_return",
+    "quantity",
+    "unit_price",
+    "discount",
+    "product",
+    "category",
+    "channel",
+)
+
+#: Every metric the view can hold, in output order (only those with source columns appear).
+METRIC_COLUMNS = (
+    "orders",
+    "revenue",
+    "gross_revenue",
+    "returns_amount",
+    "aov",
+    "items",
+    "first_order_date",
+    "last_order_date",
+    "recency_days",
+    "tenure_days",
+    "active_span_days",
+    "purchase_days",
+    "repeat_purchase_days",
+    "avg_days_between_orders",
+    "days_to_second_order",
+    "discount_orders",
+    "discount_order_share",
+    "discount_amount",
+    "distinct_products",
+    "distinct_categories",
+    "top_category",
+    "top_channel",
+    "weekend_order_share",
+    "q4_revenue_share",
+    "top_weekday",
+    "top_month",
+    "top_daypart",
+    "r_score",
+    "f_score",
+    "m_score",
+    "rfm",
+    "revenue_percentile",
+    "lifecycle",
+)
+
+LIFECYCLE_STAGES = ("New", "Active", "At risk", "Churned")
+
+#: Daypart labels in tie-break (alphabetical) order, with the hours each covers.
+DAYPARTS: dict[str, tuple[int, ...]] = {
+    "afternoon": tuple(range(12, 17)),
+    "evening": tuple(range(17, 22)),
+    "morning": tuple(range(5, 12)),
+    "night": (22, 23, 0, 1, 2, 3, 4),
+}
+
+_DAY_US = 86_400_000_000
 
 
 @dataclass(frozen=True)
@@ -37,14 +135,84 @@ class CustomerView:
     frame: pl.DataFrame  # one row per customer; columns named as in DESIGN.md
     as_of: date
     first_date: date  # earliest transaction date
-    last_date: date  # latest transaction date
+    last_date: date  # latest transaction date (of the transactions used)
     transactions: int  # transaction rows used
     has_time: bool  # whether order dates carry a time of day (top_daypart exists)
+    #: one-line notices ("left out 12 transactions dated after the as-of date 2011-01-01")
+    notices: list[str] = field(default_factory=list)
+    #: attribute columns in ``frame`` (after the metrics), in input order
+    attributes: list[str] = field(default_factory=list)
 
 
 def lifecycle_expr(lifecycle: Lifecycle) -> pl.Expr:
-    """Expression computing the ``lifecycle`` column from recency_days and tenure_days."""
-    raise NotImplementedError
+    """Expression computing the ``lifecycle`` column from recency_days and tenure_days.
+
+    Works on an already-built customer frame, so changing the windows needs no rebuild.
+
+    Parameters
+    ----------
+    lifecycle
+        The windows, in days.
+
+    Returns
+    -------
+    pl.Expr
+        A String expression named ``lifecycle``: New, Active, At risk or Churned.
+
+    Examples
+    --------
+    >>> df = pl.DataFrame({"recency_days": [10, 200, 400, 5], "tenure_days": [500, 500, 500, 30]})
+    >>> df.select(lifecycle_expr(Lifecycle()))["lifecycle"].to_list()
+    ['Active', 'At risk', 'Churned', 'New']
+    """
+    recency = pl.col("recency_days")
+    return (
+        pl.when(pl.col("tenure_days") <= lifecycle.new_days)
+        .then(pl.lit("New"))
+        .when(recency > lifecycle.churn_days)
+        .then(pl.lit("Churned"))
+        .when(recency > lifecycle.at_risk_days)
+        .then(pl.lit("At risk"))
+        .otherwise(pl.lit("Active"))
+        .alias("lifecycle")
+    )
+
+
+def score_exprs() -> list[pl.Expr]:
+    """Expressions for r_score, f_score, m_score, rfm and revenue_percentile.
+
+    They rank over the whole frame they run on, so run them on the full customer view.
+
+    Returns
+    -------
+    list[pl.Expr]
+        ``r_score``, ``f_score``, ``m_score`` (Int8, 1–5, 5 = best), ``rfm`` (String) and
+        ``revenue_percentile`` (Float64 in (0, 1]).
+
+    Examples
+    --------
+    >>> df = pl.DataFrame({"recency_days": [1, 50, 50, 300, 9],
+    ...                    "orders": [5, 1, 1, 1, 2], "revenue": [500.0, 20.0, 20.0, 5.0, 80.0]})
+    >>> df.with_columns(score_exprs())["rfm"].to_list()
+    ['555', '212', '212', '111', '444']
+    """
+    n = pl.len().cast(pl.Int64)
+
+    def quintile(column: str, *, smaller_is_better: bool = False) -> pl.Expr:
+        # "min" rank gives tied customers one rank, hence one score; integer ceil avoids
+        # float rounding at the quintile edges.
+        rank = pl.col(column).rank("min", descending=smaller_is_better).cast(pl.Int64)
+        return ((rank * 5 + n - 1) // n).cast(pl.Int8)
+
+    return [
+        quintile("recency_days", smaller_is_better=True).alias("r_score"),
+        quintile("orders").alias("f_score"),
+        quintile("revenue").alias("m_score"),
+        pl.concat_str(
+            [quintile("recency_days", smaller_is_better=True), quintile("orders"), quintile("revenue")]
+        ).alias("rfm"),
+        (pl.col("revenue").rank("max").cast(pl.Float64) / n).alias("revenue_percentile"),
+    ]
 
 
 def build_customers(
@@ -53,5 +221,328 @@ def build_customers(
     as_of: date | None = None,
     lifecycle: Lifecycle = Lifecycle(),
 ) -> CustomerView:
-    """Flatten transactions into one row per customer (collects once)."""
-    raise NotImplementedError
+    """Flatten transactions into one row per customer (collects once).
+
+    Parameters
+    ----------
+    transactions
+        Canonical transactions (see ``io.py``), or a bare LazyFrame with the canonical column
+        names; then numeric ``discount`` is taken as money and any other non-canonical column
+        as an attribute.
+    as_of
+        The reference date for recency / tenure; defaults to the day after the last
+        transaction.  Transactions dated after it are left out (with a notice).
+    lifecycle
+        Windows for the ``lifecycle`` column.
+
+    Returns
+    -------
+    CustomerView
+        ``frame`` holds customer_id, then the metrics in ``METRIC_COLUMNS`` order that the
+        input supports, then the attributes.
+
+    Raises
+    ------
+    SegtuiError
+        When a required column is missing, there are no transactions, or ``as_of`` is before
+        the first transaction.
+
+    Examples
+    --------
+    >>> from datetime import datetime
+    >>> lf = pl.LazyFrame({
+    ...     "customer_id": ["a", "a", "b"], "order_id": ["1", "2", "3"],
+    ...     "order_date": [datetime(2024, 1, 1), datetime(2024, 1, 11), datetime(2024, 1, 5)],
+    ...     "amount": [10.0, 30.0, 5.0], "is_return": [False, False, False]})
+    >>> view = build_customers(lf)
+    >>> view.as_of
+    datetime.date(2024, 1, 12)
+    >>> view.frame.select("customer_id", "orders", "revenue", "recency_days").rows()
+    [('a', 2, 40.0, 1), ('b', 1, 5.0, 7)]
+    """
+    lf, discount_kind, attributes = _unpack(transactions)
+    schema = lf.collect_schema()
+    lines = _normalise(lf, schema)
+    notices: list[str] = []
+    attributes = _safe_attributes(attributes, schema, notices)
+
+    used = lines
+    if as_of is not None:
+        used = lines.filter(pl.col("order_date") < datetime.combine(as_of + timedelta(days=1), datetime.min.time()))
+
+    plans = [_customer_plan(used, schema, discount_kind, attributes), _stats_plan(lines, used, as_of)]
+    try:
+        customers, stats = pl.collect_all(plans)
+    except pl.exceptions.PolarsError as exc:  # bad values that only show when computing
+        raise SegtuiError(f"cannot build the customer view: {str(exc).splitlines()[0]}", title="Cannot build customers") from exc
+
+    facts = stats.row(0, named=True)
+    if facts["rows"] == 0:
+        raise SegtuiError("no transactions to build customers from", title="Cannot build customers")
+    first_date: date = facts["first_date"]
+    if as_of is not None and as_of < first_date:
+        raise SegtuiError(f"--as-of {as_of} is before the first transaction ({first_date})", title="Bad as-of date")
+    if as_of is None:
+        as_of = facts["last_date"] + timedelta(days=1)
+    elif facts["after"]:
+        notices.append(f"left out {facts['after']:,} transactions dated after the as-of date {as_of}")
+    has_time = bool(facts["has_time"])
+
+    frame = _finish(customers, as_of, lifecycle, schema, discount_kind, has_time, attributes)
+    return CustomerView(
+        frame=frame,
+        as_of=as_of,
+        first_date=first_date,
+        last_date=facts["used_last_date"],
+        transactions=facts["used_rows"],
+        has_time=has_time,
+        notices=notices,
+        attributes=[name for _, name in attributes],
+    )
+
+
+# --------------------------------------------------------------------------- input
+
+
+def _unpack(transactions: Transactions | pl.LazyFrame) -> tuple[pl.LazyFrame, str | None, list[str] | None]:
+    """The lazy frame, the discount kind ("amount"/"flag"/None) and known attribute names."""
+    if isinstance(transactions, Transactions):
+        return transactions.frame, transactions.discount_kind, list(transactions.attributes)
+    if isinstance(transactions, pl.DataFrame):
+        return transactions.lazy(), "infer", None
+    return transactions, "infer", None
+
+
+def _normalise(lf: pl.LazyFrame, schema: pl.Schema) -> pl.LazyFrame:
+    """Check required columns and bring order_date / order_id / is_return to canonical form."""
+    missing = [c for c in ("customer_id", "order_date", "amount") if c not in schema]
+    if missing:
+        raise SegtuiError(
+            f"transactions have no {', '.join(missing)} column; map one with --columns",
+            title="Cannot build customers",
+        )
+    fixes: list[pl.Expr] = []
+    dtype = schema["order_date"]
+    if isinstance(dtype, pl.Datetime):
+        if dtype.time_zone is not None or dtype.time_unit != "us":
+            # wall-clock time is what dayparts and calendar dates mean to the analyst
+            fixes.append(pl.col("order_date").dt.replace_time_zone(None).cast(pl.Datetime("us")))
+    elif dtype == pl.Date:
+        fixes.append(pl.col("order_date").cast(pl.Datetime("us")))
+    else:
+        raise SegtuiError(
+            f"order_date must be a date or datetime, not {dtype}; give --date-format",
+            title="Cannot build customers",
+        )
+    if schema["customer_id"] != pl.String:
+        fixes.append(pl.col("customer_id").cast(pl.String))
+    if "order_id" not in schema:
+        # no order id: every row is its own order
+        fixes.append(pl.int_range(pl.len()).cast(pl.String).alias("order_id"))
+    elif schema["order_id"] != pl.String:
+        fixes.append(pl.col("order_id").cast(pl.String))
+    if "is_return" not in schema:
+        fixes.append((pl.col("amount") < 0).alias("is_return"))
+    if schema["amount"] != pl.Float64:
+        fixes.append(pl.col("amount").cast(pl.Float64))
+    return lf.with_columns(fixes) if fixes else lf
+
+
+def _safe_attributes(known: list[str] | None, schema: pl.Schema, notices: list[str]) -> list[tuple[str, str]]:
+    """(column, output name) of the attributes in input order.
+
+    Nested dtypes (no "most frequent") are skipped; a name that is already a metric gets an
+    ``_attr`` suffix so that rule files keep meaning the metric.
+    """
+    names = [c for c in schema if c not in CANONICAL_COLUMNS]
+    if known is not None:  # keep the reader's order, then anything it did not list
+        names = [c for c in known if c in schema] + [c for c in names if c not in known]
+    kept = []
+    for name in names:
+        if schema[name].is_nested() or schema[name] == pl.Object:
+            notices.append(f"attribute column {name!r} holds nested values; left out of the customer view")
+        elif name in METRIC_COLUMNS or name.startswith("_"):
+            notices.append(f"attribute column {name!r} is named like a metric; it is called {name}_attr")
+            kept.append((name, f"{name}_attr"))
+        else:
+            kept.append((name, name))
+    return kept
+
+
+def _discount_flag(schema: pl.Schema) -> pl.Expr:
+    """True on lines that carry a discount (a positive number, or a non-empty code)."""
+    if schema["discount"].is_numeric():
+        return pl.col("discount").fill_null(0) > 0
+    return pl.col("discount").cast(pl.String).str.strip_chars().fill_null("") != ""
+
+
+def _has_discount_amount(schema: pl.Schema, discount_kind: str | None) -> bool:
+    if "discount" not in schema:
+        return False
+    if discount_kind == "infer":
+        return schema["discount"].is_numeric()
+    return discount_kind == "amount"
+
+
+# --------------------------------------------------------------------------- the plan
+
+
+def _stats_plan(lines: pl.LazyFrame, used: pl.LazyFrame, as_of: date | None) -> pl.LazyFrame:
+    """One row of file-level facts: date range, row counts, whether times are present."""
+    date = pl.col("order_date")
+    facts = lines.select(
+        first_date=date.min().dt.date(),
+        last_date=date.max().dt.date(),
+        rows=pl.len(),
+    )
+    used_facts = used.select(
+        used_last_date=date.max().dt.date(),
+        used_rows=pl.len(),
+        has_time=(date.dt.epoch("us") % _DAY_US != 0).any(),
+    )
+    facts = pl.concat([facts, used_facts], how="horizontal")
+    if as_of is None:
+        return facts.with_columns(after=pl.lit(0, dtype=pl.UInt32))
+    return facts.with_columns(after=pl.col("rows") - pl.col("used_rows"))
+
+
+def _customer_plan(
+    used: pl.LazyFrame, schema: pl.Schema, discount_kind: str | None, attributes: list[tuple[str, str]]
+) -> pl.LazyFrame:
+    """Per-order aggregation, then per-customer, then line-level mixes and attributes joined on."""
+    amount, buy_line = pl.col("amount"), ~pl.col("is_return").fill_null(False)
+    order_aggs = [
+        pl.col("order_date").min().alias("ts"),
+        amount.sum().alias("revenue"),
+        amount.clip(lower_bound=0).sum().alias("gross"),
+        amount.clip(upper_bound=0).sum().alias("returned"),
+        pl.when(pl.col("order_date").dt.month() >= 10).then(amount).otherwise(0.0).sum().alias("q4"),
+        buy_line.any().alias("buy"),
+    ]
+    if "quantity" in schema:
+        order_aggs.append(pl.when(buy_line).then(pl.col("quantity")).otherwise(0).sum().alias("items"))
+    if "discount" in schema:
+        order_aggs.append((_discount_flag(schema) & buy_line).any().alias("discounted"))
+        if _has_discount_amount(schema, discount_kind):
+            order_aggs.append(pl.col("discount").sum().alias("discount_amount"))
+
+    orders = used.group_by("customer_id", "order_id").agg(order_aggs)
+    customers = orders.with_columns(
+        pl.col("ts").dt.date().alias("day"),
+        # occasion values only for purchases; nulls drop out of the counts below
+        pl.when("buy").then(pl.col("ts")).alias("buy_ts"),
+    ).group_by("customer_id").agg(_customer_aggs(schema, discount_kind))
+    customers = customers.with_columns(_top_of_counts()).drop(_count_columns())
+
+    line_aggs = []
+    if "product" in schema:
+        line_aggs.append(pl.col("product").drop_nulls().n_unique().alias("distinct_products"))
+    if "category" in schema:
+        line_aggs.append(pl.col("category").drop_nulls().n_unique().alias("distinct_categories"))
+    if line_aggs:
+        customers = customers.join(used.group_by("customer_id").agg(line_aggs), on="customer_id", how="left")
+    modes = [("category", "top_category"), ("channel", "top_channel")]
+    modes = [(c, name) for c, name in modes if c in schema] + attributes
+    for column, name in modes:
+        customers = customers.join(_most_frequent(used, column, name), on="customer_id", how="left")
+    return customers
+
+
+def _customer_aggs(schema: pl.Schema, discount_kind: str | None) -> list[pl.Expr]:
+    """Per-customer aggregations over the per-order frame."""
+    buy, day = pl.col("buy"), pl.col("day")
+    buy_day = day.filter(buy)
+    first_buy = buy_day.min()
+    aggs = [
+        buy.sum().cast(pl.Int64).alias("orders"),
+        pl.col("revenue").sum(),
+        pl.col("gross").sum().alias("gross_revenue"),
+        (-pl.col("returned").sum() + 0.0).alias("returns_amount"),  # + 0.0 turns -0.0 into 0.0
+        pl.col("q4").sum().alias("_q4"),
+        pl.coalesce(first_buy, day.min()).alias("first_order_date"),
+        pl.coalesce(buy_day.max(), day.max()).alias("last_order_date"),
+        buy_day.n_unique().cast(pl.Int64).alias("purchase_days"),
+        day.filter(buy & (day > first_buy)).min().alias("_second_day"),
+    ]
+    if "quantity" in schema:
+        aggs.append(pl.col("items").sum())
+    if "discount" in schema:
+        aggs.append((pl.col("discounted") & buy).sum().cast(pl.Int64).alias("discount_orders"))
+        if _has_discount_amount(schema, discount_kind):
+            aggs.append(pl.col("discount_amount").sum())
+    ts = pl.col("buy_ts")
+    weekday, month, hour = ts.dt.weekday(), ts.dt.month(), ts.dt.hour()
+    aggs.append((weekday >= 6).sum().alias("_weekend_orders"))
+    # one count per weekday / month / daypart: a single pass, no extra group_by per "top"
+    aggs += [(weekday == d).sum().alias(f"_wd{d}") for d in range(1, 8)]
+    aggs += [(month == m).sum().alias(f"_mo{m}") for m in range(1, 13)]
+    aggs += [hour.is_in(hours).sum().alias(f"_dp{label}") for label, hours in DAYPARTS.items()]
+    return aggs
+
+
+def _count_columns() -> list[str]:
+    return [f"_wd{d}" for d in range(1, 8)] + [f"_mo{m}" for m in range(1, 13)] + [f"_dp{p}" for p in DAYPARTS]
+
+
+def _top_of_counts() -> list[pl.Expr]:
+    """top_weekday / top_month / top_daypart from the count columns; first maximum = smallest."""
+
+    def top(prefix: str, keys: list) -> pl.Expr:
+        index = pl.concat_list([pl.col(f"{prefix}{k}") for k in keys]).list.arg_max()
+        return pl.when(pl.col("orders") > 0).then(index)
+
+    dayparts = list(DAYPARTS)
+    return [
+        (top("_wd", list(range(1, 8))) + 1).cast(pl.Int8).alias("top_weekday"),
+        (top("_mo", list(range(1, 13))) + 1).cast(pl.Int8).alias("top_month"),
+        top("_dp", dayparts).replace_strict(dict(enumerate(dayparts)), return_dtype=pl.String).alias("top_daypart"),
+    ]
+
+
+def _most_frequent(lines: pl.LazyFrame, column: str, name: str) -> pl.LazyFrame:
+    """customer_id and the most frequent non-null value of ``column``, ties to the smallest."""
+    counts = lines.filter(pl.col(column).is_not_null()).group_by("customer_id", column).agg(pl.len().alias("_n"))
+    return (
+        counts.filter(pl.col("_n") == pl.col("_n").max().over("customer_id"))
+        .group_by("customer_id")
+        .agg(pl.col(column).min().alias(name))
+    )
+
+
+# --------------------------------------------------------------------------- finishing
+
+
+def _finish(
+    customers: pl.DataFrame,
+    as_of: date,
+    lifecycle: Lifecycle,
+    schema: pl.Schema,
+    discount_kind: str | None,
+    has_time: bool,
+    attributes: list[tuple[str, str]],
+) -> pl.DataFrame:
+    """Metrics that need as_of or the whole population, then the contract's column order."""
+    orders = pl.col("orders")
+    per_order = pl.when(orders > 0)
+    days = lambda a, b: (a - b).dt.total_days().cast(pl.Int64)  # noqa: E731 - tiny local helper
+    first, last = pl.col("first_order_date"), pl.col("last_order_date")
+    frame = customers.with_columns(
+        per_order.then(pl.col("revenue") / orders).alias("aov"),
+        days(pl.lit(as_of), last).alias("recency_days"),
+        days(pl.lit(as_of), first).alias("tenure_days"),
+        days(last, first).alias("active_span_days"),
+        (pl.col("purchase_days") - 1).clip(lower_bound=0).alias("repeat_purchase_days"),
+        pl.when(pl.col("purchase_days") > 1)
+        .then(days(last, first) / (pl.col("purchase_days") - 1))
+        .alias("avg_days_between_orders"),
+        days(pl.col("_second_day"), first).alias("days_to_second_order"),
+        per_order.then(pl.col("_weekend_orders") / orders).alias("weekend_order_share"),
+        pl.when(pl.col("revenue") != 0).then(pl.col("_q4") / pl.col("revenue")).alias("q4_revenue_share"),
+    )
+    if "discount" in schema:
+        frame = frame.with_columns(per_order.then(pl.col("discount_orders") / orders).alias("discount_order_share"))
+    frame = frame.with_columns(score_exprs()).with_columns(lifecycle_expr(lifecycle))
+
+    present = set(frame.columns)
+    metrics = [m for m in METRIC_COLUMNS if m in present and (m != "top_daypart" or has_time)]
+    return frame.select("customer_id", *metrics, *(name for _, name in attributes)).sort("customer_id")
