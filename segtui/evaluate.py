@@ -2,20 +2,49 @@
 
 Compile once, evaluate many: an ``Evaluator`` holds the customer frame and caches
 each rule's boolean mask, so toggling a rule only recombines cached masks.
+
+Semantics (the numbers every screen and ``segtui apply`` show):
+
+- The ``universe`` filter applies first; percentages are of the universe.
+- A rule that evaluates to null for a customer does not match that customer.
+- ``match: all`` ANDs a segment's enabled rules, ``match: any`` ORs them. Disabled
+  rules are skipped; a segment with no enabled rules matches nobody (an empty
+  rule list is "not finished yet", not "everyone").
+- A disabled segment has 0 customers and, in ``first_match``, takes nobody, so
+  its customers fall through to the next segments.
+- ``first_match``: each customer belongs to the first segment (file order) that
+  matches; the rest of the universe is ``Unassigned``, so customers and revenue of
+  all rows add up exactly to the universe. ``overlap``: each segment is counted on
+  its own and there is no Unassigned row.
+- Revenue is summed in whole cents (as integers), so the parts add up to the
+  universe exactly rather than up to floating-point rounding.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
-from segtui.rules import RuleSet
+from segtui.errors import SegtuiError
+from segtui.rules import RuleSet, Segment, compile_rule, suggest
 
-__all__ = ["Evaluation", "Evaluator", "UNASSIGNED"]
+__all__ = ["Evaluation", "Evaluator", "UNASSIGNED", "OTHER", "NULL_LABEL"]
 
 #: Name of the remainder row in first_match mode.
 UNASSIGNED = "Unassigned"
+#: Breakdown row that collects values beyond the top N.
+OTHER = "(other)"
+#: Breakdown row for customers with no value.
+NULL_LABEL = "(null)"
+
+#: Masks kept per Evaluator; a rule editor produces a new text per keystroke.
+_MASK_CACHE_SIZE = 512
+#: Numeric breakdowns use about this many quantile bins.
+_BINS = 5
 
 
 @dataclass
@@ -30,6 +59,12 @@ class Evaluation:
     ``rules`` columns: segment, rule_index (int, position in segment.rules), where,
     enabled, matches (customers the rule alone matches within the universe),
     remaining (customers left after this and all previous enabled rules, i.e. the funnel).
+
+    Averages are null for a segment with no customers; percentages are null when the
+    universe has no customers (or no revenue). For ``match: any`` the funnel is the
+    cumulative OR: customers matched by this or any earlier enabled rule. A disabled
+    rule leaves the funnel where the previous rule left it. The funnel ignores other
+    segments (it is the segment on its own, as in overlap mode).
     """
 
     segments: pl.DataFrame
@@ -39,37 +74,481 @@ class Evaluation:
     total_customers: int
 
 
+def _money_cents(customers: pl.DataFrame) -> pl.Series:
+    if "revenue" not in customers.columns:
+        return pl.Series("cents", [0] * customers.height, dtype=pl.Int64)
+    revenue = customers["revenue"].cast(pl.Float64).fill_null(0.0).fill_nan(0.0)
+    return (revenue * 100).round(0).cast(pl.Int64)
+
+
+class _LRU(OrderedDict):
+    """A small least-recently-used cache: masks are 1 bit per customer, but an editor
+    produces a new predicate text per keystroke."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def get_or(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        if key in self:
+            self.move_to_end(key)
+            return self[key]
+        value = compute()
+        self[key] = value
+        if len(self) > self.size:
+            self.popitem(last=False)
+        return value
+
+
+def _segment_key(segment: Segment) -> tuple:
+    """What a segment's membership depends on (names and descriptions do not matter)."""
+    return (segment.enabled, segment.match, tuple(r.where.strip() for r in segment.rules if r.enabled))
+
+
+def _universe_key(ruleset: RuleSet) -> str:
+    return (ruleset.universe or "").strip()
+
+
+@dataclass(frozen=True)
+class _Stats:
+    customers: int
+    cents: int
+    orders: int
+
+
 class Evaluator:
     """Holds a customer view and evaluates rule sets against it.
 
+    Every mask and sum is cached under a key made of the predicate texts it depends
+    on, so toggling one rule recomputes one segment (and, in first_match, the
+    segments after it), and toggling it back costs only dictionary lookups.
+
+    Parameters
+    ----------
+    customers
+        The single customer view (one row per customer); ``revenue`` and ``orders``
+        feed the money statistics (treated as 0 when absent).
+
     Examples
     --------
-    >>> ev = Evaluator(view.frame)                      # doctest: +SKIP
-    >>> ev.evaluate(ruleset).segments                    # doctest: +SKIP
+    >>> from segtui.rules import Rule, RuleSet, Segment
+    >>> view = pl.DataFrame({"customer_id": ["a", "b", "c"], "orders": [1, 4, 2],
+    ...                      "revenue": [10.0, 80.0, 30.0]})
+    >>> rs = RuleSet([Segment("Loyal", [Rule("orders >= 2")])])
+    >>> Evaluator(view).evaluate(rs).segments.select("segment", "customers", "revenue").rows()
+    [('Loyal', 2, 110.0), ('Unassigned', 1, 10.0)]
     """
 
     def __init__(self, customers: pl.DataFrame) -> None:
         self.customers = customers
+        self.schema = customers.schema
+        self._height = customers.height
+        self._cents = _money_cents(customers)
+        orders = customers["orders"] if "orders" in customers.columns else pl.Series([0] * self._height)
+        self._orders = orders.cast(pl.Int64).fill_null(0)
+        self._all = pl.Series("all", [True] * self._height, dtype=pl.Boolean)
+        self._none = pl.Series("none", [False] * self._height, dtype=pl.Boolean)
+        self._masks = _LRU(_MASK_CACHE_SIZE)  # predicate text -> mask
+        self._segments = _LRU(_MASK_CACHE_SIZE)  # (universe, segment key) -> mask
+        self._chains = _LRU(_MASK_CACHE_SIZE)  # (universe, keys so far) -> (won, taken)
+        self._stats = _LRU(4 * _MASK_CACHE_SIZE)  # cache key -> _Stats
+        self._funnels = _LRU(_MASK_CACHE_SIZE)  # (universe, match, rules) -> [(matches, remaining)]
+
+    # -- masks -------------------------------------------------------------------------
+
+    def mask(self, where: str) -> pl.Series:
+        """Boolean Series (no nulls) of the customers ``where`` matches, cached by its text.
+
+        Raises ``SegtuiError`` naming the problem for an invalid predicate.
+        """
+        key = where.strip()
+        return self._masks.get_or(key, lambda: self._compute_mask(key))
+
+    def _compute_mask(self, where: str) -> pl.Series:
+        expr = compile_rule(where, self.schema)
+        try:
+            result = self.customers.select(expr.fill_null(False).alias("m")).to_series()
+        except Exception as exc:  # noqa: BLE001 - e.g. a failing cast on real values
+            raise SegtuiError(f"cannot evaluate rule: {str(exc).splitlines()[0]}", title="Bad rule") from exc
+        if result.dtype != pl.Boolean:
+            raise SegtuiError(f"not a condition: the rule gives {result.dtype} values", title="Bad rule")
+        return result
+
+    def universe_mask(self, ruleset: RuleSet) -> pl.Series:
+        """Customers inside the rule set's universe (everyone when it has none)."""
+        key = _universe_key(ruleset)
+        if not key:
+            return self._all
+        try:
+            return self.mask(key)
+        except SegtuiError as err:
+            raise SegtuiError(f"universe: {err.message}", title="Bad rule") from err
+
+    def _rule_masks(self, segment: Segment) -> list[pl.Series | None]:
+        """One mask per rule (None for a disabled rule that does not compile); errors
+        in enabled rules name the segment and rule."""
+        masks: list[pl.Series | None] = []
+        for position, rule in enumerate(segment.rules, start=1):
+            try:
+                masks.append(self.mask(rule.where))
+            except SegtuiError as err:
+                if not rule.enabled:
+                    masks.append(None)  # a broken disabled rule does not stop evaluation
+                    continue
+                raise SegtuiError(
+                    f'segment "{segment.name}", rule {position}: {err.message}', title="Bad rule"
+                ) from err
+        return masks
+
+    def segment_mask(self, segment: Segment, universe: pl.Series | None = None, ruleset: RuleSet | None = None) -> pl.Series:
+        """Customers a segment matches on its own (ignoring other segments), within the universe.
+
+        Pass ``ruleset`` so the result is cached under the rule set's universe text.
+        """
+        if universe is None:
+            universe = self.universe_mask(ruleset) if ruleset is not None else self._all
+        if ruleset is None:
+            return self._combine(segment, universe)
+        key = (_universe_key(ruleset), _segment_key(segment))
+        return self._segments.get_or(key, lambda: self._combine(segment, universe))
+
+    def _combine(self, segment: Segment, universe: pl.Series) -> pl.Series:
+        if not segment.enabled:
+            return self._none
+        masks = [m for m, rule in zip(self._rule_masks(segment), segment.rules) if rule.enabled]
+        if not masks:
+            return self._none
+        combined = masks[0]
+        for m in masks[1:]:
+            combined = (combined & m) if segment.match == "all" else (combined | m)
+        return combined & universe
+
+    def _parts(self, ruleset: RuleSet) -> tuple[pl.Series, list[tuple[Hashable, pl.Series]], tuple[Hashable, pl.Series] | None]:
+        """Universe, (cache key, membership mask) per segment honouring ``assign``, and
+        in first_match mode the (key, mask) of the Unassigned remainder."""
+        universe = self.universe_mask(ruleset)
+        ukey = _universe_key(ruleset)
+        parts: list[tuple[Hashable, pl.Series]] = []
+        if ruleset.assign != "first_match":
+            for seg in ruleset.segments:
+                parts.append((("S", ukey, _segment_key(seg)), self.segment_mask(seg, universe, ruleset)))
+            return universe, parts, None
+        taken = self._none
+        prefix: tuple = (ukey,)
+        for seg in ruleset.segments:
+            prefix = prefix + (_segment_key(seg),)
+            before = taken
+
+            def won_and_taken(seg: Segment = seg, before: pl.Series = before) -> tuple[pl.Series, pl.Series]:
+                m = self.segment_mask(seg, universe, ruleset)
+                return m & ~before, before | m
+
+            won, taken = self._chains.get_or(prefix, won_and_taken)
+            parts.append((("X",) + prefix, won))
+        rest = universe & ~taken if ruleset.segments else universe
+        return universe, parts, (("R",) + prefix, rest)
+
+    def segment_masks(self, ruleset: RuleSet) -> tuple[pl.Series, list[pl.Series]]:
+        """Universe mask and one membership mask per segment, honouring ``assign``.
+
+        In first_match mode the masks are disjoint (earlier segments win).
+        """
+        universe, parts, _ = self._parts(ruleset)
+        return universe, [m for _, m in parts]
+
+    def _stats_of(self, key: Hashable, mask: pl.Series) -> _Stats:
+        # Series.filter().sum() measured fastest (vs. a multi-column select or when/then)
+        return self._stats.get_or(
+            key,
+            lambda: _Stats(int(mask.sum()), int(self._cents.filter(mask).sum()), int(self._orders.filter(mask).sum())),
+        )
+
+    # -- evaluation ----------------------------------------------------------------------
 
     def evaluate(self, ruleset: RuleSet) -> Evaluation:
-        raise NotImplementedError
+        """Count customers and revenue per segment and per rule.
 
-    def count(self, where: str) -> int:
-        """Customers a single predicate matches (for the rule editor's live count)."""
-        raise NotImplementedError
+        Parameters
+        ----------
+        ruleset
+            The rule set; disabled rules/segments are honoured as described in the module docs.
+
+        Returns
+        -------
+        Evaluation
+
+        Raises
+        ------
+        SegtuiError
+            An enabled rule (or the universe) is invalid for this customer view.
+        """
+        universe, parts, rest = self._parts(ruleset)
+        names = [seg.name for seg in ruleset.segments]
+        enabled = [seg.enabled for seg in ruleset.segments]
+        if rest is not None:
+            parts = parts + [rest]
+            names.append(UNASSIGNED)
+            enabled.append(True)
+        whole = self._stats_of(("U", _universe_key(ruleset)), universe)
+        stats = [self._stats_of(key, mask) for key, mask in parts]
+
+        segments = pl.DataFrame(
+            {
+                "segment": pl.Series(names, dtype=pl.String),
+                "enabled": pl.Series(enabled, dtype=pl.Boolean),
+                "customers": pl.Series([s.customers for s in stats], dtype=pl.Int64),
+                "revenue": pl.Series([s.cents / 100 for s in stats], dtype=pl.Float64),
+                "_orders": pl.Series([s.orders for s in stats], dtype=pl.Int64),
+            }
+        )
+        universe_revenue = whole.cents / 100
+        segments = segments.with_columns(
+            pct_customers=_pct(pl.col("customers"), whole.customers),
+            pct_revenue=_pct(pl.col("revenue"), universe_revenue),
+            avg_revenue=_ratio(pl.col("revenue"), pl.col("customers")),
+            aov=_ratio(pl.col("revenue"), pl.col("_orders")),
+            avg_orders=_ratio(pl.col("_orders"), pl.col("customers")),
+        ).select(
+            "segment", "enabled", "customers", "pct_customers", "revenue", "pct_revenue",
+            "avg_revenue", "aov", "avg_orders",
+        )
+        return Evaluation(
+            segments=segments,
+            rules=self._rules_frame(ruleset, universe),
+            universe_customers=whole.customers,
+            universe_revenue=universe_revenue,
+            total_customers=self._height,
+        )
+
+    def _funnel(self, segment: Segment, universe: pl.Series) -> list[tuple[int, int]]:
+        """(matches, remaining) per rule of one segment; see ``Evaluation``."""
+        rows = []
+        running = universe if segment.match == "all" else self._none
+        for rule, m in zip(segment.rules, self._rule_masks(segment)):
+            alone = (m & universe) if m is not None else self._none
+            if rule.enabled and m is not None:
+                running = (running & m) if segment.match == "all" else (running | alone)
+            rows.append((int(alone.sum()), int(running.sum())))
+        return rows
+
+    def _rules_frame(self, ruleset: RuleSet, universe: pl.Series) -> pl.DataFrame:
+        ukey = _universe_key(ruleset)
+        rows: dict[str, list] = {k: [] for k in ("segment", "rule_index", "where", "enabled", "matches", "remaining")}
+        for seg in ruleset.segments:
+            key = (ukey, seg.match, tuple((r.where.strip(), r.enabled) for r in seg.rules))
+            funnel = self._funnels.get_or(key, lambda seg=seg: self._funnel(seg, universe))
+            for index, (rule, (matches, remaining)) in enumerate(zip(seg.rules, funnel)):
+                for column, value in zip(rows, (seg.name, index, rule.where, rule.enabled, matches, remaining)):
+                    rows[column].append(value)
+        return pl.DataFrame(
+            rows,
+            schema={
+                "segment": pl.String, "rule_index": pl.Int64, "where": pl.String,
+                "enabled": pl.Boolean, "matches": pl.Int64, "remaining": pl.Int64,
+            },
+        )
+
+    def count(self, where: str, universe: str | None = None) -> int:
+        """Customers a single predicate matches (for the rule editor's live count).
+
+        Parameters
+        ----------
+        where
+            The predicate being edited.
+        universe
+            Optional universe predicate to count within.
+
+        Examples
+        --------
+        >>> Evaluator(pl.DataFrame({"orders": [1, 2, 3]})).count("orders >= 2")
+        2
+        """
+        m = self.mask(where)
+        if universe and universe.strip():
+            m = m & self.mask(universe)
+        return int(m.sum())
+
+    # -- rows ----------------------------------------------------------------------------
+
+    def _member_mask(self, ruleset: RuleSet, segment: str | None) -> pl.Series:
+        universe, parts, rest = self._parts(ruleset)
+        if segment is None:
+            return universe
+        if segment == UNASSIGNED:
+            if rest is not None:
+                return rest[1]
+            matched = self._none
+            for _, m in parts:
+                matched = matched | m
+            return universe & ~matched  # overlap: in the universe but in no segment
+        masks = [m for _, m in parts]
+        names = [seg.name for seg in ruleset.segments]
+        if segment not in names:
+            raise SegtuiError(
+                f'no segment "{segment}"{suggest(segment, names + [UNASSIGNED])}', title="Unknown segment"
+            )
+        return masks[names.index(segment)]
+
+    def members(self, ruleset: RuleSet, segment: str | None) -> pl.DataFrame:
+        """Customer-view rows of one segment (UNASSIGNED allowed), or the universe if None.
+
+        In first_match mode a segment's members are those it won (not those a
+        previous segment took); in overlap mode, everyone it matches.
+        """
+        return self.customers.filter(self._member_mask(ruleset, segment))
 
     def assignments(self, ruleset: RuleSet) -> pl.DataFrame:
         """customer_id + ``segment`` (first_match) or one boolean column per segment (overlap),
-        followed by all customer-view columns."""
-        raise NotImplementedError
+        followed by all customer-view columns.
 
-    def members(self, ruleset: RuleSet, segment: str | None) -> pl.DataFrame:
-        """Customer-view rows of one segment (UNASSIGNED allowed), or the universe if None."""
-        raise NotImplementedError
+        Only customers inside the universe are listed. In overlap mode a segment
+        column whose name clashes with a view column is suffixed " (segment)".
+        """
+        universe, masks = self.segment_masks(ruleset)
+        names = [seg.name for seg in ruleset.segments]
+        view_cols = [c for c in self.customers.columns if c != "customer_id"]
+        lead = ["customer_id"] if "customer_id" in self.customers.columns else []
+        if ruleset.assign == "first_match":
+            labels = pl.DataFrame([m.alias(f"m{i}") for i, m in enumerate(masks)]) if masks else None
+            if labels is None:
+                label = pl.Series("segment", [UNASSIGNED] * self._height, dtype=pl.String)
+            else:
+                chain = pl.when(pl.col("m0")).then(pl.lit(names[0]))
+                for i in range(1, len(masks)):
+                    chain = chain.when(pl.col(f"m{i}")).then(pl.lit(names[i]))
+                label = labels.select(chain.otherwise(pl.lit(UNASSIGNED)).alias("segment")).to_series()
+            extra = [label]
+        else:
+            taken = set(self.customers.columns)
+            extra = [m.alias(n if n not in taken else f"{n} (segment)") for n, m in zip(names, masks)]
+        out = self.customers.select(lead).with_columns(extra).hstack(self.customers.select(view_cols))
+        return out.filter(universe)
 
     def breakdown(
         self, ruleset: RuleSet, dimension: str, segment: str | None = None, top: int = 10
     ) -> pl.DataFrame:
-        """Split a segment (or the universe) by a column: value, customers, pct_customers,
-        revenue, pct_revenue; top N values by customers + "(other)"; numeric columns binned."""
-        raise NotImplementedError
+        """Split a segment (or the universe) by a column.
+
+        Parameters
+        ----------
+        ruleset
+            Decides the universe and segment membership.
+        dimension
+            A customer-view column. Text, categorical and boolean columns give the
+            top ``top`` values by customers plus "(other)"; numeric and date columns
+            give about five quantile bins labelled by the range of values they hold
+            (one row per value when there are at most five distinct values).
+            Missing values form a "(null)" row, always last.
+        segment
+            A segment name (or "Unassigned"); None for the whole universe.
+        top
+            Number of text values listed before "(other)".
+
+        Returns
+        -------
+        pl.DataFrame
+            value (str), customers, pct_customers, revenue, pct_revenue; the
+            percentages are of the segment being split, so they add up to 100.
+
+        Examples
+        --------
+        >>> from segtui.rules import RuleSet
+        >>> view = pl.DataFrame({"country": ["UK", "UK", "FR", None], "revenue": [1.0, 2.0, 3.0, 4.0]})
+        >>> Evaluator(view).breakdown(RuleSet(), "country", top=1)["value"].to_list()
+        ['UK', '(other)', '(null)']
+        """
+        if dimension not in self.schema:
+            raise SegtuiError(
+                f'unknown column "{dimension}"{suggest(dimension, self.schema.names())}',
+                title="Unknown column",
+            )
+        base = self._member_mask(ruleset, segment)
+        frame = pl.DataFrame([self.customers[dimension].alias("v"), self._cents.alias("c")]).filter(base)
+        dtype = self.schema[dimension]
+        if dtype.is_numeric() or dtype.is_temporal():
+            grouped = _numeric_groups(frame)
+        else:
+            grouped = _text_groups(frame, top)
+        total_n = frame.height
+        total_rev = frame["c"].sum() / 100
+        return grouped.select(
+            pl.col("value"),
+            pl.col("customers").cast(pl.Int64),
+            _pct(pl.col("customers"), total_n).alias("pct_customers"),
+            (pl.col("c") / 100).alias("revenue"),
+            _pct(pl.col("c") / 100, total_rev).alias("pct_revenue"),
+        )
+
+
+def _pct(numerator: pl.Expr, denominator: float) -> pl.Expr:
+    if not denominator:
+        return pl.lit(None, dtype=pl.Float64)
+    return (numerator.cast(pl.Float64) * 100.0 / denominator).cast(pl.Float64)
+
+
+def _ratio(numerator: pl.Expr, denominator: pl.Expr) -> pl.Expr:
+    return pl.when(denominator != 0).then(numerator.cast(pl.Float64) / denominator).otherwise(None)
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, float):
+        return f"{int(value):,}" if value.is_integer() else f"{value:,.2f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _null_row(frame: pl.DataFrame) -> pl.DataFrame:
+    nulls = frame.filter(pl.col("v").is_null())
+    return pl.DataFrame(
+        {"value": [NULL_LABEL], "customers": [nulls.height], "c": [nulls["c"].sum()]},
+        schema={"value": pl.String, "customers": pl.Int64, "c": pl.Int64},
+    ).filter(pl.col("customers") > 0)
+
+
+def _text_groups(frame: pl.DataFrame, top: int) -> pl.DataFrame:
+    counted = (
+        frame.filter(pl.col("v").is_not_null())
+        .group_by(pl.col("v").cast(pl.String).alias("value"))
+        .agg(pl.len().cast(pl.Int64).alias("customers"), pl.col("c").sum())
+        .sort(["customers", "value"], descending=[True, False])
+    )
+    head, tail = counted.head(top), counted.slice(top)
+    parts = [head]
+    if tail.height:
+        parts.append(
+            pl.DataFrame(
+                {"value": [OTHER], "customers": [int(tail["customers"].sum())], "c": [int(tail["c"].sum())]},
+                schema=counted.schema,
+            )
+        )
+    parts.append(_null_row(frame))
+    return pl.concat(parts)
+
+
+def _numeric_groups(frame: pl.DataFrame) -> pl.DataFrame:
+    values = frame.filter(pl.col("v").is_not_null())
+    schema = {"value": pl.String, "customers": pl.Int64, "c": pl.Int64}
+    if values.height == 0:
+        return pl.concat([pl.DataFrame(schema=schema), _null_row(frame)])
+    physical = values.with_columns(p=pl.col("v").to_physical().cast(pl.Float64))
+    if physical["p"].n_unique() <= _BINS:
+        physical = physical.with_columns(bin=pl.col("p"))
+    else:
+        quantiles = [physical["p"].quantile(i / _BINS, "lower") for i in range(1, _BINS)]
+        breaks = sorted(set(q for q in quantiles if q is not None))
+        # bin index = how many breaks lie below the value: (-inf, b1] -> 0, (b1, b2] -> 1, ...
+        physical = physical.with_columns(bin=pl.sum_horizontal([pl.col("p") > b for b in breaks]))
+    grouped = (
+        physical.group_by("bin")
+        .agg(pl.len().cast(pl.Int64).alias("customers"), pl.col("c").sum(), lo=pl.col("v").min(), hi=pl.col("v").max())
+        .sort("bin")
+    )
+    labels = [
+        _fmt(lo) if lo == hi else f"{_fmt(lo)} – {_fmt(hi)}"
+        for lo, hi in zip(grouped["lo"].to_list(), grouped["hi"].to_list())
+    ]
+    binned = pl.DataFrame(
+        {"value": labels, "customers": grouped["customers"], "c": grouped["c"]}, schema=schema
+    )
+    return pl.concat([binned, _null_row(frame)])
