@@ -211,7 +211,9 @@ def score_exprs() -> list[pl.Expr]:
         pl.concat_str(
             [quintile("recency_days", smaller_is_better=True), quintile("orders"), quintile("revenue")]
         ).alias("rfm"),
-        (pl.col("revenue").rank("max").cast(pl.Float64) / n).alias("revenue_percentile"),
+        # Polars divides by a scalar via its reciprocal (6/10 -> 0.6000000000000001); rounding
+        # restores the exact fractions rules compare against (``revenue_percentile >= 0.6``).
+        (pl.col("revenue").rank("max").cast(pl.Float64) / n).round(12).alias("revenue_percentile"),
     ]
 
 
