@@ -1,0 +1,350 @@
+"""Share-of-customers / share-of-revenue bars for segments and breakdowns.
+
+Both widgets draw the same table: name | customers | % | bar | revenue | % rev | bar.
+Bars are on an absolute 0-100 % scale so that the customer bar and the revenue bar of a
+row compare directly (5 % of customers bringing 40 % of revenue is the point of a VIP
+segment); they adapt to the widget's width, dropping the revenue bar first when narrow.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import ClassVar
+
+import polars as pl
+from rich.console import RenderableType
+from rich.style import Style
+from rich.text import Text
+from textual.widget import Widget
+
+from segtui.tui.format import fmt_count, fmt_money, fmt_pct
+
+__all__ = ["bar", "share_lines", "rows_from_frame", "ShareRow", "ShareTable", "SegmentBars", "BreakdownView"]
+
+_EIGHTHS = " ▏▎▍▌▋▊▉"
+_FULL = "█"
+_MIN_BAR = 5
+_MAX_BAR = 40
+_MAX_NAME = 24
+_MIN_NAME = 10
+_GOOD_BAR = 8
+#: Rows drawn dimmed: the remainder of first_match assignment and a breakdown's tail.
+DIM_NAMES = frozenset({"Unassigned", "(other)", "(null)"})
+
+
+def bar(fraction: float, width: int) -> str:
+    """A horizontal bar of block characters, exactly ``width`` cells wide.
+
+    Eighth blocks give sub-cell resolution. Any positive fraction shows at least one
+    eighth, so a non-empty segment never looks empty; NaN and negatives draw nothing.
+
+    Parameters
+    ----------
+    fraction
+        Filled share, 0 to 1 (clamped).
+    width
+        Cells of the result, padded with spaces.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> bar(0.5, 4)
+    '██  '
+    >>> bar(0.25, 2)
+    '▌ '
+    >>> bar(1.0, 3)
+    '███'
+    """
+    if width <= 0:
+        return ""
+    if not fraction > 0:  # also catches NaN
+        return " " * width
+    eighths = round(min(fraction, 1.0) * width * 8)
+    full, rest = divmod(max(eighths, 1), 8)
+    text = _FULL * full + (_EIGHTHS[rest] if rest else "")
+    return text + " " * (width - len(text))
+
+
+@dataclass(frozen=True)
+class ShareRow:
+    """One line of a share table (a segment or a breakdown value)."""
+
+    name: str
+    customers: int
+    pct_customers: float
+    revenue: float
+    pct_revenue: float
+
+
+@dataclass(frozen=True)
+class _Layout:
+    name: int
+    customers: int
+    revenue: int
+    customer_bar: int
+    revenue_bar: int
+
+
+_PCT_WIDTH = 6  # "100.0%"
+_HEADERS = ("Customers", "%", "Revenue", "% rev")
+
+
+def _layout(rows: list[ShareRow], width: int, name_header: str) -> _Layout:
+    """Column widths for ``width`` cells: text first, then bars with what is left."""
+    name = min(_MAX_NAME, max([len(name_header)] + [len(r.name) for r in rows]))
+    customers = max([len(_HEADERS[0])] + [len(fmt_count(r.customers)) for r in rows])
+    revenue = max([len(_HEADERS[2])] + [len(fmt_money(r.revenue)) for r in rows])
+    # Five text columns separated by single spaces.
+    text = customers + _PCT_WIDTH + revenue + _PCT_WIDTH + 4
+    spare = width - (name + 1 + text)
+    # Long names give way (down to _MIN_NAME) before the bars do.
+    wanted = 2 * (_GOOD_BAR + 1)
+    if spare < wanted and name > _MIN_NAME:
+        give = min(name - _MIN_NAME, wanted - spare)
+        name -= give
+        spare += give
+    if spare >= 2 * (_MIN_BAR + 1):
+        each = min(_MAX_BAR, (spare - 2) // 2)
+        return _Layout(name, customers, revenue, each, each)
+    if spare >= _MIN_BAR + 1:
+        return _Layout(name, customers, revenue, min(_MAX_BAR, spare - 1), 0)
+    return _Layout(name, customers, revenue, 0, 0)
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(0, width - 1)] + "…"
+
+
+def share_lines(
+    rows: list[ShareRow],
+    width: int,
+    *,
+    name_header: str,
+    styles: dict[str, Style] | None = None,
+    highlight: str | None = None,
+) -> list[Text]:
+    """Render share rows (with a header line) as Rich Text lines fitting ``width`` cells.
+
+    Parameters
+    ----------
+    rows
+        Rows to draw, in order.
+    width
+        Available cells; bars take what the numbers leave.
+    name_header
+        Title of the first column ("Segment", or the breakdown dimension).
+    styles
+        Optional styles by role: header, customers_bar, revenue_bar, dim, highlight.
+    highlight
+        Name of a row to draw highlighted.
+
+    Returns
+    -------
+    list[rich.text.Text]
+        One line per row plus the header line.
+
+    Examples
+    --------
+    >>> lines = share_lines([ShareRow("VIP", 50, 5.0, 40_000.0, 40.0)], 60, name_header="Segment")
+    >>> lines[1].plain.split()[:4]
+    ['VIP', '50', '5.0%', '▌']
+    """
+    styles = styles or {}
+    lay = _layout(rows, width, name_header)
+    header = Text(no_wrap=True, overflow="crop", style=styles.get("header", ""))
+    header.append(_cut(name_header, lay.name).ljust(lay.name))
+    header.append(f" {_HEADERS[0]:>{lay.customers}} {_HEADERS[1]:>{_PCT_WIDTH}}")
+    if lay.customer_bar:
+        header.append(" " + " " * lay.customer_bar)
+    header.append(f" {_HEADERS[2]:>{lay.revenue}} {_HEADERS[3]:>{_PCT_WIDTH}}")
+    if lay.revenue_bar:
+        header.append(" " + " " * lay.revenue_bar)
+    lines = [header]
+    for row in rows:
+        line = Text(no_wrap=True, overflow="crop")
+        line.append(_cut(row.name, lay.name).ljust(lay.name))
+        line.append(f" {fmt_count(row.customers):>{lay.customers}} {fmt_pct(row.pct_customers):>{_PCT_WIDTH}}")
+        if lay.customer_bar:
+            line.append(" ")
+            line.append(bar(_fraction(row.pct_customers), lay.customer_bar), styles.get("customers_bar", ""))
+        line.append(f" {fmt_money(row.revenue):>{lay.revenue}} {fmt_pct(row.pct_revenue):>{_PCT_WIDTH}}")
+        if lay.revenue_bar:
+            line.append(" ")
+            line.append(bar(_fraction(row.pct_revenue), lay.revenue_bar), styles.get("revenue_bar", ""))
+        if row.name == highlight:
+            line.stylize(styles.get("highlight", "reverse"))
+        elif row.name in DIM_NAMES:
+            line.stylize(styles.get("dim", "dim"))
+        lines.append(line)
+    return lines
+
+
+def _fraction(pct: float | None) -> float:
+    if pct is None or math.isnan(pct):
+        return 0.0
+    return pct / 100.0
+
+
+def rows_from_frame(df: pl.DataFrame, name_column: str) -> list[ShareRow]:
+    """Turn a segments / breakdown frame into :class:`ShareRow` (extra columns ignored)."""
+    if df.is_empty():
+        return []
+    picked = df.select(
+        pl.col(name_column).cast(pl.String).fill_null("(null)"),
+        pl.col("customers").cast(pl.Int64).fill_null(0),
+        pl.col("pct_customers").cast(pl.Float64),
+        pl.col("revenue").cast(pl.Float64),
+        pl.col("pct_revenue").cast(pl.Float64),
+    )
+    return [ShareRow(*values) for values in picked.iter_rows()]
+
+
+class ShareTable(Widget):
+    """Common base: holds rows and renders them with :func:`share_lines`."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "share-bars--title",
+        "share-bars--header",
+        "share-bars--customers-bar",
+        "share-bars--revenue-bar",
+        "share-bars--dim",
+        "share-bars--highlight",
+    }
+
+    DEFAULT_CSS = """
+    ShareTable {
+        height: auto;
+        & > .share-bars--title { text-style: bold; }
+        & > .share-bars--header { color: $text-muted; text-style: bold; }
+        & > .share-bars--customers-bar { color: $primary; }
+        & > .share-bars--revenue-bar { color: $success; }
+        & > .share-bars--dim { color: $text-disabled; }
+        & > .share-bars--highlight { background: $accent 40%; text-style: bold; }
+    }
+    """
+
+    _name_header = "Segment"
+    _empty_text = "(nothing to show)"
+
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+        disabled: bool = False,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+        self._rows: list[ShareRow] = []
+        self._highlight: str | None = None
+
+    @property
+    def rows(self) -> list[ShareRow]:
+        """The rows currently drawn."""
+        return list(self._rows)
+
+    def _styles_by_role(self) -> dict[str, Style]:
+        def get(part: str) -> Style:
+            return self.get_component_rich_style(f"share-bars--{part}", partial=True)
+
+        return {
+            "header": get("header"),
+            "customers_bar": get("customers-bar"),
+            "revenue_bar": get("revenue-bar"),
+            "dim": get("dim"),
+            "highlight": get("highlight"),
+        }
+
+    def _title(self) -> Text | None:
+        return None
+
+    def render_text(self, width: int) -> Text:
+        """The widget's content at ``width`` cells (what :meth:`render` shows)."""
+        styles = self._styles_by_role() if self.is_mounted else None
+        lines: list[Text] = []
+        title = self._title()
+        if title is not None:
+            lines.append(title)
+        if self._rows:
+            lines += share_lines(
+                self._rows,
+                width,
+                name_header=self._name_header,
+                styles=styles,
+                highlight=self._highlight,
+            )
+        else:
+            lines.append(Text(self._empty_text, style="dim"))
+        return Text("\n", no_wrap=True, overflow="crop").join(lines)
+
+    def render(self) -> RenderableType:
+        return self.render_text(self.size.width or 80)
+
+
+class SegmentBars(ShareTable):
+    """Customers and revenue per segment, with bars; "Unassigned" dimmed.
+
+    Examples
+    --------
+    >>> bars = SegmentBars(id="segments")                # doctest: +SKIP
+    >>> bars.update_segments(evaluation.segments)        # doctest: +SKIP
+    >>> bars.highlight("VIP")                            # doctest: +SKIP
+    """
+
+    _empty_text = "(no segments)"
+
+    def update_segments(self, df: pl.DataFrame) -> None:
+        """Show an ``Evaluation.segments`` frame (segment, customers, pct_customers,
+        revenue, pct_revenue; other columns ignored)."""
+        self._rows = rows_from_frame(df, "segment")
+        self.refresh(layout=True)
+
+    def highlight(self, segment: str | None) -> None:
+        """Highlight the row of ``segment`` (None: no highlight)."""
+        if segment != self._highlight:
+            self._highlight = segment
+            self.refresh()
+
+
+class BreakdownView(ShareTable):
+    """A segment (or all customers) split by one dimension, e.g. "VIP by country"."""
+
+    _empty_text = "(no breakdown)"
+
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+        disabled: bool = False,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+        self._dimension = ""
+        self._segment: str | None = None
+
+    @property
+    def title(self) -> str:
+        """E.g. "VIP by country", or "All customers by country" without a segment."""
+        if not self._dimension:
+            return ""
+        return f"{self._segment or 'All customers'} by {self._dimension}"
+
+    def update_breakdown(self, df: pl.DataFrame, dimension: str, segment: str | None) -> None:
+        """Show an ``Evaluator.breakdown`` frame (value, customers, pct_customers,
+        revenue, pct_revenue) of ``segment`` (None: the whole universe) by ``dimension``."""
+        self._rows = rows_from_frame(df, "value")
+        self._dimension = dimension
+        self._segment = segment
+        self._name_header = dimension
+        self.refresh(layout=True)
+
+    def _title(self) -> Text | None:
+        if not self.title:
+            return None
+        style = self.get_component_rich_style("share-bars--title", partial=True) if self.is_mounted else "bold"
+        return Text(self.title, style=style, no_wrap=True, overflow="ellipsis")
