@@ -1,0 +1,486 @@
+"""The same work as segtui, done by DuckDB (one SQL query) and pandas (groupby / masks).
+
+Both re-implement DESIGN.md's "Precise definitions" of the single customer view and
+the rule-set evaluation (first_match counts, %, revenue, per-rule funnel), so that the
+benchmark compares like with like. ``tests/test_benchmarks_smoke.py`` checks that they
+agree with segtui on a small file.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from segtui.customers import DAYPARTS, Lifecycle
+from segtui.rules import RuleSet, Segment
+
+
+
+@dataclass
+class FileSpec:
+    """Where each canonical role lives in the benchmark file (learnt from segtui's reader)."""
+
+    path: Path
+    roles: dict[str, str]  # role -> source column
+    attributes: dict[str, str] = field(default_factory=dict)  # canonical name -> source column
+    discount_kind: str | None = None
+    has_time: bool = True
+    lifecycle: Lifecycle = field(default_factory=Lifecycle)
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _lit(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+# --------------------------------------------------------------------------- DuckDB SCV
+
+
+def duckdb_source(path: Path) -> str:
+    """A DuckDB table function reading ``path`` (Parquet or CSV)."""
+    if path.suffix == ".parquet":
+        return f"read_parquet({_lit(str(path))})"
+    return f"read_csv({_lit(str(path))}, header = true)"
+
+
+def _mode_cte(name: str, expr: str, alias: str) -> str:
+    """Most frequent non-null value of ``expr`` over a customer's lines, ties to the smallest."""
+    return (
+        f"{name}_n AS (SELECT customer_id, {expr} AS v, COUNT(*) AS n FROM lines "
+        f"WHERE {expr} IS NOT NULL GROUP BY ALL),\n"
+        f"{name} AS (SELECT customer_id, arg_min(v, (-n, v)) AS {alias} FROM {name}_n GROUP BY ALL)"
+    )
+
+
+def _top_of(counts: list[str]) -> str:
+    """Position (1-based) of the first largest count: the most frequent, ties to the smallest."""
+    lst = "[" + ", ".join(counts) + "]"
+    return f"CASE WHEN orders > 0 THEN list_position({lst}, list_max({lst})) END"
+
+
+def _quintile(col: str, desc: bool = False) -> str:
+    """segtui's score: ceil(5 * min-rank / n); ``desc`` when a smaller value is better."""
+    order = f"{col} DESC" if desc else col
+    return f"((rank() OVER (ORDER BY {order}) * 5 + COUNT(*) OVER () - 1) // COUNT(*) OVER ())::TINYINT"
+
+
+def _tx_columns(spec: FileSpec) -> tuple[list[str], str]:
+    """Canonical columns selected from the raw file, and the customer-id expression."""
+    r, has = spec.roles, set(spec.roles)
+    cid = f"trim(CAST({_q(r['customer_id'])} AS VARCHAR))"
+    cols = [f"{cid} AS customer_id"]
+    cols.append(
+        f"CAST({_q(r['order_id'])} AS VARCHAR) AS order_id"
+        if "order_id" in has
+        else "CAST(row_number() OVER () AS VARCHAR) AS order_id"
+    )
+    cols.append(f"CAST({_q(r['order_date'])} AS TIMESTAMP) AS ts")
+    if "amount" in has:
+        cols.append(f"CAST({_q(r['amount'])} AS DOUBLE) AS amount")
+    else:
+        cols.append(f"CAST({_q(r['quantity'])} AS DOUBLE) * CAST({_q(r['unit_price'])} AS DOUBLE) AS amount")
+    if "quantity" in has:
+        cols.append(f"CAST({_q(r['quantity'])} AS DOUBLE) AS quantity")
+    if "discount" in has:
+        cols.append(f"CAST({_q(r['discount'])} AS DOUBLE) AS discount")
+    for role in ("product", "category", "channel"):
+        if role in has:
+            cols.append(f"CAST({_q(r[role])} AS VARCHAR) AS {role}")
+    cols += [f"{_q(src)} AS {_q(canon)}" for canon, src in spec.attributes.items()]
+    return cols, cid
+
+
+def scv_sql(spec: FileSpec) -> str:
+    """One DuckDB query computing every single-customer-view column from the raw file.
+
+    Mirrors segtui's definitions: lines -> orders (an order's time is its earliest line's;
+    an order with a non-return line is a purchase) -> customers; occasion counts over
+    purchases only; category/channel/attributes the most frequent value over all lines.
+    """
+    has = set(spec.roles)
+    cols, cid = _tx_columns(spec)
+    returns = ["amount < 0"]
+    if "quantity" in has:
+        returns.append("quantity < 0")
+    if "order_id" in has:
+        returns.append("starts_with(order_id, 'C')")
+    discount_amount = "discount" in has and spec.discount_kind == "amount"
+
+    order_aggs = [
+        "MIN(ts) AS ts",
+        "SUM(amount) AS revenue",
+        "SUM(greatest(amount, 0)) AS gross",
+        "SUM(least(amount, 0)) AS returned",
+        "SUM(CASE WHEN month(ts) >= 10 THEN amount ELSE 0 END) AS q4",
+        "bool_or(NOT is_return) AS buy",
+    ]
+    if "quantity" in has:
+        order_aggs.append("SUM(CASE WHEN NOT is_return THEN quantity ELSE 0 END) AS items")
+    if "discount" in has:
+        order_aggs.append("bool_or(COALESCE(discount, 0) > 0 AND NOT is_return) AS discounted")
+        if discount_amount:
+            order_aggs.append("SUM(discount) AS discount_amount")
+
+    dayparts = list(DAYPARTS)
+    cust_aggs = [
+        "COUNT(*) FILTER (WHERE buy) AS orders",
+        "SUM(revenue) AS revenue",
+        "SUM(gross) AS gross_revenue",
+        "-SUM(returned) + 0.0 AS returns_amount",
+        "SUM(q4) AS q4",
+        "COALESCE(MIN(d) FILTER (WHERE buy), MIN(d)) AS first_order_date",
+        "COALESCE(MAX(d) FILTER (WHERE buy), MAX(d)) AS last_order_date",
+        "COUNT(*) FILTER (WHERE buy AND isodow(ts) >= 6) AS weekend_orders",
+    ]
+    cust_aggs += [f"COUNT(*) FILTER (WHERE buy AND isodow(ts) = {d}) AS wd{d}" for d in range(1, 8)]
+    cust_aggs += [f"COUNT(*) FILTER (WHERE buy AND month(ts) = {m}) AS mo{m}" for m in range(1, 13)]
+    cust_aggs += [
+        f"COUNT(*) FILTER (WHERE buy AND hour(ts) IN ({', '.join(map(str, hours))})) AS dp{i}"
+        for i, hours in enumerate(DAYPARTS.values())
+    ]
+    if "quantity" in has:
+        cust_aggs.append("SUM(items) AS items")
+    if "discount" in has:
+        cust_aggs.append("COUNT(*) FILTER (WHERE discounted AND buy) AS discount_orders")
+        if discount_amount:
+            cust_aggs.append("SUM(discount_amount) AS discount_amount")
+
+    ctes = [
+        f"tx AS (SELECT {', '.join(cols)} FROM {duckdb_source(spec.path)} "
+        f"WHERE {cid} IS NOT NULL AND {cid} <> '')",
+        f"lines AS (SELECT *, ({' OR '.join(returns)}) AS is_return FROM tx)",
+        "as_of_day AS (SELECT CAST(MAX(ts) AS DATE) + 1 AS as_of FROM lines)",
+        f"ord AS (SELECT customer_id, order_id, {', '.join(order_aggs)} FROM lines GROUP BY ALL)",
+        f"cust AS (SELECT customer_id, {', '.join(cust_aggs)} FROM (SELECT *, CAST(ts AS DATE) AS d FROM ord) "
+        "GROUP BY ALL)",
+        "buy_days AS (SELECT customer_id, d FROM (SELECT customer_id, CAST(ts AS DATE) AS d FROM ord WHERE buy) "
+        "GROUP BY ALL)",
+        "day_agg AS (SELECT customer_id, COUNT(*) AS purchase_days, min(d, 2) AS two FROM buy_days GROUP BY ALL)",
+    ]
+    line_aggs = []
+    if "product" in has:
+        line_aggs.append("COUNT(DISTINCT product) AS distinct_products")
+    if "category" in has:
+        line_aggs.append("COUNT(DISTINCT category) AS distinct_categories")
+    joins = []
+    if line_aggs:
+        ctes.append(f"mix AS (SELECT customer_id, {', '.join(line_aggs)} FROM lines GROUP BY ALL)")
+        joins.append("LEFT JOIN mix USING (customer_id)")
+    modes = [(role, f"top_{role}") for role in ("category", "channel") if role in has]
+    modes += [(_q(canon), _q(canon)) for canon in spec.attributes]
+    for i, (expr, alias) in enumerate(modes):
+        ctes.append(_mode_cte(f"m{i}", expr, alias))
+        joins.append(f"LEFT JOIN m{i} USING (customer_id)")
+
+    days = lambda a, b: f"({a} - {b})"  # noqa: E731 - DATE - DATE is whole days in DuckDB
+    first, last = "first_order_date", "last_order_date"
+    per_order = "CASE WHEN orders > 0 THEN {} END"
+    select = ["customer_id", "orders", "revenue", "gross_revenue", "returns_amount",
+              per_order.format("revenue / orders") + " AS aov"]
+    if "quantity" in has:
+        select.append("items")
+    select += [
+        first, last,
+        f"{days('as_of', last)} AS recency_days",
+        f"{days('as_of', first)} AS tenure_days",
+        f"{days(last, first)} AS active_span_days",
+        "COALESCE(purchase_days, 0) AS purchase_days",
+        "greatest(COALESCE(purchase_days, 0) - 1, 0) AS repeat_purchase_days",
+        f"CASE WHEN purchase_days > 1 THEN {days(last, first)} / (purchase_days - 1) END AS avg_days_between_orders",
+        "two[2] - two[1] AS days_to_second_order",
+    ]
+    if "discount" in has:
+        select += ["discount_orders", per_order.format("discount_orders / orders") + " AS discount_order_share"]
+        if discount_amount:
+            select.append("discount_amount")
+    select += [alias for role, alias in (("product", "distinct_products"), ("category", "distinct_categories"))
+               if role in has]
+    select += [alias for _, alias in modes]
+    select += [
+        per_order.format("weekend_orders / orders") + " AS weekend_order_share",
+        "CASE WHEN revenue <> 0 THEN q4 / revenue END AS q4_revenue_share",
+        _top_of([f"wd{d}" for d in range(1, 8)]) + "::TINYINT AS top_weekday",
+        _top_of([f"mo{m}" for m in range(1, 13)]) + "::TINYINT AS top_month",
+    ]
+    if spec.has_time:
+        names = "[" + ", ".join(_lit(p) for p in dayparts) + "]"
+        select.append(f"{names}[{_top_of([f'dp{i}' for i in range(len(dayparts))])}] AS top_daypart")
+    base = (
+        "SELECT " + ",\n  ".join(select)
+        + "\nFROM cust CROSS JOIN as_of_day LEFT JOIN day_agg USING (customer_id)\n" + "\n".join(joins)
+    )
+    ctes.append(f"base AS ({base})")
+    lc = spec.lifecycle
+    r, f, m = _quintile("recency_days", desc=True), _quintile("orders"), _quintile("revenue")
+    final = f"""
+SELECT *,
+  {r} AS r_score, {f} AS f_score, {m} AS m_score,
+  {r}::VARCHAR || {f}::VARCHAR || {m}::VARCHAR AS rfm,
+  round(cume_dist() OVER (ORDER BY revenue), 12) AS revenue_percentile,
+  CASE WHEN tenure_days <= {lc.new_days} THEN 'New'
+       WHEN recency_days > {lc.churn_days} THEN 'Churned'
+       WHEN recency_days > {lc.at_risk_days} THEN 'At risk'
+       ELSE 'Active' END AS lifecycle
+FROM base ORDER BY customer_id"""
+    return "WITH " + ",\n".join(ctes) + final
+
+
+def scv_duckdb(con, spec: FileSpec):  # noqa: ANN001 - duckdb connection
+    """Run the SCV query; returns a pyarrow Table (fully materialised)."""
+    return con.sql(scv_sql(spec)).to_arrow_table()
+
+
+# --------------------------------------------------------------------------- pandas SCV
+
+
+def _mode(frame, col: str, alias: str):  # noqa: ANN001
+    """Most frequent non-null ``col`` per customer_id, ties to the smallest value."""
+    n = frame.groupby(["customer_id", col], sort=False, observed=True).size().reset_index(name="n")
+    n = n.sort_values(["customer_id", "n", col], ascending=[True, False, True], kind="stable")
+    return n.drop_duplicates("customer_id").set_index("customer_id")[col].rename(alias)
+
+
+def _quintile_pd(s, desc: bool = False):  # noqa: ANN001
+    rank = s.rank(method="min", ascending=not desc).astype("int64")
+    return ((rank * 5 + len(s) - 1) // len(s)).astype("int8")
+
+
+def scv_pandas(spec: FileSpec):
+    """The single customer view with pandas groupbys; returns a DataFrame sorted by customer_id."""
+    import pandas as pd
+
+    r, has = spec.roles, set(spec.roles)
+    rename = {src: role for role, src in r.items()} | {src: canon for canon, src in spec.attributes.items()}
+    if spec.path.suffix == ".parquet":
+        raw = pd.read_parquet(spec.path, columns=list(rename))
+    else:
+        raw = pd.read_csv(spec.path, usecols=list(rename))
+    df = raw.rename(columns=rename)
+    df["customer_id"] = df["customer_id"].astype("string").str.strip()
+    df = df[df["customer_id"].notna() & (df["customer_id"] != "")]
+    df["order_id"] = df["order_id"].astype("string") if "order_id" in has else np.arange(len(df)).astype(str)
+    df["ts"] = pd.to_datetime(df.pop("order_date"))
+    if "amount" not in has:
+        df["amount"] = df["quantity"] * df["unit_price"]
+    ret = df["amount"] < 0
+    if "quantity" in has:
+        ret |= df["quantity"] < 0
+    if "order_id" in has:
+        ret |= df["order_id"].str.startswith("C").fillna(False)
+    buy_line = ~ret
+    as_of = df["ts"].max().normalize() + pd.Timedelta(days=1)
+
+    amount = df["amount"]
+    parts = {
+        "ts": df["ts"],
+        "revenue": amount,
+        "gross": amount.clip(lower=0),
+        "returned": amount.clip(upper=0),
+        "q4": amount.where(df["ts"].dt.month >= 10, 0.0),
+        "buy": buy_line,
+    }
+    if "quantity" in has:
+        parts["items"] = df["quantity"].where(buy_line, 0)
+    if "discount" in has:
+        parts["discounted"] = (df["discount"].fillna(0) > 0) & buy_line
+        if spec.discount_kind == "amount":
+            parts["discount_amount"] = df["discount"]
+    lines = pd.DataFrame(parts)
+    lines["customer_id"], lines["order_id"] = df["customer_id"], df["order_id"]
+    agg = {k: ("min" if k == "ts" else "any" if k in ("buy", "discounted") else "sum") for k in parts}
+    orders = lines.groupby(["customer_id", "order_id"], sort=False).agg(agg).reset_index()
+    orders["d"] = orders["ts"].dt.normalize()
+    buys = orders[orders["buy"]]
+
+    g = orders.groupby("customer_id", sort=True)
+    out = pd.DataFrame({
+        "orders": g["buy"].sum().astype("int64"),
+        "revenue": g["revenue"].sum(),
+        "gross_revenue": g["gross"].sum(),
+        "returns_amount": -g["returned"].sum() + 0.0,
+    })
+    out["aov"] = (out["revenue"] / out["orders"]).where(out["orders"] > 0)
+    if "quantity" in has:
+        out["items"] = g["items"].sum()
+    bg = buys.groupby("customer_id", sort=False)
+    out["first_order_date"] = bg["d"].min().reindex(out.index).fillna(g["d"].min())
+    out["last_order_date"] = bg["d"].max().reindex(out.index).fillna(g["d"].max())
+    out["recency_days"] = (as_of - out["last_order_date"]).dt.days
+    out["tenure_days"] = (as_of - out["first_order_date"]).dt.days
+    out["active_span_days"] = (out["last_order_date"] - out["first_order_date"]).dt.days
+    days = buys[["customer_id", "d"]].drop_duplicates().sort_values(["customer_id", "d"])
+    dg = days.groupby("customer_id", sort=False)
+    out["purchase_days"] = dg.size().reindex(out.index).fillna(0).astype("int64")
+    out["repeat_purchase_days"] = (out["purchase_days"] - 1).clip(lower=0)
+    out["avg_days_between_orders"] = out["active_span_days"] / (out["purchase_days"] - 1).where(
+        out["purchase_days"] > 1
+    )
+    second = dg["d"].nth(1)
+    second.index = days.loc[second.index, "customer_id"]
+    out["days_to_second_order"] = (second.reindex(out.index) - out["first_order_date"]).dt.days
+    if "discount" in has:
+        out["discount_orders"] = (orders["discounted"] & orders["buy"]).groupby(orders["customer_id"]).sum()
+        out["discount_order_share"] = (out["discount_orders"] / out["orders"]).where(out["orders"] > 0)
+        if spec.discount_kind == "amount":
+            out["discount_amount"] = g["discount_amount"].sum()
+    cg = df.groupby("customer_id", sort=False)
+    if "product" in has:
+        out["distinct_products"] = cg["product"].nunique()
+    if "category" in has:
+        out["distinct_categories"] = cg["category"].nunique()
+    tops = [_mode(df, role, f"top_{role}") for role in ("category", "channel") if role in has]
+    tops += [_mode(df, canon, canon) for canon in spec.attributes]
+    out = out.join(tops)
+    weekday = buys["ts"].dt.dayofweek + 1
+    out["weekend_order_share"] = (
+        (weekday >= 6).groupby(buys["customer_id"]).sum().reindex(out.index) / out["orders"]
+    ).where(out["orders"] > 0)
+    out["q4_revenue_share"] = (g["q4"].sum() / out["revenue"]).where(out["revenue"] != 0)
+    occasions = pd.DataFrame({"customer_id": buys["customer_id"], "weekday": weekday,
+                              "month": buys["ts"].dt.month})
+    out = out.join([_mode(occasions, "weekday", "top_weekday"), _mode(occasions, "month", "top_month")])
+    if spec.has_time:
+        hour_to_part = np.empty(24, dtype=object)
+        for name, hours in DAYPARTS.items():
+            hour_to_part[list(hours)] = name
+        occasions["daypart"] = hour_to_part[buys["ts"].dt.hour.to_numpy()]
+        out = out.join(_mode(occasions, "daypart", "top_daypart"))
+
+    out["r_score"] = _quintile_pd(out["recency_days"], desc=True)
+    out["f_score"] = _quintile_pd(out["orders"])
+    out["m_score"] = _quintile_pd(out["revenue"])
+    out["rfm"] = out["r_score"].astype(str) + out["f_score"].astype(str) + out["m_score"].astype(str)
+    out["revenue_percentile"] = (out["revenue"].rank(method="max") / len(out)).round(12)
+    lc = spec.lifecycle
+    out["lifecycle"] = np.select(
+        [out["tenure_days"] <= lc.new_days, out["recency_days"] > lc.churn_days,
+         out["recency_days"] > lc.at_risk_days],
+        ["New", "Churned", "At risk"], default="Active",
+    )
+    return out.reset_index()
+
+
+# --------------------------------------------------------------------------- rule evaluation
+
+
+def _segment_sql(seg: Segment) -> str | None:
+    rules = [f"({r.where})" for r in seg.rules if r.enabled]
+    if not seg.enabled or not rules:
+        return None
+    return (" AND " if seg.match == "all" else " OR ").join(rules)
+
+
+def eval_sql(ruleset: RuleSet, table: str = "customers") -> str:
+    """One query: per segment customers/%/revenue/%/avg revenue/aov/avg orders, per-rule funnel."""
+    segs = [_segment_sql(s) for s in ruleset.segments]
+    live = [(i, s) for i, s in enumerate(segs) if s is not None]
+    assign = "CASE " + " ".join(f"WHEN {s} THEN {i}" for i, s in live) + " END" if live else "NULL"
+    rule_cols: list[str] = []
+    for i, seg in enumerate(ruleset.segments):
+        funnel: list[str] = []
+        for j, rule in enumerate(seg.rules):
+            rule_cols.append(f"({rule.where}) AS r{i}_{j}")
+            if rule.enabled:
+                funnel.append(f"r{i}_{j}")
+    inner = f"SELECT revenue, orders, {assign} AS seg" + (", " + ", ".join(rule_cols) if rule_cols else "")
+    inner += f" FROM {table}" + (f" WHERE {ruleset.universe}" if ruleset.universe else "")
+    outs = ["COUNT(*) AS universe_customers", "SUM(revenue) AS universe_revenue"]
+    for i, _ in enumerate(ruleset.segments):
+        f = f"FILTER (WHERE seg = {i})"
+        outs += [
+            f"COUNT(*) {f} AS c{i}",
+            f"100.0 * COUNT(*) {f} / COUNT(*) AS pc{i}",
+            f"COALESCE(SUM(revenue) {f}, 0) AS rev{i}",
+            f"100.0 * COALESCE(SUM(revenue) {f}, 0) / SUM(revenue) AS prev{i}",
+            f"AVG(revenue) {f} AS avg{i}",
+            f"SUM(revenue) {f} / SUM(orders) {f} AS aov{i}",
+            f"AVG(orders) {f} AS ord{i}",
+        ]
+    # the funnel: customers left after each enabled rule (cumulative AND; OR for match: any)
+    for i, seg in enumerate(ruleset.segments):
+        enabled: list[str] = []
+        joiner = " AND " if seg.match == "all" else " OR "
+        for j, rule in enumerate(seg.rules):
+            outs.append(f"COUNT(*) FILTER (WHERE r{i}_{j}) AS m{i}_{j}")
+            if rule.enabled:
+                enabled.append(f"r{i}_{j}")
+                outs.append(f"COUNT(*) FILTER (WHERE {joiner.join(enabled)}) AS f{i}_{j}")
+    return f"SELECT {', '.join(outs)} FROM ({inner})"
+
+
+def eval_duckdb(con, ruleset: RuleSet, table: str = "customers") -> dict[str, object]:  # noqa: ANN001
+    """Evaluate ``ruleset`` over a registered customer table; one result row as a dict."""
+    cur = con.execute(eval_sql(ruleset, table))
+    row = cur.fetchone()
+    return dict(zip([d[0] for d in cur.description], row))
+
+
+_SQL_TO_PANDAS = [
+    (re.compile(r"<>"), "!="),
+    (re.compile(r"(?<![<>!=])=(?!=)"), "=="),
+    (re.compile(r"\bAND\b", re.I), "and"),
+    (re.compile(r"\bOR\b", re.I), "or"),
+    (re.compile(r"\bNOT\s+IN\s*\(([^)]*)\)", re.I), r"not in [\1]"),
+    (re.compile(r"\bIN\s*\(([^)]*)\)", re.I), r"in [\1]"),
+]
+
+
+def sql_to_pandas(where: str) -> str:
+    """Translate the simple SQL predicates of ``rules_10.yaml`` to ``DataFrame.eval`` syntax."""
+    if re.search(r"\b(IS|LIKE|BETWEEN|CASE|NOT)\b(?!\s+IN)", where, re.I):
+        raise ValueError(f"predicate not supported by the pandas translation: {where}")
+    out = where
+    for pattern, repl in _SQL_TO_PANDAS:
+        out = pattern.sub(repl, out)
+    return out
+
+
+def eval_pandas(df, ruleset: RuleSet) -> dict[str, object]:  # noqa: ANN001
+    """The same numbers as :func:`eval_duckdb`, with pandas boolean masks."""
+    if ruleset.universe:
+        df = df[df.eval(sql_to_pandas(ruleset.universe))]
+    revenue = df["revenue"].to_numpy()
+    orders = df["orders"].to_numpy()
+    n, total = len(df), revenue.sum()
+    res: dict[str, object] = {"universe_customers": n, "universe_revenue": total}
+    taken = np.zeros(n, dtype=bool)
+    for i, seg in enumerate(ruleset.segments):
+        enabled = []
+        funnel = np.full(n, seg.match == "all")
+        for j, rule in enumerate(seg.rules):
+            m = np.asarray(df.eval(sql_to_pandas(rule.where)), dtype=bool)
+            res[f"m{i}_{j}"] = int(m.sum())
+            if rule.enabled:
+                enabled.append(m)
+                funnel = (funnel & m) if seg.match == "all" else (funnel | m)
+                res[f"f{i}_{j}"] = int(funnel.sum())
+        if seg.enabled and enabled:
+            hit = np.logical_and.reduce(enabled) if seg.match == "all" else np.logical_or.reduce(enabled)
+            hit &= ~taken
+            taken |= hit
+        else:
+            hit = np.zeros(n, dtype=bool)
+        c = int(hit.sum())
+        rev = float(revenue[hit].sum())
+        res |= {
+            f"c{i}": c,
+            f"pc{i}": 100.0 * c / n if n else None,
+            f"rev{i}": rev,
+            f"prev{i}": 100.0 * rev / total if total else None,
+            f"avg{i}": rev / c if c else None,
+            f"aov{i}": rev / orders[hit].sum() if c else None,
+            f"ord{i}": orders[hit].mean() if c else None,
+        }
+    return res
+
+
+def polars_to_pandas(frame: pl.DataFrame):
+    """The customer view as pandas (outside any timing)."""
+    return frame.to_pandas()
