@@ -204,7 +204,9 @@ def _head_text(source: Path | bytes, gz: bool) -> str:
     return head.decode("utf-8", errors="replace").lstrip("\ufeff")
 
 
-Scanner = Callable[[dict[str, pl.DataType]], pl.LazyFrame]
+#: Returns the file as a LazyFrame.  CSV honours dtype overrides, and ``None``
+#: means "every column as text"; other formats carry their own dtypes.
+Scanner = Callable[[dict[str, pl.DataType] | None], pl.LazyFrame]
 
 
 def _open_csv(path: Path, gz: bool, notices: list[str]) -> Scanner:
@@ -217,7 +219,9 @@ def _open_csv(path: Path, gz: bool, notices: list[str]) -> Scanner:
         raise _fail(path, "the file is empty; export the transactions again")
     separator = _sniff_separator(head.splitlines()[0])
 
-    def scan(overrides: dict[str, pl.DataType]) -> pl.LazyFrame:
+    def scan(overrides: dict[str, pl.DataType] | None) -> pl.LazyFrame:
+        if overrides is None:  # every column as text: a sample that cannot fail to parse
+            return pl.scan_csv(source, separator=separator, infer_schema=False)
         return pl.scan_csv(
             source,
             separator=separator,
@@ -604,19 +608,18 @@ def read_transactions(
     notices: list[str] = []
     with _reading(path, f"cannot read it as a {kind} file"):
         scan = _open(path, kind, gz, notices)
-        lf = scan({})
-        schema = lf.collect_schema()
-        head = lf.head(SAMPLE_ROWS).collect()
+        schema = scan({}).collect_schema()
+        head = scan(None).head(SAMPLE_ROWS).collect()
     names = list(schema)
     if head.height == 0:
         raise _fail(path, f"has column headers but no data rows (columns: {_columns_list(names)})")
     roles = detect_roles(schema, columns, sample=head, where=path.name)
     _require_roles(path, roles, names)
-    if kind == "csv":
-        with _reading(path, "cannot read it as a csv file"):
-            lf = scan(_csv_overrides(roles, schema))
-            schema = lf.collect_schema()
-            head = lf.head(SAMPLE_ROWS).collect()
+    with _reading(path, f"cannot read it as a {kind} file"):
+        lf = scan(_csv_overrides(roles, schema))
+        schema = lf.collect_schema()
+        # Only the role columns: an attribute column cannot break the sample.
+        head = lf.select(sorted(set(roles.values()))).head(SAMPLE_ROWS).collect()
 
     lf = lf.with_row_index(_ROW, offset=1)
     head = head.with_row_index(_ROW, offset=1)

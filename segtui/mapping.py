@@ -138,7 +138,9 @@ _ID_ROLES = frozenset({"customer_id", "order_id"})
 
 # A money-looking string: optional sign/parentheses/currency, digits with optional
 # thousands separators and decimals.  Used to accept String columns for numeric roles.
-_NUMERIC_LOOKING = r"^\s*[-+(]?\s*[$€£¥]?\s*[-+]?\d[\d,.\s']*\)?\s*[$€£¥]?\s*$"
+_NUMERIC_LOOKING = (
+    r"^\s*[-+(]?\s*(?:[$€£¥]|[A-Za-z]{3})?\s*[-+]?\d[\d,.\s']*\)?\s*(?:[$€£¥]|[A-Za-z]{3})?\s*$"
+)
 
 
 def match_key(name: str) -> str:
@@ -160,6 +162,13 @@ _SYNONYM_RANK: dict[str, dict[str, int]] = {
     role: {match_key(name): rank for rank, name in reversed(list(enumerate(names)))}
     for role, names in SYNONYMS.items()
 }
+
+
+# Letters NFKD cannot split into an ASCII base letter plus an accent.
+_NO_DECOMPOSITION = str.maketrans(
+    {"ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "œ": "oe", "Œ": "OE", "ł": "l",
+     "Ł": "L", "đ": "d", "Đ": "D", "þ": "th"}
+)
 
 
 def normalize_name(name: str) -> str:
@@ -184,7 +193,8 @@ def normalize_name(name: str) -> str:
     >>> normalize_name("2019 Sales (€)")
     'col_2019_sales'
     """
-    text = unicodedata.normalize("NFKD", name.strip().lstrip("\ufeff"))
+    text = name.strip().lstrip("\ufeff").translate(_NO_DECOMPOSITION)
+    text = unicodedata.normalize("NFKD", text)
     text = text.encode("ascii", "ignore").decode("ascii")
     # camelCase / PascalCase boundaries: "InvoiceDate" -> "Invoice_Date", "HTTPCode" -> "HTTP_Code"
     text = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", text)
@@ -215,14 +225,25 @@ def looks_numeric(values: pl.Series) -> bool:
     return bool(values.str.contains(_NUMERIC_LOOKING).all())
 
 
+def _share_numeric(values: pl.Series) -> float:
+    values = values.drop_nulls()
+    if values.dtype != pl.String or values.len() == 0:
+        return 0.0
+    return float(values.str.contains(_NUMERIC_LOOKING).mean() or 0.0)
+
+
 def _dtype_rank(role: str, dtype: pl.DataType, sample: pl.Series | None) -> int | None:
     """How well a dtype fits a role: lower is better, None means it cannot play it."""
     if role in _NUMERIC_ROLES:
         if dtype.is_numeric():
             return 0
-        if dtype == pl.String and (sample is None or looks_numeric(sample)):
+        if dtype != pl.String:
+            return None
+        if sample is None or looks_numeric(sample):
             return 1
-        return None
+        # Mostly numbers with a stray bad value: still the amount, so that loading
+        # reports the bad value instead of "no amount column".
+        return 2 if _share_numeric(sample) >= 0.5 else None
     if role == "order_date":
         if dtype.is_temporal() and dtype != pl.Time and dtype != pl.Duration:
             return 0

@@ -1,0 +1,431 @@
+"""read_transactions: formats, detection, dates, amounts, returns and bad input."""
+
+from __future__ import annotations
+
+import gzip
+from datetime import date, datetime
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+import segtui.io as segio
+from segtui.errors import SegtuiError
+from segtui.io import read_transactions
+
+CDNOW = Path(__file__).resolve().parents[2] / "shared/data/cdnow_sample.csv"
+
+# Three customers, one of them ("00007") with leading zeros and two lines.
+BASE = pl.DataFrame(
+    {
+        "Customer ID": ["00007", "00007", "12", "A-9"],
+        "Order Date": ["2011-01-03", "2011-02-10", "2011-02-11", "2011-03-01"],
+        "Revenue": [10.5, 20.0, 7.25, 100.0],
+        "Country": ["UK", "UK", "France", "Germany"],
+    }
+)
+
+
+def write_csv(tmp_path: Path, text: str, name: str = "t.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def load(tmp_path: Path, text: str, name: str = "t.csv", **kwargs) -> pl.DataFrame:
+    return read_transactions(write_csv(tmp_path, text, name), **kwargs).frame.collect()
+
+
+def error_of(path: Path, **kwargs) -> str:
+    with pytest.raises(SegtuiError) as err:
+        read_transactions(path, **kwargs)
+    message = err.value.message
+    assert "\n" not in message
+    return message
+
+
+def assert_base(tx: segio.Transactions) -> None:
+    df = tx.frame.collect()
+    assert df.columns == ["customer_id", "order_id", "order_date", "amount", "is_return",
+                          "country"]
+    assert df["customer_id"].to_list() == ["00007", "00007", "12", "A-9"]
+    assert df["amount"].to_list() == [10.5, 20.0, 7.25, 100.0]
+    assert df["order_date"].dtype == pl.Datetime("us")
+    assert df["order_date"][1] == datetime(2011, 2, 10)
+    assert df["order_id"].to_list() == ["1", "2", "3", "4"]
+    assert tx.mapping == {"customer_id": "Customer ID", "order_date": "Order Date",
+                          "amount": "Revenue"}
+    assert tx.attributes == ["country"]
+    assert tx.rows == 4
+
+
+# --------------------------------------------------------------------------- formats
+
+
+@pytest.mark.parametrize(("separator", "name"),
+                         [(",", "t.csv"), (";", "t.csv"), ("\t", "t.tsv"), ("|", "t.txt")])
+def test_csv_each_delimiter(tmp_path, separator, name):
+    path = tmp_path / name
+    BASE.write_csv(path, separator=separator)
+    assert_base(read_transactions(path))
+
+
+def test_csv_gz(tmp_path):
+    path = tmp_path / "t.csv.gz"
+    path.write_bytes(gzip.compress(BASE.write_csv().encode()))
+    assert_base(read_transactions(path))
+
+
+@pytest.mark.parametrize(
+    ("name", "write"),
+    [
+        ("t.parquet", lambda df, p: df.write_parquet(p)),
+        ("t.xlsx", lambda df, p: df.write_excel(p)),
+        ("t.jsonl", lambda df, p: df.write_ndjson(p)),
+        ("t.ndjson", lambda df, p: df.write_ndjson(p)),
+        ("t.json", lambda df, p: df.write_json(p)),
+        ("t.arrow", lambda df, p: df.write_ipc(p)),
+        ("t.feather", lambda df, p: df.write_ipc(p)),
+    ],
+)
+def test_binary_and_json_formats(tmp_path, name, write):
+    path = tmp_path / name
+    write(BASE, path)
+    assert_base(read_transactions(path))
+
+
+def test_native_dates_and_float_ids_from_parquet(tmp_path):
+    path = tmp_path / "t.parquet"
+    pl.DataFrame(
+        {
+            "customer_id": [12346.0, 12347.0],
+            "day": [date(2011, 1, 2), date(2011, 1, 3)],
+            "amount": [1, 2],
+        }
+    ).write_parquet(path)
+    df = read_transactions(path).frame.collect()
+    assert df["customer_id"].to_list() == ["12346", "12347"]
+    assert df["order_date"].to_list() == [datetime(2011, 1, 2), datetime(2011, 1, 3)]
+    assert df["amount"].dtype == pl.Float64
+
+
+def test_excel_native_datetimes(tmp_path):
+    path = tmp_path / "t.xlsx"
+    pl.DataFrame(
+        {"client": ["a", "b"], "created_at": [datetime(2011, 5, 1, 8, 26), datetime(2011, 5, 2)],
+         "sales": [3.0, 4.0]}
+    ).write_excel(path)
+    df = read_transactions(path).frame.collect()
+    assert df["order_date"].to_list() == [datetime(2011, 5, 1, 8, 26), datetime(2011, 5, 2)]
+
+
+def test_tz_aware_datetimes_become_naive_wall_clock(tmp_path):
+    path = tmp_path / "t.parquet"
+    stamps = pl.Series([datetime(2011, 5, 1, 8, 26)]).dt.replace_time_zone("Europe/London")
+    pl.DataFrame({"user_id": ["a"], "timestamp": stamps, "total": [1.0]}).write_parquet(path)
+    df = read_transactions(path).frame.collect()
+    assert df["order_date"].dtype == pl.Datetime("us")
+    assert df["order_date"].to_list() == [datetime(2011, 5, 1, 8, 26)]
+
+
+# --------------------------------------------------------------------------- detection
+
+
+def test_leading_zeros_whitespace_and_empty_ids(tmp_path):
+    df = load(tmp_path, "CustomerID,Date,DollarValue\n 00004 ,1997-01-01,1\n00021,1997-01-02,2\n"
+                        "   ,1997-01-03,3\n")
+    assert df["customer_id"].to_list() == ["00004", "00021"]
+
+
+def test_order_ids_keep_leading_zeros_and_textual_float_ids_lose_dot_zero(tmp_path):
+    df = load(tmp_path, "Invoice,Customer ID,InvoiceDate,Quantity,Price\n"
+                        "000123,13085.0,2010-12-01,2,1.5\n000124,13086.0,2010-12-01,1,4\n")
+    assert df["order_id"].to_list() == ["000123", "000124"]
+    assert df["customer_id"].to_list() == ["13085", "13086"]
+
+
+def test_text_column_named_total_loses_to_numeric_amount(tmp_path):
+    tx = read_transactions(write_csv(tmp_path, "cust_id,date,total,amount\n"
+                                               "1,2020-01-01,yes,5\n2,2020-01-02,no,6\n"))
+    assert tx.mapping["amount"] == "amount"
+    assert tx.attributes == ["total"]
+
+
+def test_overrides_win(tmp_path):
+    path = write_csv(tmp_path, "customer,email,date,sales,DollarValue\n"
+                               "1,a@x,2020-01-01,5,50\n2,b@x,2020-01-02,6,60\n")
+    tx = read_transactions(path, columns={"customer_id": "email", "amount": "DollarValue"})
+    df = tx.frame.collect()
+    assert df["customer_id"].to_list() == ["a@x", "b@x"]
+    assert df["amount"].to_list() == [50.0, 60.0]
+    # the columns the overrides displaced become attributes
+    assert tx.attributes == ["customer", "sales"]
+
+
+def test_override_of_missing_column_lists_columns(tmp_path):
+    path = write_csv(tmp_path, "customer,date,sales\n1,2020-01-01,5\n")
+    message = error_of(path, columns={"amount": "DollarValue"})
+    assert message.startswith("t.csv: ")
+    assert "'DollarValue'" in message and "'customer', 'date', 'sales'" in message
+
+
+def test_amount_from_quantity_times_price(tmp_path):
+    tx = read_transactions(write_csv(tmp_path, "Customer ID,InvoiceDate,Quantity,UnitPrice\n"
+                                               "1,2020-01-01,3,2.5\n2,2020-01-02,4,1\n"))
+    df = tx.frame.collect()
+    assert df["amount"].to_list() == [7.5, 4.0]
+    assert df["quantity"].to_list() == [3.0, 4.0]
+    assert df["unit_price"].to_list() == [2.5, 1.0]
+    assert "amount computed as Quantity × UnitPrice" in tx.notices
+
+
+def test_attributes_are_snake_case_and_avoid_metric_names(tmp_path):
+    tx = read_transactions(write_csv(
+        tmp_path, "Customer ID,Date,Amount,Customer Country,Orders\n1,2020-01-01,5,UK,3\n"))
+    assert tx.attributes == ["customer_country", "orders_attr"]
+    assert tx.attribute_sources == {"customer_country": "Customer Country",
+                                    "orders_attr": "Orders"}
+    df = tx.frame.collect()
+    assert df["customer_country"].to_list() == ["UK"]
+
+
+def test_product_category_channel_are_text(tmp_path):
+    df = load(tmp_path, "customer,date,amount,sku,category,channel\n"
+                        "1,2020-01-01,5,0042,Books,web\n")
+    assert df.select("product", "category", "channel").row(0) == ("0042", "Books", "web")
+
+
+# --------------------------------------------------------------------------- amounts
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        (['"$1,234.00"', "$5", '"(3.50)"'], [1234.0, 5.0, -3.5]),
+        (['"12,50"', '"1.234,5"', "€3"], [12.5, 1234.5, 3.0]),
+        (["£ 7.10", "-2", "USD 4"], [7.1, -2.0, 4.0]),
+    ],
+)
+def test_currency_text_amounts(tmp_path, values, expected):
+    lines = "".join(f"c{i},2020-01-0{i + 1},{v}\n" for i, v in enumerate(values))
+    df = load(tmp_path, "customer,date,amount\n" + lines)
+    assert df["amount"].to_list() == expected
+
+
+def test_non_numeric_amount_names_column_value_and_row(tmp_path):
+    path = write_csv(tmp_path, 'customer,date,amount\n1,2020-01-01,"$3.00"\n'
+                               '2,2020-01-02,"$4.00"\n3,2020-01-03,"12 apples"\n')
+    message = error_of(path)
+    assert "'amount'" in message and "'12 apples'" in message and "row 3" in message
+
+
+def test_integer_looking_amounts_with_a_later_decimal(tmp_path, monkeypatch):
+    monkeypatch.setattr(segio, "INFER_ROWS", 2)
+    monkeypatch.setattr(segio, "SAMPLE_ROWS", 2)
+    df = load(tmp_path, "customer,date,amount\n1,2020-01-01,3\n2,2020-01-02,4\n"
+                        "3,2020-01-03,4.5\n")
+    assert df["amount"].to_list() == [3.0, 4.0, 4.5]
+
+
+# --------------------------------------------------------------------------- dates
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        (["2010-12-01", "2010-12-02"], [datetime(2010, 12, 1), datetime(2010, 12, 2)]),
+        (["2010-12-01 08:26:00", "2010-12-02T09:01"],
+         [datetime(2010, 12, 1, 8, 26), datetime(2010, 12, 2, 9, 1)]),
+        (["2010-12-01", "2010-12-02 17:30:05"],
+         [datetime(2010, 12, 1), datetime(2010, 12, 2, 17, 30, 5)]),
+        (["12/1/10 8:26", "12/13/10 18:05"],
+         [datetime(2010, 12, 1, 8, 26), datetime(2010, 12, 13, 18, 5)]),
+        (["12/01/2010 08:26", "01/13/2011 07:00"],
+         [datetime(2010, 12, 1, 8, 26), datetime(2011, 1, 13, 7, 0)]),
+        (["31/12/2010", "01/02/2011"], [datetime(2010, 12, 31), datetime(2011, 2, 1)]),
+        (["31.12.2010", "1.2.2011"], [datetime(2010, 12, 31), datetime(2011, 2, 1)]),
+        (["19970101", "19971231"], [datetime(1997, 1, 1), datetime(1997, 12, 31)]),
+        (["01-Dec-2010", "2-Jan-11"], [datetime(2010, 12, 1), datetime(2011, 1, 2)]),
+        (["2010-12-01T08:26:00Z", "2010-12-01T08:26:00+01:00"],
+         [datetime(2010, 12, 1, 8, 26), datetime(2010, 12, 1, 7, 26)]),
+    ],
+)
+def test_text_date_formats(tmp_path, values, expected):
+    lines = "".join(f"c{i},{v},1\n" for i, v in enumerate(values))
+    df = load(tmp_path, "customer,date,amount\n" + lines)
+    assert df["order_date"].to_list() == expected
+
+
+def test_yyyymmdd_integers(tmp_path):
+    tx = read_transactions(write_csv(tmp_path, "customer,date,amount\n1,19970101,1\n"
+                                               "2,19970225,1\n"))
+    assert tx.frame.collect()["order_date"].to_list() == [datetime(1997, 1, 1),
+                                                        datetime(1997, 2, 25)]
+    assert tx.date_formats == ["%Y%m%d"]
+
+
+def test_ambiguous_dates_need_a_date_format(tmp_path):
+    path = write_csv(tmp_path, "customer,date,amount\n1,01/02/2010,1\n2,03/04/2010,1\n")
+    message = error_of(path)
+    assert "day-first or month-first" in message and "--date-format" in message
+    df = read_transactions(path, date_format="%d/%m/%Y").frame.collect()
+    assert df["order_date"].to_list() == [datetime(2010, 2, 1), datetime(2010, 4, 3)]
+    df = read_transactions(path, date_format="%m/%d/%Y").frame.collect()
+    assert df["order_date"].to_list() == [datetime(2010, 1, 2), datetime(2010, 3, 4)]
+
+
+def test_dates_ambiguous_in_the_sample_are_decided_by_the_whole_column(tmp_path, monkeypatch):
+    monkeypatch.setattr(segio, "SAMPLE_ROWS", 2)
+    df = load(tmp_path, "customer,date,amount\n1,01/02/2010,1\n2,03/04/2010,1\n"
+                        "3,12/25/2010,1\n")
+    assert df["order_date"].to_list() == [datetime(2010, 1, 2), datetime(2010, 3, 4),
+                                          datetime(2010, 12, 25)]
+
+
+def test_unparseable_date_in_sample_shows_value_and_row(tmp_path):
+    path = write_csv(tmp_path, "customer,date,amount\n1,2010-01-02,1\n2,soon,1\n")
+    message = error_of(path)
+    assert "'soon'" in message and "row 2" in message and "--date-format" in message
+
+
+def test_unparseable_date_after_the_sample_shows_value_and_row(tmp_path, monkeypatch):
+    monkeypatch.setattr(segio, "SAMPLE_ROWS", 2)
+    path = write_csv(tmp_path, "customer,date,amount\n1,2010-01-02,1\n2,2010-01-03,1\n"
+                               "3,2010-01-04,1\n4,2010-13-45,1\n")
+    message = error_of(path)
+    assert "'2010-13-45'" in message and "row 4" in message
+
+
+def test_rows_without_date_are_dropped_with_notice(tmp_path):
+    tx = read_transactions(write_csv(tmp_path, "customer,date,amount\n1,2010-01-02,1\n2,,1\n"))
+    assert tx.rows == 1
+    assert "dropped 1 row with no order date" in tx.notices
+
+
+# --------------------------------------------------------------------------- returns
+
+
+def test_returns_negative_amount_quantity_and_c_invoices(tmp_path):
+    df = load(tmp_path, "Invoice,Customer ID,InvoiceDate,Quantity,Price,Amount\n"
+                        "536365,1,2010-12-01,2,1.0,2.0\n"
+                        "C536379,1,2010-12-02,1,3.0,3.0\n"
+                        "536380,1,2010-12-03,-1,4.0,4.0\n"
+                        "536381,1,2010-12-04,1,5.0,-5.0\n"
+                        "Cash1,1,2010-12-05,1,6.0,6.0\n")
+    assert df["is_return"].to_list() == [False, True, True, True, False]
+    assert df["amount"].to_list() == [2.0, -3.0, -4.0, -5.0, 6.0]
+
+
+def test_quantity_times_price_returns_are_negative(tmp_path):
+    df = load(tmp_path, "InvoiceNo,CustomerID,InvoiceDate,Quantity,UnitPrice\n"
+                        "C1,1,2010-12-01,-2,1.5\n")
+    assert df.select("amount", "is_return").row(0) == (-3.0, True)
+
+
+# --------------------------------------------------------------------------- discount
+
+
+@pytest.mark.parametrize(
+    ("column", "values", "expected", "kind"),
+    [
+        ("discount", ["2.5", "", "-1"], [2.5, 0.0, 1.0], "amount"),
+        ("discount_applied", ["yes", "no", ""], [1.0, 0.0, 0.0], "flag"),
+        ("coupon", ["1", "0", "1"], [1.0, 0.0, 1.0], "flag"),
+        ("promo_code", ["XMAS10", "", "SPRING"], [1.0, 0.0, 1.0], "flag"),
+    ],
+)
+def test_discount_amount_or_flag(tmp_path, column, values, expected, kind):
+    lines = "".join(f"c{i},2020-01-0{i + 1},5,{v}\n" for i, v in enumerate(values))
+    tx = read_transactions(write_csv(tmp_path, f"customer,date,amount,{column}\n" + lines))
+    assert tx.discount_kind == kind
+    assert tx.frame.collect()["discount"].to_list() == expected
+
+
+# --------------------------------------------------------------------------- messy files
+
+
+def test_rows_without_customer_id_are_dropped_with_a_thousands_notice(tmp_path):
+    lines = "".join(f",2020-01-01,{i}\n" for i in range(1234))
+    tx = read_transactions(write_csv(tmp_path, "customer,date,amount\n1,2020-01-01,9\n" + lines))
+    assert "dropped 1,234 rows with no customer id" in tx.notices
+    assert tx.rows == 1
+    assert tx.frame.collect()["amount"].to_list() == [9.0]
+
+
+def test_latin1_file_is_read_with_a_notice(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_bytes("customer;date;amount;city\n1;2020-01-01;5;Zürich\n2;2020-01-02;6;Café\n"
+                     .encode("latin-1"))
+    tx = read_transactions(path)
+    assert "read as latin-1 (file is not UTF-8)" in tx.notices
+    assert tx.frame.collect()["city"].to_list() == ["Zürich", "Café"]
+
+
+def test_utf8_file_has_no_encoding_notice(tmp_path):
+    tx = read_transactions(write_csv(tmp_path, "customer,date,amount,city\n1,2020-01-01,5,Zürich\n"))
+    assert not any("latin-1" in n for n in tx.notices)
+    assert tx.frame.collect()["city"].to_list() == ["Zürich"]
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def test_missing_file(tmp_path):
+    message = error_of(tmp_path / "nope.csv")
+    assert message.startswith("nope.csv: file not found")
+
+
+def test_empty_file(tmp_path):
+    assert "empty" in error_of(write_csv(tmp_path, ""))
+
+
+def test_header_only(tmp_path):
+    message = error_of(write_csv(tmp_path, "customer,date,amount\n"))
+    assert "no data rows" in message and "'customer', 'date', 'amount'" in message
+
+
+def test_unsupported_extension(tmp_path):
+    path = tmp_path / "t.docx"
+    path.write_text("x")
+    message = error_of(path)
+    assert "unsupported file type .docx" in message and ".parquet" in message
+
+
+@pytest.mark.parametrize(
+    ("header", "role"),
+    [
+        ("who,date,amount", "customer_id"),
+        ("customer,when,amount", "order_date"),
+        ("customer,date,stuff", "amount"),
+    ],
+)
+def test_missing_required_column(tmp_path, header, role):
+    message = error_of(write_csv(tmp_path, f"{header}\n1,2020-01-01,5\n"))
+    assert f"--map {role}=COLUMN" in message
+    assert ", ".join(repr(c) for c in header.split(",")) in message
+
+
+def test_corrupt_parquet(tmp_path):
+    path = tmp_path / "t.parquet"
+    path.write_bytes(b"this is not a parquet file at all")
+    message = error_of(path)
+    assert message.startswith("t.parquet: cannot read it as a parquet file")
+
+
+def test_all_rows_without_customer_id(tmp_path):
+    message = error_of(write_csv(tmp_path, "customer,date,amount\n,2020-01-01,5\n"))
+    assert "none of its 1 row" in message
+
+
+# --------------------------------------------------------------------------- real data
+
+
+@pytest.mark.skipif(not CDNOW.exists(), reason="shared/data/cdnow_sample.csv not beside the repo")
+def test_cdnow_sample():
+    tx = read_transactions(CDNOW)
+    assert tx.mapping["amount"] == "DollarValue"
+    assert tx.mapping["customer_id"] == "CustomerID"
+    df = tx.frame.collect()
+    assert df["customer_id"].n_unique() == 2357
+    assert df["customer_id"][0] == "00004"
+    assert tx.rows == df.height
