@@ -338,7 +338,7 @@ def scv_pandas(spec: FileSpec):
     tops = [_mode(df, role, f"top_{role}") for role in ("category", "channel") if role in has]
     tops += [_mode(df, canon, canon) for canon in spec.attributes]
     out = out.join(tops)
-    weekday = buys["ts"].dt.dayofweek + 1
+    weekday = buys["ts"].dt.day_of_week + 1
     out["weekend_order_share"] = (
         (weekday >= 6).groupby(buys["customer_id"]).sum().reindex(out.index) / out["orders"]
     ).where(out["orders"] > 0)

@@ -324,7 +324,7 @@ def machine() -> dict[str, Any]:
     except (OSError, AttributeError):
         ram = "unknown"
     con = duckdb.connect()
-    duck_threads = con.sql("SELECT current_setting('threads')").fetchone()[0]
+    duck_threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
     con.close()
     try:
         load = os.getloadavg()[0]
