@@ -15,7 +15,7 @@ maps (``customer_id``, ``order_id``, ``order_date``, ``amount``, ...).
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -255,6 +255,7 @@ class _Orders:
     device: np.ndarray  # -1 for store orders
     pct: np.ndarray  # discount rate, 0 when none
     whole_return: np.ndarray
+    returnable: np.ndarray  # return_stamp falls inside the export's span
 
 
 def _draw_orders(rng: np.random.Generator, c: _Customers, end_day: int) -> _Orders:
@@ -280,15 +281,16 @@ def _draw_orders(rng: np.random.Generator, c: _Customers, end_day: int) -> _Orde
 
     discounted = u[4] < np.where(c.discount_seeker[cust], _DISCOUNT_P[1], _DISCOUNT_P[0])
     pct = np.where(discounted, _DISCOUNT_PCTS[rng.integers(0, _DISCOUNT_PCTS.size, n)], 0.0)
-    delay = rng.integers(_DAY_S, (_RETURN_MAX_DAYS + 1) * _DAY_S, n) * _US
-    return_stamp = np.maximum(np.minimum(stamp + delay, ((end_day + 1) * _DAY_S - 1) * _US), stamp)
+    return_stamp = stamp + rng.integers(_DAY_S, (_RETURN_MAX_DAYS + 1) * _DAY_S, n) * _US
+    # A return that would fall after the end of the export has not happened yet.
+    returnable = return_stamp < (end_day + 1) * _DAY_S * _US
 
     # Order numbers follow time, like a real shop's invoice sequence; a stable sort keeps
     # ties (same second) in a fixed order on every machine.
     number = np.empty(n, dtype=np.int64)
     number[np.argsort(stamp, kind="stable")] = np.arange(1, n + 1)
-    return _Orders(cust, stamp, return_stamp, number, channel.astype(np.int8),
-                   device.astype(np.int8), pct, u[5] < _WHOLE_RETURN_P)
+    return _Orders(cust, stamp, return_stamp, number, channel.astype(np.int8), device.astype(np.int8),
+                   pct, returnable & (u[5] < _WHOLE_RETURN_P), returnable)
 
 
 def _draw_lines(rng: np.random.Generator, c: _Customers, o: _Orders) -> tuple[pl.DataFrame, np.ndarray]:
@@ -311,7 +313,7 @@ def _draw_lines(rng: np.random.Generator, c: _Customers, o: _Orders) -> tuple[pl
     unit_price = _PRICES[product]
     discount = np.round(quantity * unit_price * o.pct[order], 2)
 
-    ret = np.flatnonzero(o.whole_return[order] | (u[2] < _LINE_RETURN_P))
+    ret = np.flatnonzero(o.whole_return[order] | ((u[2] < _LINE_RETURN_P) & o.returnable[order]))
     partial = 1 + np.floor(u[3][ret] * quantity[ret]).astype(np.int64)
     ret_qty = np.where(o.whole_return[order[ret]], quantity[ret], partial)
     # A return refunds what was paid, so it reverses the line's discount pro rata.
@@ -325,7 +327,7 @@ def _draw_lines(rng: np.random.Generator, c: _Customers, o: _Orders) -> tuple[pl
     id_index = np.concatenate([order[:n], o.cust.size + np.searchsorted(ret_orders, order[n:])])
     quantity = np.concatenate([quantity, -ret_qty])
     unit_price = np.concatenate([unit_price, unit_price[ret]])
-    discount = np.concatenate([discount, -ret_discount])
+    discount = np.concatenate([discount, 0.0 - ret_discount])  # 0.0 - x: no "-0.00" in the CSV
     frame = pl.DataFrame({
         "stamp": np.where(is_ret, o.return_stamp[order], o.stamp[order]),
         "is_return": is_ret,
@@ -336,7 +338,7 @@ def _draw_lines(rng: np.random.Generator, c: _Customers, o: _Orders) -> tuple[pl
         "product": np.concatenate([product, product[ret]]).astype(np.int8),
         "quantity": quantity,
         "unit_price": unit_price,
-        "amount": np.round(quantity * unit_price - discount, 2),
+        "amount": np.round(quantity * unit_price - discount, 2) + 0.0,
         "discount": discount,
         "channel": o.channel[order],
         "device": o.device[order],
@@ -499,9 +501,8 @@ def write_sample(path: str | Path, customers: int = SAMPLE_CUSTOMERS, seed: int 
             f"{path}: {frame.height:,} rows do not fit in an Excel sheet; "
             "use .csv or .parquet, or fewer --customers"
         )
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    # A fresh name (not mkstemp) so the file gets the usual umask permissions, not 0600.
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
     try:
         _write(frame, tmp, suffix)
         os.replace(tmp, path)
