@@ -615,15 +615,60 @@ def read_transactions(
         raise _fail(path, f"has column headers but no data rows (columns: {_columns_list(names)})")
     roles = detect_roles(schema, columns, sample=head, where=path.name)
     _require_roles(path, roles, names)
-    with _reading(path, f"cannot read it as a {kind} file"):
-        lf = scan(_csv_overrides(roles, schema))
+    overrides = _csv_overrides(roles, schema)
+    if kind != "csv":
+        return _attempt(path, kind, scan, overrides, roles, date_format, notices, [])
+    # Types inferred from the first rows can be contradicted later in a CSV ("N/A"
+    # in an integer column).  The validation pass probes the numeric columns; if one
+    # fails, they are read as text once more, where bad values are reported by row.
+    numeric = [c for c, dtype in schema.items() if dtype.is_numeric()]
+    try:
+        return _attempt(path, kind, scan, overrides, roles, date_format, notices, numeric)
+    except _ProbeFailed:
+        overrides |= {c: pl.String for c in numeric}
+        mixed = [c for c in numeric if c not in roles.values()]
+        if mixed:
+            notices.append(
+                f"read {_columns_list(mixed)} as text: not every value after the first "
+                f"{INFER_ROWS:,} rows is a number"
+            )
+        return _attempt(path, kind, scan, overrides, roles, date_format, notices, [])
+
+
+class _ProbeFailed(Exception):
+    """A column inferred as numeric held something else further down the file."""
+
+
+@contextmanager
+def _probing(path: Path, what: str, probe: list[str]) -> Iterator[None]:
+    """Like ``_reading``, but a failure while probing means "retry with text columns"."""
+    try:
+        with _reading(path, what):
+            yield
+    except SegtuiError as exc:
+        if probe:
+            raise _ProbeFailed from exc
+        raise
+
+
+def _attempt(
+    path: Path,
+    kind: str,
+    scan: Scanner,
+    overrides: dict[str, pl.DataType],
+    roles: dict[str, str],
+    date_format: str | None,
+    notices: list[str],
+    probe: list[str],
+) -> Transactions:
+    with _probing(path, f"cannot read it as a {kind} file", probe):
+        lf = scan(overrides)
         schema = lf.collect_schema()
         # Only the role columns: an attribute column cannot break the sample.
         head = lf.select(sorted(set(roles.values()))).head(SAMPLE_ROWS).collect()
-
     lf = lf.with_row_index(_ROW, offset=1)
     head = head.with_row_index(_ROW, offset=1)
-    return _canonical(path, lf, schema, head, roles, date_format, notices)
+    return _canonical(path, lf, schema, head, roles, date_format, list(notices), probe)
 
 
 def _plural(count: int, noun: str) -> str:
@@ -638,6 +683,7 @@ def _validate(
     roles: dict[str, str],
     numbers: dict[str, pl.Expr],
     notices: list[str],
+    probe: list[str],
 ) -> int:
     """One pass over the file: count rows, missing ids/dates and unparseable values.
 
@@ -656,13 +702,15 @@ def _validate(
         problems[f"bad_{role}"] = (
             has_id & _present(column, schema[column]) & number.is_null(), role
         )
-    with _reading(path, "cannot read the file"):
-        stats = lf.select(
-            pl.len().alias("rows"),
-            (~has_id).sum().alias("no_id"),
-            (has_id & ~date_present).sum().alias("no_date"),
-            *(cond.sum().alias(name) for name, (cond, _) in problems.items()),
-        ).collect().row(0, named=True)
+    query = lf.select(
+        pl.len().alias("rows"),
+        (~has_id).sum().alias("no_id"),
+        (has_id & ~date_present).sum().alias("no_date"),
+        *(cond.sum().alias(name) for name, (cond, _) in problems.items()),
+        *(pl.col(c).null_count().alias(f"__probe_{i}") for i, c in enumerate(probe)),
+    )
+    with _probing(path, "cannot read the file", probe):
+        stats = query.collect().row(0, named=True)
     for name, (cond, role) in problems.items():
         if not stats[name]:
             continue
@@ -700,6 +748,7 @@ def _canonical(
     roles: dict[str, str],
     date_format: str | None,
     notices: list[str],
+    probe: list[str],
 ) -> Transactions:
     """Build, validate (one pass) and return the canonical frame."""
     exprs: dict[str, pl.Expr] = {}
@@ -745,7 +794,7 @@ def _canonical(
         *(expr.alias(name) for name, expr in exprs.items()),
         *(pl.col(src).alias(dst) for src, dst in attrs.items()),
     )
-    rows = _validate(path, lf, exprs, schema, roles, numbers, notices)
+    rows = _validate(path, lf, exprs, schema, roles, numbers, notices, probe)
 
     is_return = pl.col("amount") < 0
     if "quantity" in exprs:

@@ -429,3 +429,26 @@ def test_cdnow_sample():
     assert df["customer_id"].n_unique() == 2357
     assert df["customer_id"][0] == "00004"
     assert tx.rows == df.height
+
+
+# --------------------------------------------------------------------------- late surprises
+
+
+def test_numeric_attribute_with_text_after_inference_window_is_read_as_text(tmp_path,
+                                                                             monkeypatch):
+    monkeypatch.setattr(segio, "INFER_ROWS", 2)
+    monkeypatch.setattr(segio, "SAMPLE_ROWS", 2)
+    tx = read_transactions(write_csv(tmp_path, "customer,date,amount,age\n1,2020-01-01,3,30\n"
+                                               "2,2020-01-02,4,41\n3,2020-01-03,5,unknown\n"))
+    assert tx.frame.collect()["age"].to_list() == ["30", "41", "unknown"]
+    assert "read 'age' as text: not every value after the first 2 rows is a number" in tx.notices
+
+
+def test_numeric_amount_with_text_after_inference_window_names_value_and_row(tmp_path,
+                                                                              monkeypatch):
+    monkeypatch.setattr(segio, "INFER_ROWS", 2)
+    monkeypatch.setattr(segio, "SAMPLE_ROWS", 2)
+    path = write_csv(tmp_path, "customer,date,amount\n1,2020-01-01,3\n2,2020-01-02,4\n"
+                               "3,2020-01-03,n/a\n")
+    message = error_of(path)
+    assert "'amount'" in message and "'n/a'" in message and "row 3" in message
