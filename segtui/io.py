@@ -72,6 +72,10 @@ _FORMATS: dict[str, str] = {
     ".jsonl": "jsonl", ".ndjson": "jsonl",
     ".arrow": "ipc", ".feather": "ipc", ".ipc": "ipc",
 }
+_LABELS: dict[str, str] = {
+    "csv": "a CSV file", "parquet": "a Parquet file", "excel": "an Excel workbook",
+    "json": "a JSON array", "jsonl": "a JSON lines file", "ipc": "an Arrow IPC file",
+}
 _GZIP_OK = frozenset({"csv", "json", "jsonl"})
 #: Human-readable list of what ``read_transactions`` accepts.
 SUPPORTED_EXTENSIONS = (
@@ -606,11 +610,13 @@ def read_transactions(
     if path.stat().st_size == 0:
         raise _fail(path, "the file is empty; export the transactions again")
     notices: list[str] = []
-    with _reading(path, f"cannot read it as a {kind} file"):
+    with _reading(path, f"cannot read it as {_LABELS[kind]}"):
         scan = _open(path, kind, gz, notices)
         schema = scan({}).collect_schema()
         head = scan(None).head(SAMPLE_ROWS).collect()
     names = list(schema)
+    if not names:
+        raise _fail(path, "has no data rows; export the transactions again")
     if head.height == 0:
         raise _fail(path, f"has column headers but no data rows (columns: {_columns_list(names)})")
     roles = detect_roles(schema, columns, sample=head, where=path.name)
@@ -661,7 +667,7 @@ def _attempt(
     notices: list[str],
     probe: list[str],
 ) -> Transactions:
-    with _probing(path, f"cannot read it as a {kind} file", probe):
+    with _probing(path, f"cannot read it as {_LABELS[kind]}", probe):
         lf = scan(overrides)
         schema = lf.collect_schema()
         # Only the role columns: an attribute column cannot break the sample.

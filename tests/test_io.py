@@ -409,7 +409,19 @@ def test_corrupt_parquet(tmp_path):
     path = tmp_path / "t.parquet"
     path.write_bytes(b"this is not a parquet file at all")
     message = error_of(path)
-    assert message.startswith("t.parquet: cannot read it as a parquet file")
+    assert message.startswith("t.parquet: cannot read it as a Parquet file")
+
+
+def test_empty_json_array(tmp_path):
+    path = tmp_path / "t.json"
+    path.write_text("[]")
+    assert "has no data rows" in error_of(path)
+
+
+def test_corrupt_excel(tmp_path):
+    path = tmp_path / "t.xlsx"
+    path.write_bytes(b"not a zip")
+    assert error_of(path).startswith("t.xlsx: cannot read it as an Excel workbook")
 
 
 def test_all_rows_without_customer_id(tmp_path):
