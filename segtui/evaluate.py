@@ -401,27 +401,31 @@ class Evaluator:
         """customer_id + ``segment`` (first_match) or one boolean column per segment (overlap),
         followed by all customer-view columns.
 
-        Only customers inside the universe are listed. In overlap mode a segment
-        column whose name clashes with a view column is suffixed " (segment)".
+        Only customers inside the universe are listed. An added column whose name
+        clashes with a view column (a segment called "orders", an attribute called
+        "segment") is suffixed " (segment)".
         """
         universe, masks = self.segment_masks(ruleset)
         names = [seg.name for seg in ruleset.segments]
         view_cols = [c for c in self.customers.columns if c != "customer_id"]
         lead = ["customer_id"] if "customer_id" in self.customers.columns else []
+        taken = set(self.customers.columns)
+
+        def column_name(name: str) -> str:
+            return name if name not in taken else f"{name} (segment)"
+
         if ruleset.assign == "first_match":
-            labels = pl.DataFrame([m.alias(f"m{i}") for i, m in enumerate(masks)]) if masks else None
-            if labels is None:
-                label = pl.Series("segment", [UNASSIGNED] * self._height, dtype=pl.String)
-            else:
+            label = pl.Series(column_name("segment"), [UNASSIGNED] * self._height, dtype=pl.String)
+            if masks:
+                frame = pl.DataFrame([m.alias(f"m{i}") for i, m in enumerate(masks)])
                 chain = pl.when(pl.col("m0")).then(pl.lit(names[0]))
                 for i in range(1, len(masks)):
                     chain = chain.when(pl.col(f"m{i}")).then(pl.lit(names[i]))
-                label = labels.select(chain.otherwise(pl.lit(UNASSIGNED)).alias("segment")).to_series()
+                label = frame.select(chain.otherwise(pl.lit(UNASSIGNED)).alias(label.name)).to_series()
             extra = [label]
         else:
-            taken = set(self.customers.columns)
-            extra = [m.alias(n if n not in taken else f"{n} (segment)") for n, m in zip(names, masks)]
-        out = self.customers.select(lead).with_columns(extra).hstack(self.customers.select(view_cols))
+            extra = [m.alias(column_name(n)) for n, m in zip(names, masks)]
+        out = self.customers.with_columns(extra).select(lead + [e.name for e in extra] + view_cols)
         return out.filter(universe)
 
     def breakdown(
