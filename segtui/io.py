@@ -52,7 +52,7 @@ from typing import IO, Literal
 import polars as pl
 
 from segtui.errors import SegtuiError
-from segtui.mapping import ROLES, attribute_names, detect_roles, looks_numeric
+from segtui.mapping import attribute_names, detect_roles, looks_numeric
 
 __all__ = ["Transactions", "read_transactions", "SegtuiError", "SUPPORTED_EXTENSIONS"]
 
@@ -522,11 +522,15 @@ def _integer_dates(path: Path, column: str, sample: pl.DataFrame) -> _DatePlan:
     )
 
 
-def _bad_date(path: Path, column: str, value: str, row: int) -> SegtuiError:
+def _bad_date(
+    path: Path, column: str, value: str, row: int, date_format: str | None = None
+) -> SegtuiError:
+    where = f"order date {value!r} in column {column!r} (row {row:,})"
+    if date_format:
+        return _fail(path, f"{where} does not match --date-format {date_format!r}; fix the format")
     return _fail(
         path,
-        f"cannot parse order date {value!r} in column {column!r} (row {row:,}); "
-        f"pass --date-format, e.g. --date-format '%d/%m/%Y %H:%M'",
+        f"cannot parse {where}; pass --date-format, e.g. --date-format '%d/%m/%Y %H:%M'",
     )
 
 
@@ -690,6 +694,7 @@ def _validate(
     numbers: dict[str, pl.Expr],
     notices: list[str],
     probe: list[str],
+    date_format: str | None,
 ) -> int:
     """One pass over the file: count rows, missing ids/dates and unparseable values.
 
@@ -725,7 +730,7 @@ def _validate(
             bad = lf.filter(cond).select(_ROW, pl.col(column)).head(1).collect()
         value, row = bad[column][0], int(bad[_ROW][0])
         if role == "order_date":
-            raise _bad_date(path, column, str(value), row)
+            raise _bad_date(path, column, str(value), row, date_format)
         raise _fail(
             path,
             f"column {column!r} holds a value that is not a number: {str(value)!r} "
@@ -800,7 +805,7 @@ def _canonical(
         *(expr.alias(name) for name, expr in exprs.items()),
         *(pl.col(src).alias(dst) for src, dst in attrs.items()),
     )
-    rows = _validate(path, lf, exprs, schema, roles, numbers, notices, probe)
+    rows = _validate(path, lf, exprs, schema, roles, numbers, notices, probe, date_format)
 
     is_return = pl.col("amount") < 0
     if "quantity" in exprs:

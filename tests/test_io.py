@@ -274,6 +274,17 @@ def test_ambiguous_dates_need_a_date_format(tmp_path):
     assert df["order_date"].to_list() == [datetime(2010, 1, 2), datetime(2010, 3, 4)]
 
 
+def test_date_format_that_does_not_match_says_so(tmp_path):
+    path = write_csv(tmp_path, "customer,date,amount\n1,2010-01-02,1\n")
+    message = error_of(path, date_format="%d/%m/%Y")
+    assert "'2010-01-02'" in message and "does not match --date-format '%d/%m/%Y'" in message
+
+
+def test_unix_second_timestamps(tmp_path):
+    df = load(tmp_path, "customer,created_at,amount\n1,1291191960,1\n")
+    assert df["order_date"].to_list() == [datetime(2010, 12, 1, 8, 26)]
+
+
 def test_dates_ambiguous_in_the_sample_are_decided_by_the_whole_column(tmp_path, monkeypatch):
     monkeypatch.setattr(segio, "SAMPLE_ROWS", 2)
     df = load(tmp_path, "customer,date,amount\n1,01/02/2010,1\n2,03/04/2010,1\n"
@@ -362,7 +373,8 @@ def test_latin1_file_is_read_with_a_notice(tmp_path):
 
 
 def test_utf8_file_has_no_encoding_notice(tmp_path):
-    tx = read_transactions(write_csv(tmp_path, "customer,date,amount,city\n1,2020-01-01,5,Zürich\n"))
+    path = write_csv(tmp_path, "customer,date,amount,city\n1,2020-01-01,5,Zürich\n")
+    tx = read_transactions(path)
     assert not any("latin-1" in n for n in tx.notices)
     assert tx.frame.collect()["city"].to_list() == ["Zürich"]
 
