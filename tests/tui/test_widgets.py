@@ -148,6 +148,14 @@ def test_set_frame_200k_rows_end_shows_last_row() -> None:
         await pilot.press("end")
         assert table.cursor_row == 199_999
         assert lines(table)[-1].split()[0] == "C199999"
+        # Large frames sort in a worker; the result lands after it completes.
+        await pilot.press("right", "s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert table.sort_column == ("revenue", False)
+        assert table.cursor_row == 0
+        assert lines(table)[1].split()[0] == "C199999"  # smallest revenue first
+        assert table.frame["customer_id"][-1] == "C000000"
 
     run(None, body)
 
@@ -342,3 +350,21 @@ def test_fmt_count_pct_number_value() -> None:
     assert fmt_number(-1234.567) == "-1,234.57"
     assert fmt_value(dt.datetime(2011, 12, 9, 8, 26)) == "2011-12-09 08:26:00"
     assert fmt_value(None) == ""
+
+
+def test_background_sort_result_is_dropped_when_frame_changed_meanwhile() -> None:
+    async def body(app, table, pilot):
+        table.background_sort_rows = 10  # force the worker path on a small frame
+        table.request_sort("revenue")
+        table.set_frame(customers(20))  # same UI tick: the pending result is now stale
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert table.sort_column is None
+        assert table.frame["customer_id"][0] == "C000000"
+        table.request_sort("revenue")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert table.sort_column == ("revenue", False)
+        assert table.frame["customer_id"][0] == "C000019"
+
+    run(customers(50), body)

@@ -223,7 +223,7 @@ class ShareTable(Widget):
         & > .share-bars--customers-bar { color: $primary; }
         & > .share-bars--revenue-bar { color: $success; }
         & > .share-bars--dim { color: $text-disabled; }
-        & > .share-bars--highlight { background: $accent 40%; text-style: bold; }
+        & > .share-bars--highlight { background: $accent 30%; text-style: bold; }
     }
     """
 
@@ -251,12 +251,15 @@ class ShareTable(Widget):
         def get(part: str) -> Style:
             return self.get_component_rich_style(f"share-bars--{part}", partial=True)
 
+        # The full style resolves a translucent background; keep only that and boldness so
+        # the bars keep their colours on the highlighted row.
+        full = self.get_component_rich_style("share-bars--highlight")
         return {
             "header": get("header"),
             "customers_bar": get("customers-bar"),
             "revenue_bar": get("revenue-bar"),
             "dim": get("dim"),
-            "highlight": get("highlight"),
+            "highlight": Style(bgcolor=full.bgcolor, bold=full.bold),
         }
 
     def _title(self) -> Text | None:

@@ -15,7 +15,7 @@ import polars as pl
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
-from textual import events
+from textual import events, work
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
 from textual.geometry import Region, Size
@@ -118,6 +118,13 @@ def _fit_columns(df: pl.DataFrame, max_width: int) -> list[_Column]:
     return columns
 
 
+def _sort_order(df: pl.DataFrame, column: str, descending: bool) -> pl.Series:
+    """Row permutation sorting ``df`` by ``column``: stable, nulls last either way."""
+    return df.select(
+        pl.arg_sort_by(column, descending=descending, nulls_last=True, maintain_order=True)
+    ).to_series()
+
+
 def _fit(text: str, width: int, right: bool) -> str:
     """Pad or ellipsise ``text`` to exactly ``width`` cells."""
     length = len(text) if text.isascii() else cell_len(text)
@@ -140,6 +147,8 @@ class CustomerTable(ScrollView, can_focus=True):
         Leading columns that stay put while scrolling horizontally (the id).
     max_column_width
         Cap on a column's width; longer values end with an ellipsis.
+    background_sort_rows
+        Frames at least this tall are sorted in a thread worker when sorting from the keyboard.
 
     Examples
     --------
@@ -149,15 +158,15 @@ class CustomerTable(ScrollView, can_focus=True):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "cursor_up", "Up", show=False),
-        Binding("down", "cursor_down", "Down", show=False),
-        Binding("left", "cursor_left", "Column left", show=False),
-        Binding("right", "cursor_right", "Column right", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("pagedown", "page_down", "Page down", show=False),
-        Binding("home,ctrl+home", "first_row", "First row", show=False),
-        Binding("end,ctrl+end", "last_row", "Last row", show=False),
-        Binding("s", "sort", "Sort", tooltip="Sort by the highlighted column (again: reverse)"),
+        Binding("up", "cursor_up", "Up", show=False, id="customer-table.cursor-up"),
+        Binding("down", "cursor_down", "Down", show=False, id="customer-table.cursor-down"),
+        Binding("left", "cursor_left", "Column left", show=False, id="customer-table.cursor-left"),
+        Binding("right", "cursor_right", "Column right", show=False, id="customer-table.cursor-right"),
+        Binding("pageup", "page_up", "Page up", show=False, id="customer-table.page-up"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="customer-table.page-down"),
+        Binding("home,ctrl+home", "first_row", "First row", show=False, id="customer-table.first-row"),
+        Binding("end,ctrl+end", "last_row", "Last row", show=False, id="customer-table.last-row"),
+        Binding("s", "sort", "Sort", tooltip="Sort by the highlighted column (again: reverse)", id="customer-table.sort"),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -243,6 +252,7 @@ class CustomerTable(ScrollView, can_focus=True):
         id_column: str = "customer_id",
         fixed_columns: int = 1,
         max_column_width: int = 24,
+        background_sort_rows: int = 100_000,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -260,6 +270,8 @@ class CustomerTable(ScrollView, can_focus=True):
         self._columns: list[_Column] = []
         self._offsets: list[int] = []  # x of each scrolled column within the scrolled part
         self._sort: tuple[str, bool] | None = None
+        self._sort_requests = 0  # bumped by every sort / new frame: detects stale results
+        self.background_sort_rows = background_sort_rows
         self._cursor_row = 0
         self._cursor_col = 0
         self._chunks: LRUCache[int, list[list[str | None]]] = LRUCache(64)
@@ -334,6 +346,9 @@ class CustomerTable(ScrollView, can_focus=True):
     def sort_by(self, column: str, descending: bool = False) -> None:
         """Sort the shown rows by ``column`` (stable, nulls last); the cursor goes to the top.
 
+        Runs on the calling (UI) thread; the ``s`` key uses :meth:`request_sort`, which
+        moves large sorts to a worker.
+
         Raises
         ------
         KeyError
@@ -341,8 +356,37 @@ class CustomerTable(ScrollView, can_focus=True):
         """
         if column not in self._source.columns:
             raise KeyError(f"no column {column!r} to sort by")
+        self._sort_requests += 1
+        self._show_sorted(column, descending, _sort_order(self._source, column, descending))
+
+    def request_sort(self, column: str, descending: bool = False) -> None:
+        """Sort like :meth:`sort_by`, in a thread worker when the frame is large.
+
+        The result is dropped if the frame changed or another sort was requested meanwhile.
+        """
+        if self._source.height < self.background_sort_rows or not self.is_mounted:
+            self.sort_by(column, descending)
+            return
+        if column not in self._source.columns:
+            raise KeyError(f"no column {column!r} to sort by")
+        self._sort_requests += 1
+        self._sort_in_background(self._source, column, descending, self._sort_requests)
+
+    @work(thread=True, exclusive=True, group="customer-table-sort", exit_on_error=False)
+    def _sort_in_background(self, source: pl.DataFrame, column: str, descending: bool, request: int) -> None:
+        order = _sort_order(source, column, descending)
+        self.app.call_from_thread(self._finish_sort, source, column, descending, request, order)
+
+    def _finish_sort(
+        self, source: pl.DataFrame, column: str, descending: bool, request: int, order: pl.Series
+    ) -> None:
+        if source is self._source and request == self._sort_requests:
+            self._show_sorted(column, descending, order)
+
+    def _show_sorted(self, column: str, descending: bool, order: pl.Series) -> None:
         self._sort = (column, descending)
-        self._apply_sort()
+        self._order = order
+        self._sorted_frame = None
         self._cursor_col = self._source.columns.index(column)
         self._cursor_row = 0
         self._invalidate()
@@ -390,7 +434,7 @@ class CustomerTable(ScrollView, can_focus=True):
         if column is None:
             return
         descending = self._sort is not None and self._sort == (column, False)
-        self.sort_by(column, descending=descending)
+        self.request_sort(column, descending=descending)
 
     async def _on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
@@ -453,17 +497,15 @@ class CustomerTable(ScrollView, can_focus=True):
         return min(self.fixed_columns, max(0, len(self._columns) - 1))
 
     def _style(self, part: str) -> Style:
-        return self.get_component_rich_style(f"customer-table--{part}", partial=True)
+        # Full styles resolve translucent colours (e.g. "$accent 40%") against the widget's
+        # background; null and fixed only tint the foreground of whatever row they are in.
+        partial = part in ("null", "fixed")
+        return self.get_component_rich_style(f"customer-table--{part}", partial=partial)
 
     def _apply_sort(self) -> None:
         self._sorted_frame = None
-        if self._sort is None:
-            self._order = None
-            return
-        column, descending = self._sort
-        self._order = self._source.select(
-            pl.arg_sort_by(column, descending=descending, nulls_last=True, maintain_order=True)
-        ).to_series()
+        self._sort_requests += 1  # a new frame makes any pending background sort stale
+        self._order = None if self._sort is None else _sort_order(self._source, *self._sort)
 
     def _slice(self, start: int, length: int) -> pl.DataFrame:
         """Rows ``start .. start+length`` in display order."""
