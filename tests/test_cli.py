@@ -1,0 +1,219 @@
+"""The CLI through Typer's runner: every command, its exit codes and its error lines."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from segtui.cli import app, route_argv
+from segtui.dataset import load_dataset
+from segtui.evaluate import Evaluator
+from segtui.resources import RULES_DIR, SAMPLE_FILE
+from segtui.rulefile import load_rules
+
+CDNOW = Path(__file__).resolve().parents[2] / "shared" / "data" / "cdnow_sample.csv"
+runner = CliRunner()
+
+
+def run(*args: str):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def assert_clean_failure(result, *needles: str) -> None:
+    """Exit 1, no traceback, and the message names what went wrong."""
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    for needle in needles:
+        assert needle in result.output, result.output
+
+
+@pytest.fixture(scope="module")
+def small_sample(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("data") / "tx.csv"
+    result = run("sample", "-o", path, "--customers", 300, "--seed", 7)
+    assert result.exit_code == 0, result.output
+    return path
+
+
+# --- routing and help -------------------------------------------------------------
+
+
+def test_bare_data_argument_routes_to_the_app():
+    assert route_argv(["sales.csv"]) == ["open", "sales.csv"]
+    assert route_argv(["validate", "r.yaml"]) == ["validate", "r.yaml"]
+
+
+def test_help_lists_every_command():
+    result = run("--help")
+    assert result.exit_code == 0
+    for command in ("apply", "validate", "customers", "sample"):
+        assert command in result.output
+
+
+def test_usage_error_exits_2():
+    assert run("apply").exit_code == 2
+    assert run("apply", RULES_DIR / "rfm.yaml", SAMPLE_FILE, "--format", "xml").exit_code == 2
+
+
+# --- sample ---------------------------------------------------------------------------
+
+
+def test_sample_is_deterministic_per_seed(tmp_path, small_sample):
+    again = tmp_path / "again.csv"
+    assert run("sample", "-o", again, "--customers", 300, "--seed", 7).exit_code == 0
+    assert again.read_bytes() == small_sample.read_bytes()
+    other = tmp_path / "other.csv"
+    assert run("sample", "-o", other, "--customers", 300, "--seed", 8).exit_code == 0
+    assert other.read_bytes() != small_sample.read_bytes()
+
+
+# --- customers ------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not CDNOW.exists(), reason="shared CDNOW sample not present")
+def test_customers_on_cdnow_writes_one_row_per_customer(tmp_path):
+    out = tmp_path / "view.csv"
+    result = run("customers", CDNOW, "--map", "amount=DollarValue", "-o", out)
+    assert result.exit_code == 0, result.output
+    view = pl.read_csv(out, schema_overrides={"customer_id": pl.String})
+    assert view.height == 2357
+    assert view["customer_id"].n_unique() == 2357
+    raw = pl.read_csv(CDNOW, schema_overrides={"CustomerID": pl.String})
+    assert view["revenue"].sum() == pytest.approx(raw["DollarValue"].sum())
+
+
+def test_customers_summary_names_mapping_and_counts(small_sample):
+    result = run("customers", small_sample)
+    assert result.exit_code == 0, result.output
+    expected = load_dataset(small_sample).view.frame.height
+    assert f"{expected:,}" in result.output
+    assert "customer_id" in result.output and "amount" in result.output
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet", ".json"])
+def test_customers_output_formats(tmp_path, small_sample, suffix):
+    out = tmp_path / f"view{suffix}"
+    assert run("customers", small_sample, "-o", out).exit_code == 0
+    reader = {".csv": pl.read_csv, ".parquet": pl.read_parquet, ".json": pl.read_json}[suffix]
+    assert reader(out).height == load_dataset(small_sample).view.frame.height
+
+
+def test_customers_missing_file(tmp_path):
+    assert_clean_failure(run("customers", tmp_path / "nope.csv"), "nope.csv")
+
+
+def test_customers_bad_output_extension_writes_nothing(tmp_path, small_sample):
+    out = tmp_path / "view.xls"
+    assert_clean_failure(run("customers", small_sample, "-o", out), "view.xls")
+    assert not out.exists()
+
+
+def test_customers_bad_map_option(small_sample):
+    result = run("customers", small_sample, "--map", "amount")
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+
+
+def test_customers_as_of_before_data(small_sample):
+    assert_clean_failure(run("customers", small_sample, "--as-of", "1990-01-01"), "1990-01-01")
+
+
+# --- apply ----------------------------------------------------------------------------
+
+
+def test_apply_json_counts_sum_to_customers(small_sample):
+    result = run("apply", RULES_DIR / "rfm.yaml", small_sample, "--format", "json")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    total = load_dataset(small_sample).view.frame.height
+    assert sum(s["customers"] for s in doc["segments"]) == doc["universe"]["customers"] == total
+    names = [s["segment"] for s in doc["segments"]]
+    assert "Champions" in names and "Hibernating" in names
+
+
+def test_apply_matches_python_api(small_sample):
+    rules = load_rules(RULES_DIR / "value.yaml")
+    ds = load_dataset(small_sample, lifecycle=rules.lifecycle)
+    expected = Evaluator(ds.view.frame).evaluate(rules).segments
+    result = run("apply", RULES_DIR / "value.yaml", small_sample, "--format", "json")
+    assert result.exit_code == 0, result.output
+    got = json.loads(result.stdout)["segments"]
+    assert [s["segment"] for s in got] == expected["segment"].to_list()
+    assert [s["customers"] for s in got] == expected["customers"].to_list()
+    assert [s["revenue"] for s in got] == pytest.approx(expected["revenue"].to_list())
+
+
+def test_apply_csv_format(small_sample):
+    result = run("apply", RULES_DIR / "lifecycle.yaml", small_sample, "--format", "csv")
+    assert result.exit_code == 0, result.output
+    table = pl.read_csv(result.stdout.encode())
+    assert table.columns[:3] == ["segment", "customers", "pct_customers"]
+
+
+def test_apply_table_format_lists_segments(small_sample):
+    result = run("apply", RULES_DIR / "lifecycle.yaml", small_sample)
+    assert result.exit_code == 0, result.output
+    assert "Churned" in result.output
+
+
+def test_apply_writes_one_member_row_per_customer(tmp_path, small_sample):
+    out = tmp_path / "members.parquet"
+    result = run("apply", RULES_DIR / "rfm.yaml", small_sample, "-o", out)
+    assert result.exit_code == 0, result.output
+    members = pl.read_parquet(out)
+    assert members.height == load_dataset(small_sample).view.frame.height
+    assert members["customer_id"].n_unique() == members.height
+    assert "segment" in members.columns
+
+
+def test_apply_bad_rules_exit_1_and_write_nothing(tmp_path, small_sample):
+    rules = tmp_path / "bad.yaml"
+    rules.write_text("version: 1\nsegments:\n  - name: Oops\n    rules: ['recency_day < 30']\n")
+    out = tmp_path / "members.csv"
+    result = run("apply", rules, small_sample, "-o", out)
+    assert_clean_failure(result, "recency_day", "recency_days")
+    assert not out.exists()
+
+
+def test_apply_takes_data_from_rule_file(tmp_path, small_sample):
+    rules = tmp_path / "with_data.yaml"
+    rules.write_text(
+        f"version: 1\ndata:\n  path: {small_sample}\nsegments:\n  - name: Repeat\n    rules: ['orders >= 2']\n"
+    )
+    result = run("apply", rules, "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["data"] == str(small_sample)
+
+
+def test_apply_without_any_data_is_an_error(tmp_path):
+    rules = tmp_path / "r.yaml"
+    rules.write_text("version: 1\nsegments:\n  - name: Repeat\n    rules: ['orders >= 2']\n")
+    assert_clean_failure(run("apply", rules), "data")
+
+
+# --- validate -------------------------------------------------------------------------
+
+
+def test_validate_ok_for_every_shipped_file():
+    for path in sorted(RULES_DIR.glob("*.yaml")):
+        result = run("validate", path, SAMPLE_FILE)
+        assert result.exit_code == 0, (path, result.output)
+        assert "ok" in result.output
+
+
+def test_validate_misspelled_column_suggests(tmp_path):
+    rules = tmp_path / "typo.yaml"
+    rules.write_text("version: 1\nsegments:\n  - name: Recent\n    rules: ['recency_day <= 30']\n")
+    result = run("validate", rules, SAMPLE_FILE)
+    assert_clean_failure(result, "typo.yaml", "Recent", "recency_days")
+
+
+def test_validate_structure_without_data(tmp_path):
+    rules = tmp_path / "broken.yaml"
+    rules.write_text("version: 2\nsegmnets: []\n")
+    result = run("validate", rules)
+    assert_clean_failure(result, "broken.yaml", "version")
