@@ -262,6 +262,8 @@ def build_customers(
     >>> view.frame.select("customer_id", "orders", "revenue", "recency_days").rows()
     [('a', 2, 40.0, 1), ('b', 1, 5.0, 7)]
     """
+    if isinstance(as_of, datetime):  # a datetime is a date too, but compares only with datetimes
+        as_of = as_of.date()
     lf, discount_kind, attributes = _unpack(transactions)
     schema = lf.collect_schema()
     lines = _normalise(lf, schema)

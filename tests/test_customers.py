@@ -212,6 +212,12 @@ def test_explicit_as_of_later_than_data_changes_recency_only() -> None:
     assert view.notices == []
 
 
+def test_as_of_given_as_a_datetime_means_its_date() -> None:
+    view = build_customers(full_lf(), as_of=datetime(2024, 10, 5, 18, 30))
+    assert view.as_of == date(2024, 10, 5)
+    assert row(view, "A")["recency_days"] == 0
+
+
 def test_as_of_before_first_transaction_is_a_user_error() -> None:
     with pytest.raises(SegtuiError) as err:
         build_customers(full_lf(), as_of=date(1990, 1, 1))
