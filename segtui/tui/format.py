@@ -70,8 +70,8 @@ def fmt_money(x: float | int | None) -> str:
     """
     if _is_missing(x):
         return ""
-    sign = "-" if x < 0 else ""
     a = abs(float(x))
+    sign = "-" if x < 0 and round(a) > 0 else ""  # never "-0"
     if round(a) < 1000:
         return f"{sign}{a:.0f}"
     for i, (threshold, suffix) in enumerate(_SUFFIXES):
@@ -109,12 +109,16 @@ def fmt_number(x: float | int | None, decimals: int = 2) -> str:
     '1,234.50'
     >>> fmt_number(1234)
     '1,234'
+    >>> fmt_number(-0.0)
+    '0.00'
     """
     if _is_missing(x):
         return ""
     if isinstance(x, float):
         if math.isinf(x):
             return "∞" if x > 0 else "-∞"
+        if abs(x) < 0.5 * 10**-decimals:
+            x = 0.0  # no "-0.00" for negative zero or tiny negatives
         return f"{x:,.{decimals}f}"
     return f"{x:,}"
 

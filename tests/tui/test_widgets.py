@@ -336,7 +336,7 @@ def test_segment_bars_and_breakdown_render_names_and_numbers() -> None:
 @pytest.mark.parametrize(
     ("value", "expected"),
     [(0, "0"), (999.4, "999"), (1000, "1.0k"), (12_345, "12.3k"), (999_949, "999.9k"),
-     (999_960, "1.0M"), (1_250_000, "1.2M"), (-3_400_000_000, "-3.4B"), (None, "")],
+     (999_960, "1.0M"), (1_250_000, "1.2M"), (-3_400_000_000, "-3.4B"), (-0.4, "0"), (None, "")],
 )
 def test_fmt_money(value, expected) -> None:
     assert fmt_money(value) == expected
@@ -348,6 +348,7 @@ def test_fmt_count_pct_number_value() -> None:
     assert fmt_pct(33.333) == "33.3%"
     assert fmt_pct(math.nan) == ""
     assert fmt_number(-1234.567) == "-1,234.57"
+    assert fmt_number(-0.0) == fmt_number(-0.001) == "0.00"
     assert fmt_value(dt.datetime(2011, 12, 9, 8, 26)) == "2011-12-09 08:26:00"
     assert fmt_value(None) == ""
 
