@@ -65,7 +65,11 @@ def _stderr() -> "Console":
 def _stdout() -> "Console":
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=True)
+    console = Console(highlight=False, soft_wrap=True)
+    if not console.is_terminal:
+        # Piped into a log or a file: Rich's 80-column default would only truncate.
+        console.width = max(console.width, 120)
+    return console
 
 
 def _fail(err: SegtuiError) -> None:

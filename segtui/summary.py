@@ -68,14 +68,15 @@ def segments_csv(evaluation: "Evaluation") -> str:
     return evaluation.segments.select(SEGMENT_FIELDS).write_csv()
 
 
-def _money(value: float | None) -> str:
-    return "" if value is None else f"{value:,.2f}"
+def _money(value: float | None, decimals: int = 2) -> str:
+    return "" if value is None else f"{value:,.{decimals}f}"
 
 
 def print_segments(
     console: "Console", evaluation: "Evaluation", ruleset: "RuleSet", *, data: Path, as_of: date
 ) -> None:
     """Print the segment summary as a Rich table."""
+    from rich import box
     from rich.table import Table
 
     title = ruleset.name or "Segments"
@@ -83,19 +84,27 @@ def print_segments(
         f"{data.name} · as of {as_of.isoformat()} · {ruleset.assign} · "
         f"universe {evaluation.universe_customers:,} of {evaluation.total_customers:,} customers"
     )
-    table = Table(title=title, caption=caption, title_justify="left", caption_justify="left")
-    table.add_column("Segment")
-    for name in ("Customers", "% cust", "Revenue", "% rev", "Avg revenue", "AOV", "Avg orders"):
-        table.add_column(name, justify="right")
+    # box.SIMPLE and whole-unit revenue keep all eight columns readable at 80 columns.
+    table = Table(
+        title=title,
+        caption=caption,
+        title_justify="left",
+        caption_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    table.add_column("Segment", no_wrap=True, overflow="ellipsis", max_width=20)
+    for name in ("Customers", "%", "Revenue", "%rev", "Avg rev", "AOV", "Orders"):
+        table.add_column(name, justify="right", no_wrap=True)
     for rec in segments_records(evaluation):
         table.add_row(
             rec["segment"],
             f"{rec['customers']:,}",
             f"{rec['pct_customers']:.1f}",
-            _money(rec["revenue"]),
+            _money(rec["revenue"], 0),
             f"{rec['pct_revenue']:.1f}",
-            _money(rec["avg_revenue"]),
-            _money(rec["aov"]),
+            _money(rec["avg_revenue"], 0),
+            _money(rec["aov"], 0),
             "" if rec["avg_orders"] is None else f"{rec['avg_orders']:.2f}",
         )
     console.print(table)
