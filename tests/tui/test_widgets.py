@@ -369,3 +369,14 @@ def test_background_sort_result_is_dropped_when_frame_changed_meanwhile() -> Non
         assert table.frame["customer_id"][0] == "C000019"
 
     run(customers(50), body)
+
+
+def test_click_header_sorts_and_click_row_moves_cursor() -> None:
+    async def body(app, table, pilot):
+        # customer_id occupies cells 0-14 (width 13 + padding), revenue starts at 15.
+        await pilot.click(CustomerTable, offset=(20, 0))
+        assert table.sort_column == ("revenue", False)
+        await pilot.click(CustomerTable, offset=(5, 3))
+        assert table.cursor_row == 2 and table.cursor_column == "customer_id"
+
+    run(customers(30), body)
