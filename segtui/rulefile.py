@@ -104,6 +104,7 @@ def _parse_data(value: Any, base: Path | None, problems: _Problems) -> DataSpec 
     spec = DataSpec()
     path = _text(value.get("path"), "data", "path", problems)
     if path:
+        spec.written_path = path
         # a relative path is relative to the rule file's folder, so a rules repo can ship its data
         if base is not None and not os.path.isabs(path):
             path = os.path.normpath(os.path.join(base, path))
@@ -455,8 +456,11 @@ def _document(ruleset: RuleSet, folder: Path | None) -> dict:
         data: dict[str, Any] = {}
         if ruleset.data.path:
             path = ruleset.data.path
-            if folder is not None and not os.path.isabs(path):
-                # loaded paths are relative to the working folder; files store them relative to themselves
+            written = ruleset.data.written_path
+            relative = not os.path.isabs(written if written is not None else path)
+            if folder is not None and relative:
+                # in memory the path is resolved (absolute or relative to the working folder);
+                # in the file it is relative to the file's own folder
                 path = os.path.relpath(os.path.abspath(path), os.path.abspath(folder))
             data["path"] = path
         if ruleset.data.columns:
