@@ -123,7 +123,7 @@ _WEEKEND_SHOPPER_SHARE = 0.12
 _WEEKEND_P = 0.85             # weekend shoppers' orders moved to Saturday/Sunday
 _CHARMED_SHARE = 0.25         # of repeat buyers: second order within 1-14 days
 _VIP_SHARE = 0.03             # customers with a Pareto-boosted order rate and basket
-_ORDER_RATE = 7.9             # mean extra orders over a full-span window (calibrated)
+_ORDER_RATE = 7.95            # calibrated so lines per customer average LINES_PER_CUSTOMER
 _MAX_ORDERS = 400
 _EXTRA_LINES_MEAN = 1.5       # lines per order = 1 + Poisson(this)
 _WHOLE_RETURN_P = 0.012       # orders returned in full
@@ -268,7 +268,9 @@ def _draw_orders(rng: np.random.Generator, c: _Customers, end_day: int) -> _Orde
     channel = np.where(u[0] < 0.8, c.channel[cust], rng.choice(len(_CHANNELS), n, p=_probs(_CHANNELS)))
     store, app = channel == list(_CHANNELS).index("store"), channel == list(_CHANNELS).index("app")
     device = np.where(u[1] < 0.8, c.device[cust], rng.choice(len(_DEVICES), n, p=_probs(_DEVICES)))
-    device = np.where(app, np.where(u[1] < 0.85, 1, 2), device)  # apps run on phones and tablets
+    # Apps run on phones and tablets; a store sale has no device.
+    mobile, tablet = list(_DEVICES).index("mobile"), list(_DEVICES).index("tablet")
+    device = np.where(app, np.where(u[1] < 0.85, mobile, tablet), device)
     device = np.where(store, -1, device)
 
     part_share = _probs([v[0] for v in _DAYPARTS.values()])
