@@ -1,0 +1,399 @@
+"""The segtui Textual app: state, background work and file actions.
+
+Layout and editing keys live in ``screens/main.py``; the core calls in ``session.py``.
+Every core call runs in a thread worker; each result carries the generation it was
+asked for, and anything older than the latest request is dropped, so fast typing or
+toggling never shows a stale count and the UI never waits for Polars.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import ClassVar, cast
+
+import polars as pl
+from textual import work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.worker import Worker, WorkerState
+
+from segtui.errors import SegtuiError
+from segtui.evaluate import UNASSIGNED, Evaluation
+from segtui.rules import RuleSet
+from segtui.tui import editing
+from segtui.tui.commands import SegtuiCommands
+from segtui.tui.editing import NodeRef
+from segtui.tui.screens.dialogs import ErrorScreen, PromptScreen, UnsavedChangesScreen, UnsavedChoice
+from segtui.tui.screens.help import HelpScreen, binding_rows
+from segtui.tui.screens.main import MainScreen
+from segtui.tui.screens.rule_editor import RuleEditorScreen
+from segtui.tui.session import LoadOptions, Session, open_session
+from segtui.tui.widgets.bars import BreakdownView, SegmentBars
+from segtui.tui.widgets.customer_table import CustomerTable
+from segtui.tui.widgets.header import SegtuiHeader
+from segtui.tui.widgets.segment_tree import SegmentTree
+
+__all__ = ["SegtuiApp", "make_app"]
+
+
+def _yaml_path_problem(value: str) -> str | None:
+    path = Path(value).expanduser()
+    if path.suffix.lower() not in (".yaml", ".yml"):
+        return "rule files end in .yaml or .yml"
+    if not path.parent.is_dir():
+        return f"folder {path.parent} does not exist"
+    return None
+
+
+def _existing_file_problem(value: str) -> str | None:
+    return None if Path(value).expanduser().is_file() else f"{value}: no such file"
+
+
+def _output_problem(value: str) -> str | None:
+    from segtui.export import check_output_path
+
+    try:
+        check_output_path(Path(value).expanduser())
+    except SegtuiError as err:
+        return err.message
+    return None
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_").lower() or "segment"
+
+
+class SegtuiApp(App[None]):
+    """Live customer segmentation: edit SQL rules, see counts and members at once."""
+
+    CSS_PATH = "segtui.tcss"
+    TITLE = "segtui"
+    COMMANDS = App.COMMANDS | {SegtuiCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True, tooltip="Quit (asks when there are unsaved changes)"),
+        Binding("ctrl+c", "quit", "Quit", show=False),
+        Binding("ctrl+p", "command_palette", "Commands", show=False, tooltip="Search every action by name"),
+    ]
+
+    def __init__(self, options: LoadOptions) -> None:
+        super().__init__()
+        self.theme = "textual-dark"
+        self.options = options
+        self.session: Session | None = None
+        self.ruleset = RuleSet()
+        self.evaluation: Evaluation | None = None
+        self.dirty = False
+        self.dimension: str | None = None
+        #: milliseconds from the last edit to its counts being painted (for benchmarks)
+        self.latency_ms: float | None = None
+        self._eval_gen = 0
+        self._detail_gen = 0
+        self._table_segment: object = object()
+
+    def get_default_screen(self) -> MainScreen:
+        name = self.options.data_path.name if self.options.data_path else "the sample data"
+        return MainScreen(loading=f"Loading {name} and building the customer view…")
+
+    @property
+    def main(self) -> MainScreen:
+        """The main screen, even while a dialog is on top of it."""
+        return cast(MainScreen, self.screen_stack[0])
+
+    # -- loading ------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Called by the main screen once it is mounted: read the files in a worker."""
+        self._load(self.options)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="load")
+    def _load(self, options: LoadOptions) -> None:
+        session = open_session(options)
+        self.call_from_thread(self._loaded, session)
+
+    def _loaded(self, session: Session) -> None:
+        self.session = session
+        self.ruleset = session.ruleset
+        self.dimension = next(iter(session.dimensions), None)
+        view = session.dataset.view
+        self.main.query_one(SegtuiHeader).update(
+            file=session.data_path.name,
+            transactions=view.transactions,
+            customers=view.frame.height,
+            first_date=view.first_date,
+            last_date=view.last_date,
+            as_of=view.as_of,
+        )
+        self.main.loaded()
+        for notice in session.dataset.notices:
+            self.notify(notice, title="Note")
+        self._rules_replaced()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Failures of loading, opening or exporting become a dialog, never a traceback."""
+        if event.state != WorkerState.ERROR:
+            return
+        error = event.worker.error
+        if isinstance(error, SegtuiError):
+            title, message = error.title, error.message
+        else:
+            title, message = "Unexpected error", f"{type(error).__name__}: {error}"
+        if event.worker.group == "load":
+            self.push_screen(ErrorScreen(title, message, button="Quit"), lambda _: self.exit(return_code=1))
+        else:
+            self.push_screen(ErrorScreen(title, message))
+
+    # -- evaluation ---------------------------------------------------------------------
+
+    def _rules_replaced(self) -> None:
+        """A whole new rule set (load/open): rebuild the tree from the root."""
+        self.dirty = False
+        self._refresh_rules(editing.ROOT)
+
+    def rules_changed(self, selection: NodeRef) -> None:
+        """The main screen edited the rule set in place; ``selection`` is the new cursor."""
+        self.dirty = True
+        self._refresh_rules(selection)
+
+    def _refresh_rules(self, selection: NodeRef) -> None:
+        unassigned = UNASSIGNED if self.ruleset.assign == "first_match" else None
+        self.main.tree.rebuild(self.ruleset, selection, unassigned)
+        self._update_header()
+        self.request_evaluation()
+
+    def _update_header(self) -> None:
+        name = self.ruleset.name or (self.session.rules_path.stem if self.session and self.session.rules_path else "untitled")
+        self.main.query_one(SegtuiHeader).update(ruleset=name, unsaved=self.dirty)
+
+    def selected_segment(self) -> str | None:
+        return editing.segment_name(self.ruleset, self.main.tree.selected, UNASSIGNED)
+
+    def request_evaluation(self) -> None:
+        self._eval_gen += 1
+        self._detail_gen += 1
+        self._evaluate(
+            self._eval_gen, self._detail_gen, copy.deepcopy(self.ruleset), self.selected_segment(), self.dimension, time.perf_counter()
+        )
+
+    def request_detail(self) -> None:
+        """The selection or dimension changed: refresh the table and breakdown only."""
+        if self.session is None:
+            return
+        self._detail_gen += 1
+        self._run_detail(self._detail_gen, copy.deepcopy(self.ruleset), self.selected_segment(), self.dimension)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="eval")
+    def _evaluate(self, gen: int, detail_gen: int, ruleset: RuleSet, segment: str | None, dimension: str | None, started: float) -> None:
+        if not self._evaluated(gen, ruleset, started):
+            return
+        self._compute_detail(detail_gen, ruleset, segment, dimension)
+
+    def _evaluated(self, gen: int, ruleset: RuleSet, started: float) -> bool:
+        assert self.session is not None
+        try:
+            evaluation = self.session.evaluate(ruleset)
+        except SegtuiError as err:
+            self.call_from_thread(self._eval_failed, gen, err)
+            return False
+        self.call_from_thread(self._show_evaluation, gen, evaluation, started)
+        return True
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="detail")
+    def _run_detail(self, gen: int, ruleset: RuleSet, segment: str | None, dimension: str | None) -> None:
+        self._compute_detail(gen, ruleset, segment, dimension)
+
+    def _compute_detail(self, gen: int, ruleset: RuleSet, segment: str | None, dimension: str | None) -> None:
+        """Members and breakdown of ``segment`` (runs in a worker thread)."""
+        assert self.session is not None
+        try:
+            members, split = self.session.detail(ruleset, segment, dimension)
+        except SegtuiError as err:
+            self.call_from_thread(self._eval_failed, gen, err, True)
+            return
+        self.call_from_thread(self._show_detail, gen, members, split, segment, dimension)
+
+    def _eval_failed(self, gen: int, err: SegtuiError, detail: bool = False) -> None:
+        if gen == (self._detail_gen if detail else self._eval_gen):
+            self.notify(err.message, title=err.title, severity="error", timeout=8)
+
+    def _show_evaluation(self, gen: int, evaluation: Evaluation, started: float) -> None:
+        if gen != self._eval_gen:
+            return  # a newer edit is already being evaluated
+        self.evaluation = evaluation
+        main = self.main
+        main.tree.update_counts(
+            evaluation.segments.rows(named=True),
+            evaluation.rules.rows(named=True),
+            evaluation.universe_customers,
+            evaluation.universe_revenue,
+        )
+        main.query_one(SegmentBars).update_segments(evaluation.segments)
+        self.call_after_refresh(self._painted, started)
+
+    def _painted(self, started: float) -> None:
+        self.latency_ms = (time.perf_counter() - started) * 1000
+
+    def _show_detail(self, gen: int, members: pl.DataFrame, split: pl.DataFrame | None, segment: str | None, dimension: str | None) -> None:
+        if gen != self._detail_gen:
+            return
+        main = self.main
+        main.query_one(CustomerTable).set_frame(members, keep_position=segment == self._table_segment)
+        self._table_segment = segment
+        if split is not None and dimension is not None:
+            main.query_one(BreakdownView).update_breakdown(split, dimension, segment)
+        main.query_one(SegmentBars).highlight(segment)
+
+    def cycle_dimension(self) -> None:
+        dims = self.session.dimensions if self.session else []
+        if not dims:
+            self.notify("No text columns to break down by.", severity="warning")
+            return
+        index = dims.index(self.dimension) + 1 if self.dimension in dims else 0
+        self.dimension = dims[index % len(dims)]
+        self.request_detail()
+
+    def rule_editor(self, title: str, value: str, allow_empty: bool = False) -> RuleEditorScreen:
+        """A rule editor wired to the core's check and count for the loaded view."""
+        assert self.session is not None
+        return RuleEditorScreen(
+            title,
+            value,
+            columns=self.session.columns,
+            check=self.session.check,
+            count=self.session.count,
+            total=self.session.frame.height,
+            allow_empty=allow_empty,
+        )
+
+    # -- files --------------------------------------------------------------------------
+
+    def action_save(self, then: Callable[[], None] | None = None) -> None:
+        if self.session is None:
+            return
+        if self.session.needs_path():
+            self.action_save_as(then)
+        elif self._write_rules(self.session.rules_path) and then:  # type: ignore[arg-type]
+            then()
+
+    def action_save_as(self, then: Callable[[], None] | None = None) -> None:
+        if self.session is None:
+            return
+        current = self.session.rules_path
+        suggestion = Path.cwd() / (current.name if current else f"{_slug(self.ruleset.name or 'rules')}.yaml")
+
+        def chosen(value: str | None) -> None:
+            if value and self._write_rules(Path(value).expanduser()) and then:
+                then()
+
+        self.push_screen(PromptScreen("Save rule set as", str(suggestion), check=_yaml_path_problem), chosen)
+
+    def _write_rules(self, path: Path) -> bool:
+        assert self.session is not None
+        try:
+            self.session.save(self.ruleset, path)
+        except SegtuiError as err:
+            self.push_screen(ErrorScreen(err.title, err.message))
+            return False
+        self.dirty = False
+        self._update_header()
+        self.notify(f"Saved {path}")
+        return True
+
+    def _unless_unsaved(self, proceed: Callable[[], None]) -> None:
+        """Run ``proceed`` now, or after the user saved or discarded unsaved changes."""
+        if not self.dirty:
+            proceed()
+            return
+
+        def choice(answer: UnsavedChoice | None) -> None:
+            if answer == "save":
+                self.action_save(then=proceed)
+            elif answer == "discard":
+                proceed()
+
+        self.push_screen(UnsavedChangesScreen(), choice)
+
+    def action_open_rules(self) -> None:
+        def ask() -> None:
+            start = str(self.session.rules_path.parent) + "/" if self.session and self.session.rules_path else ""
+            self.push_screen(
+                PromptScreen("Open rule set (YAML)", start, check=_existing_file_problem),
+                lambda value: value and self._open_rules(Path(value).expanduser()),
+            )
+
+        self._unless_unsaved(ask)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="open")
+    def _open_rules(self, path: Path) -> None:
+        assert self.session is not None
+        ruleset = self.session.open_rules(path)
+        self.call_from_thread(self._opened, path, ruleset)
+
+    def _opened(self, path: Path, ruleset: RuleSet) -> None:
+        assert self.session is not None
+        self.session.rules_path = path
+        self.ruleset = ruleset
+        self._rules_replaced()
+        self.notify(f"Opened {path}")
+
+    def action_export(self) -> None:
+        if self.session is None:
+            return
+        segment = self.selected_segment()
+        everyone = segment is None
+        what = "every customer's segment" if everyone else f"members of {segment}"
+        default = str(Path.cwd() / f"{'assignments' if everyone else _slug(segment)}.csv")
+
+        def chosen(value: str | None) -> None:
+            if value:
+                self._export(copy.deepcopy(self.ruleset), segment, Path(value).expanduser(), everyone)
+
+        self.push_screen(PromptScreen(f"Export {what} to (.csv / .parquet)", default, check=_output_problem), chosen)
+
+    @work(thread=True, exclusive=False, exit_on_error=False, group="export")
+    def _export(self, ruleset: RuleSet, segment: str | None, path: Path, everyone: bool) -> None:
+        assert self.session is not None
+        rows = self.session.export(ruleset, segment, path, assignments=everyone)
+        self.call_from_thread(self.notify, f"Wrote {rows:,} customers to {path}")
+
+    # -- quitting and help --------------------------------------------------------------
+
+    async def action_quit(self) -> None:
+        if isinstance(self.screen, UnsavedChangesScreen):
+            return
+        self._unless_unsaved(self.exit)
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        rows = binding_rows(self, [MainScreen, SegmentTree, CustomerTable, SegtuiApp])
+        self.push_screen(HelpScreen(rows))
+
+
+def make_app(
+    data_path: str | Path | None = None,
+    rules_path: str | Path | None = None,
+    columns: dict[str, str] | None = None,
+    as_of: date | None = None,
+    date_format: str | None = None,
+) -> SegtuiApp:
+    """Build the app the CLI runs and the tests drive (no data is read until it mounts).
+
+    Examples
+    --------
+    >>> app = make_app()           # the bundled sample with the shipped lifecycle rules
+    >>> app.run()                  # doctest: +SKIP
+    """
+    return SegtuiApp(
+        LoadOptions(
+            data_path=Path(data_path) if data_path else None,
+            rules_path=Path(rules_path) if rules_path else None,
+            columns=dict(columns or {}),
+            as_of=as_of,
+            date_format=date_format,
+        )
+    )

@@ -1,0 +1,184 @@
+"""The rule editor: one predicate, column completion, and a live verdict while typing."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.suggester import Suggester
+from textual.timer import Timer
+from textual.widgets import Input, Label, Static
+
+from segtui.tui.format import fmt_count, fmt_pct
+
+__all__ = ["ColumnSuggester", "RuleEditorScreen", "RuleInput"]
+
+#: Wait this long after the last keystroke before checking (typing stays smooth).
+DEBOUNCE_SECONDS = 0.15
+
+_TRAILING_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class ColumnSuggester(Suggester):
+    """Complete the identifier being typed at the end of the input to a column name.
+
+    Examples
+    --------
+    >>> import asyncio
+    >>> s = ColumnSuggester(["orders", "recency_days", "revenue"])
+    >>> asyncio.run(s.get_suggestion("orders >= 3 AND rec"))
+    'orders >= 3 AND recency_days'
+    >>> asyncio.run(s.get_suggestion("country = 'rev")) is None  # inside a string literal
+    True
+    """
+
+    def __init__(self, columns: Sequence[str]) -> None:
+        # Case matters: string literals in a rule ('United Kingdom') must survive completion.
+        super().__init__(use_cache=True, case_sensitive=True)
+        self._columns = sorted(columns)
+
+    async def get_suggestion(self, value: str) -> str | None:
+        if value.count("'") % 2:  # the cursor is inside a quoted string
+            return None
+        match = _TRAILING_IDENTIFIER.search(value)
+        if match is None:
+            return None
+        word = match.group()
+        for column in self._columns:
+            if column.startswith(word) and column != word:
+                return value + column[len(word) :]
+        return None
+
+
+class RuleInput(Input):
+    """An Input where tab accepts the column suggestion instead of moving focus."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("tab", "cursor_right", "Complete", show=False),
+    ]
+
+
+class RuleEditorScreen(ModalScreen[str | None]):
+    """Edit one SQL predicate; enter saves it only when the core accepts it.
+
+    The screen holds no rule logic: ``check`` (the core's ``check_rule``) and ``count``
+    (``Evaluator.count``) are passed in by the app.
+
+    Parameters
+    ----------
+    title
+        Dialog heading ("New rule for VIP", "Universe filter", ...).
+    value
+        Initial predicate.
+    columns
+        Customer-view column names for completion.
+    check
+        Returns None for a valid predicate, else a one-line problem.
+    count
+        Customers the predicate matches (runs in a thread).
+    total
+        Customers in the view, for the percentage.
+    allow_empty
+        Whether an empty predicate is a valid answer (the universe filter).
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(
+        self,
+        title: str,
+        value: str,
+        *,
+        columns: Sequence[str],
+        check: Callable[[str], str | None],
+        count: Callable[[str], int],
+        total: int,
+        allow_empty: bool = False,
+    ) -> None:
+        super().__init__()
+        self._title = title
+        self._value = value
+        self._columns = list(columns)
+        self._check = check
+        self._count = count
+        self._total = total
+        self._allow_empty = allow_empty
+        self._timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog rule-editor"):
+            yield Label(self._title, classes="dialog-title", markup=False)
+            yield RuleInput(
+                self._value,
+                placeholder="SQL predicate, e.g. orders >= 3 AND recency_days <= 90",
+                suggester=ColumnSuggester(self._columns),
+                id="rule-input",
+            )
+            yield Static("", id="rule-status", markup=False)
+            yield Static(
+                "enter: save · esc: cancel · tab/→: complete column", classes="hint"
+            )
+
+    def on_mount(self) -> None:
+        self._schedule_check()
+
+    @on(Input.Changed)
+    def _changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._schedule_check()
+
+    def _schedule_check(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(DEBOUNCE_SECONDS, self._start_check)
+
+    def _start_check(self) -> None:
+        self._verdict(self.query_one(RuleInput).value.strip())
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="check")
+    def _verdict(self, where: str) -> None:
+        """Check, then count, off the UI thread; a newer keystroke makes this result stale."""
+        if not where:
+            message = "empty: every customer" if self._allow_empty else "type a predicate"
+            self.app.call_from_thread(self._show, where, message, not self._allow_empty)
+            return
+        problem = self._check(where)
+        if problem:
+            self.app.call_from_thread(self._show, where, problem, True)
+            return
+        n = self._count(where)
+        pct = fmt_pct(100.0 * n / self._total) if self._total else ""
+        self.app.call_from_thread(
+            self._show, where, f"matches {fmt_count(n)} customers ({pct})", False
+        )
+
+    def _show(self, where: str, message: str, is_problem: bool) -> None:
+        if not self.is_attached or self.query_one(RuleInput).value.strip() != where:
+            return  # stale: the text changed since this check started
+        status = self.query_one("#rule-status", Static)
+        status.update(message)
+        status.set_class(is_problem, "problem")
+        status.set_class(not is_problem, "ok")
+
+    @on(Input.Submitted)
+    def _submit(self, event: Input.Submitted) -> None:
+        event.stop()
+        where = event.value.strip()
+        if not where and self._allow_empty:
+            self.dismiss("")
+            return
+        # Parsing is cheap: check synchronously so enter never saves a stale verdict.
+        problem = self._check(where) if where else "type a predicate"
+        if problem:
+            self._show(where, problem, True)
+            return
+        self.dismiss(where)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,160 @@
+"""What the app has open: the data, its evaluator and the rule set — all calls into the core.
+
+No Textual here, so that every file operation the app offers can be tested without a
+screen, and no business logic either: each method forwards to one core function.
+The lock serialises core calls made from different worker threads (evaluation, the
+rule editor's live count, exports) so that the evaluator's caches are never raced.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from segtui.dataset import Dataset, load_dataset
+from segtui.errors import RuleFileError
+from segtui.evaluate import Evaluation, Evaluator
+from segtui.export import check_output_path, write_frame
+from segtui.resources import DEFAULT_RULES, RULES_DIR, SAMPLE_FILE
+from segtui.rulefile import load_rules, save_rules, validate_rules
+from segtui.rules import RuleSet, check_rule
+
+__all__ = ["LoadOptions", "Session", "open_session", "read_rules", "DIMENSION_ORDER"]
+
+#: Breakdown dimensions shown first when the view has them; other text columns follow.
+DIMENSION_ORDER = ("lifecycle", "country", "top_channel", "top_category", "device", "age_band", "rfm")
+_TEXT_TYPES = (pl.String, pl.Categorical, pl.Enum)
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    """What the command line asked for; None means "the rule file's data section, else default"."""
+
+    data_path: Path | None = None
+    rules_path: Path | None = None
+    columns: dict[str, str] = field(default_factory=dict)
+    as_of: date | None = None
+    date_format: str | None = None
+
+
+def _validated(ruleset: RuleSet, schema: pl.Schema, path: Path) -> RuleSet:
+    problems = validate_rules(ruleset, schema)
+    if problems:
+        raise RuleFileError(problems, title=f"Bad rule file {path.name}")
+    return ruleset
+
+
+def read_rules(path: Path, schema: pl.Schema) -> RuleSet:
+    """Load a rule file and check it against the view; every problem at once."""
+    return _validated(load_rules(path), schema, path)
+
+
+@dataclass
+class Session:
+    dataset: Dataset
+    evaluator: Evaluator
+    ruleset: RuleSet
+    rules_path: Path | None
+    data_path: Path
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def frame(self) -> pl.DataFrame:
+        return self.dataset.view.frame
+
+    @property
+    def columns(self) -> list[str]:
+        return self.frame.columns
+
+    @property
+    def dimensions(self) -> list[str]:
+        """Text columns to split a segment by, the usual suspects first."""
+        text = [name for name, dtype in self.frame.schema.items() if isinstance(dtype, _TEXT_TYPES) and name != "customer_id"]
+        first = [name for name in DIMENSION_ORDER if name in text]
+        return first + [name for name in text if name not in first]
+
+    def check(self, where: str) -> str | None:
+        return check_rule(where, self.frame.schema)
+
+    def count(self, where: str) -> int:
+        with self.lock:
+            return self.evaluator.count(where)
+
+    def evaluate(self, ruleset: RuleSet) -> Evaluation:
+        with self.lock:
+            return self.evaluator.evaluate(ruleset)
+
+    def detail(self, ruleset: RuleSet, segment: str | None, dimension: str | None) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+        """Members of ``segment`` (None: the universe) and their split by ``dimension``."""
+        with self.lock:
+            members = self.evaluator.members(ruleset, segment)
+            split = self.evaluator.breakdown(ruleset, dimension, segment) if dimension else None
+        return members, split
+
+    def needs_path(self) -> bool:
+        """Saving a shipped rule set (or one never saved) asks for a new path first."""
+        if self.rules_path is None:
+            return True
+        return self.rules_path.resolve().is_relative_to(RULES_DIR.resolve())
+
+    def save(self, ruleset: RuleSet, path: Path) -> None:
+        save_rules(ruleset, path)
+        self.rules_path = path
+
+    def open_rules(self, path: Path) -> RuleSet:
+        return read_rules(path, self.frame.schema)
+
+    def export(self, ruleset: RuleSet, segment: str | None, path: Path, assignments: bool) -> int:
+        """Write members of ``segment`` (or every customer's assignment); returns rows written."""
+        check_output_path(path)
+        with self.lock:
+            df = self.evaluator.assignments(ruleset) if assignments else self.evaluator.members(ruleset, segment)
+        write_frame(df, path)
+        return df.height
+
+
+def _resolve_data(options: LoadOptions, ruleset: RuleSet, rules_path: Path) -> Path:
+    """CLI argument, else the rule file's data.path (relative to the rule file), else the sample."""
+    if options.data_path is not None:
+        return Path(options.data_path)
+    spec = ruleset.data
+    if spec is not None and spec.path:
+        path = Path(spec.path)
+        if not path.is_absolute() and not path.exists():
+            path = rules_path.parent / path
+        return path
+    return SAMPLE_FILE
+
+
+def open_session(options: LoadOptions) -> Session:
+    """Load the rule set, then the data it (or the command line) names, and check the rules.
+
+    Raises
+    ------
+    SegtuiError
+        For any problem with either file, with the same one-line message as the CLI.
+    """
+    rules_path = Path(options.rules_path) if options.rules_path else DEFAULT_RULES
+    ruleset = load_rules(rules_path)
+    spec = ruleset.data
+    data_path = _resolve_data(options, ruleset, rules_path)
+    columns = {**(spec.columns if spec else {}), **options.columns}
+    dataset = load_dataset(
+        data_path,
+        columns=columns or None,
+        as_of=options.as_of or (spec.as_of if spec else None),
+        date_format=options.date_format or (spec.date_format if spec else None),
+        lifecycle=ruleset.lifecycle,
+    )
+    return Session(
+        dataset=dataset,
+        evaluator=Evaluator(dataset.view.frame),
+        ruleset=_validated(ruleset, dataset.view.frame.schema, rules_path),
+        rules_path=rules_path,
+        data_path=data_path,
+    )
+
