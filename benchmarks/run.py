@@ -496,9 +496,12 @@ def render(results: dict[str, Any]) -> str:
         lines.append(f"| – | `segtui --help` start-up (x{len(hp['wall']['runs'])}) | {_cell(hp['wall'])} | – | – | – | – |")
     tui = results.get("tui", {})
     if tui.get("in_app"):
-        pilot = f"; pilot press+pause {_cell(tui.get('pilot'))}" if tui.get("pilot") else ""
-        lines.append(f"| {tui.get('label', '?')} ({tui.get('customers', 0):,} cust.) | TUI toggle → counts on screen "
-                     f"(in-app{pilot}) | {_cell(tui['in_app'])} | – | – | – | – |")
+        where = f"{tui.get('label', '?')} ({tui.get('customers', 0):,} cust.)"
+        lines.append(f"| {where} | TUI toggle → counts on screen, in-app, uncached state "
+                     f"(pilot press → painted: {_cell(tui.get('pilot'))}) | {_cell(tui['in_app'])} | – | – | – | – |")
+        if tui.get("in_app_back"):
+            lines.append(f"| {where} | TUI toggle back (cached masks), in-app "
+                         f"(pilot: {_cell(tui.get('pilot_back'))}) | {_cell(tui['in_app_back'])} | – | – | – | – |")
     else:
         lines.append(f"| – | TUI toggle → counts on screen | TODO: {tui.get('error', 'not run')} | – | – | – | – |")
 
