@@ -26,7 +26,8 @@ from segtui.rules import RuleSet, check_rule
 __all__ = ["LoadOptions", "Session", "open_session", "read_rules", "DIMENSION_ORDER"]
 
 #: Breakdown dimensions shown first when the view has them; other text columns follow.
-DIMENSION_ORDER = ("lifecycle", "country", "top_channel", "top_category", "device", "age_band", "rfm")
+# lifecycle is not first: split by the shipped lifecycle rules it would only echo them.
+DIMENSION_ORDER = ("country", "top_channel", "top_category", "device", "age_band", "lifecycle", "rfm")
 _TEXT_TYPES = (pl.String, pl.Categorical, pl.Enum)
 
 

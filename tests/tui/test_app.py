@@ -21,10 +21,11 @@ from segtui.tui.screens.dialogs import ErrorScreen, PromptScreen, UnsavedChanges
 from segtui.tui.screens.help import HelpScreen
 from segtui.tui.screens.main import MainScreen
 from segtui.tui.screens.rule_editor import RuleEditorScreen
+from segtui.tui.widgets.bars import BreakdownView
 from segtui.tui.widgets.customer_table import CustomerTable
 from segtui.tui.widgets.header import SegtuiHeader
 
-from .conftest import AS_OF, run, settle, type_text
+from .conftest import run, settle, type_text
 
 
 def counts(app: SegtuiApp) -> dict[str, int]:
@@ -252,14 +253,18 @@ def test_save_as_then_reload_gives_the_same_rule_set(fixture_app: SegtuiApp, tmp
 
 def test_save_of_shipped_rules_asks_for_a_path() -> None:
     app = make_app()
+    shipped = DEFAULT_RULES.read_text()
 
     async def scenario(pilot: Pilot) -> None:
         await pilot.press("ctrl+s")
         assert isinstance(app.screen, PromptScreen)
+        assert app.screen.query_one(Input).value.endswith(DEFAULT_RULES.name)
+        assert not app.screen.query_one(Input).value.startswith(str(DEFAULT_RULES.parent))
         await pilot.press("escape")
-        assert DEFAULT_RULES.read_text() == DEFAULT_RULES.read_text()
+        assert isinstance(app.screen, MainScreen)
 
     run(app, scenario)
+    assert DEFAULT_RULES.read_text() == shipped
 
 
 def test_export_selected_segment_members(fixture_app: SegtuiApp, tmp_path: Path) -> None:
@@ -359,11 +364,12 @@ def test_command_palette_runs_an_action(fixture_app: SegtuiApp) -> None:
 def test_breakdown_dimension_cycles(fixture_app: SegtuiApp) -> None:
     async def scenario(pilot: Pilot) -> None:
         dims = fixture_app.session.dimensions
-        assert dims[:3] == ["lifecycle", "country", "top_channel"]
-        assert fixture_app.dimension == "lifecycle"
+        assert dims[:3] == ["country", "top_channel", "lifecycle"]
+        assert fixture_app.dimension == "country"
         await pilot.press("b")
         await settle(pilot)
-        assert fixture_app.dimension == "country"
+        assert fixture_app.dimension == "top_channel"
+        assert fixture_app.main.query_one(BreakdownView).title == "All customers by top_channel"
 
     run(fixture_app, scenario)
 

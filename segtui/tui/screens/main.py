@@ -43,7 +43,7 @@ class MainScreen(Screen[None]):
         Binding("a", "add_segment", "Add seg", tooltip="Add a segment (name, then its first rule)"),
         Binding("r", "add_rule", "Add rule", tooltip="Add a rule to the selected segment"),
         Binding("e", "edit", "Edit", tooltip="Edit the rule's predicate, rename the segment or the rule set (also enter)"),
-        Binding("d,delete", "delete", "Delete", tooltip="Delete the selected rule or segment (asks first)"),
+        Binding("d,delete", "delete", "Delete", show=False, tooltip="Delete the selected rule or segment (asks first)"),
         Binding("c", "duplicate", "Duplicate", show=False, tooltip="Copy the selected segment"),
         Binding("ctrl+up,left_square_bracket", "move(-1)", "Move up", show=False, tooltip="Move the rule or segment up (order matters in first_match)"),
         Binding("ctrl+down,right_square_bracket", "move(1)", "Move down", show=False, tooltip="Move the rule or segment down"),
