@@ -71,28 +71,36 @@ def _quintile(col: str, desc: bool = False) -> str:
     return f"((rank() OVER (ORDER BY {order}) * 5 + COUNT(*) OVER () - 1) // COUNT(*) OVER ())::TINYINT"
 
 
+def _text(col: str) -> str:
+    """segtui's reader: text stripped, empty -> null."""
+    return f"NULLIF(trim(CAST({_q(col)} AS VARCHAR)), '')"
+
+
 def _tx_columns(spec: FileSpec) -> tuple[list[str], str]:
-    """Canonical columns selected from the raw file, and the customer-id expression."""
+    """Canonical columns selected from the raw file (cleaned as segtui's reader does),
+    and the customer-id expression."""
     r, has = spec.roles, set(spec.roles)
-    cid = f"trim(CAST({_q(r['customer_id'])} AS VARCHAR))"
+    cid = _text(r["customer_id"])
     cols = [f"{cid} AS customer_id"]
     cols.append(
-        f"CAST({_q(r['order_id'])} AS VARCHAR) AS order_id"
+        f"{_text(r['order_id'])} AS order_id"
         if "order_id" in has
         else "CAST(row_number() OVER () AS VARCHAR) AS order_id"
     )
     cols.append(f"CAST({_q(r['order_date'])} AS TIMESTAMP) AS ts")
     if "amount" in has:
-        cols.append(f"CAST({_q(r['amount'])} AS DOUBLE) AS amount")
+        cols.append(f"CAST({_q(r['amount'])} AS DOUBLE) AS raw_amount")
     else:
-        cols.append(f"CAST({_q(r['quantity'])} AS DOUBLE) * CAST({_q(r['unit_price'])} AS DOUBLE) AS amount")
+        cols.append(f"CAST({_q(r['quantity'])} AS DOUBLE) * CAST({_q(r['unit_price'])} AS DOUBLE) AS raw_amount")
     if "quantity" in has:
         cols.append(f"CAST({_q(r['quantity'])} AS DOUBLE) AS quantity")
     if "discount" in has:
-        cols.append(f"CAST({_q(r['discount'])} AS DOUBLE) AS discount")
+        d = f"CAST({_q(r['discount'])} AS DOUBLE)"
+        money = spec.discount_kind == "amount"
+        cols.append(f"COALESCE({f'abs({d})' if money else f'({d} <> 0)::DOUBLE'}, 0) AS discount")
     for role in ("product", "category", "channel"):
         if role in has:
-            cols.append(f"CAST({_q(r[role])} AS VARCHAR) AS {role}")
+            cols.append(f"{_text(r[role])} AS {role}")
     cols += [f"{_q(src)} AS {_q(canon)}" for canon, src in spec.attributes.items()]
     return cols, cid
 
@@ -105,12 +113,12 @@ def scv_sql(spec: FileSpec) -> str:
     purchases only; category/channel/attributes the most frequent value over all lines.
     """
     has = set(spec.roles)
-    cols, cid = _tx_columns(spec)
-    returns = ["amount < 0"]
+    cols, _ = _tx_columns(spec)
+    returns = ["raw_amount < 0"]
     if "quantity" in has:
         returns.append("quantity < 0")
     if "order_id" in has:
-        returns.append("starts_with(order_id, 'C')")
+        returns.append("regexp_matches(order_id, '^C\\d')")
     discount_amount = "discount" in has and spec.discount_kind == "amount"
 
     order_aggs = [
@@ -153,9 +161,12 @@ def scv_sql(spec: FileSpec) -> str:
             cust_aggs.append("SUM(discount_amount) AS discount_amount")
 
     ctes = [
-        f"tx AS (SELECT {', '.join(cols)} FROM {duckdb_source(spec.path)} "
-        f"WHERE {cid} IS NOT NULL AND {cid} <> '')",
-        f"lines AS (SELECT *, ({' OR '.join(returns)}) AS is_return FROM tx)",
+        f"tx AS (SELECT {', '.join(cols)} FROM {duckdb_source(spec.path)})",
+        f"flagged AS (SELECT *, COALESCE({' OR '.join(returns)}, false) AS is_return FROM tx "
+        "WHERE customer_id IS NOT NULL AND ts IS NOT NULL)",
+        # a return's amount is negative whatever sign the file gave it
+        "lines AS (SELECT *, CASE WHEN is_return AND raw_amount > 0 THEN -raw_amount ELSE raw_amount END AS amount "
+        "FROM flagged)",
         "as_of_day AS (SELECT CAST(MAX(ts) AS DATE) + 1 AS as_of FROM lines)",
         f"ord AS (SELECT customer_id, order_id, {', '.join(order_aggs)} FROM lines GROUP BY ALL)",
         f"cust AS (SELECT customer_id, {', '.join(cust_aggs)} FROM (SELECT *, CAST(ts AS DATE) AS d FROM ord) "
@@ -263,17 +274,29 @@ def scv_pandas(spec: FileSpec):
     else:
         raw = pd.read_csv(spec.path, usecols=list(rename))
     df = raw.rename(columns=rename)
-    df["customer_id"] = df["customer_id"].astype("string").str.strip()
-    df = df[df["customer_id"].notna() & (df["customer_id"] != "")]
-    df["order_id"] = df["order_id"].astype("string") if "order_id" in has else np.arange(len(df)).astype(str)
+
+    def text(s):  # noqa: ANN001, ANN202 - segtui's reader: stripped, empty -> null
+        s = s.astype("string").str.strip()
+        return s.mask(s == "")
+
+    df["customer_id"] = text(df["customer_id"])
     df["ts"] = pd.to_datetime(df.pop("order_date"))
+    df = df[df["customer_id"].notna() & df["ts"].notna()].copy()
+    df["order_id"] = text(df["order_id"]) if "order_id" in has else np.arange(len(df)).astype(str)
+    for role in ("product", "category", "channel"):
+        if role in has:
+            df[role] = text(df[role])
+    if "discount" in has:
+        d = df["discount"].astype("float64")
+        df["discount"] = (d.abs() if spec.discount_kind == "amount" else (d != 0).astype("float64")).fillna(0.0)
     if "amount" not in has:
         df["amount"] = df["quantity"] * df["unit_price"]
     ret = df["amount"] < 0
     if "quantity" in has:
         ret |= df["quantity"] < 0
     if "order_id" in has:
-        ret |= df["order_id"].str.startswith("C").fillna(False)
+        ret |= df["order_id"].str.contains(r"^C\d", regex=True).fillna(False).astype(bool)
+    df["amount"] = df["amount"].where(~(ret & (df["amount"] > 0)), -df["amount"])
     buy_line = ~ret
     as_of = df["ts"].max().normalize() + pd.Timedelta(days=1)
 
