@@ -32,36 +32,13 @@ from segtui.tui.screens.dialogs import ErrorScreen, PromptScreen, UnsavedChanges
 from segtui.tui.screens.help import HelpScreen, binding_rows
 from segtui.tui.screens.main import MainScreen
 from segtui.tui.screens.rule_editor import RuleEditorScreen
-from segtui.tui.session import LoadOptions, Session, open_session
+from segtui.tui.session import LoadOptions, Session, existing_file_problem, open_session, output_problem, yaml_path_problem
 from segtui.tui.widgets.bars import BreakdownView, SegmentBars
 from segtui.tui.widgets.customer_table import CustomerTable
 from segtui.tui.widgets.header import SegtuiHeader
 from segtui.tui.widgets.segment_tree import SegmentTree
 
 __all__ = ["SegtuiApp", "make_app"]
-
-
-def _yaml_path_problem(value: str) -> str | None:
-    path = Path(value).expanduser()
-    if path.suffix.lower() not in (".yaml", ".yml"):
-        return "rule files end in .yaml or .yml"
-    if not path.parent.is_dir():
-        return f"folder {path.parent} does not exist"
-    return None
-
-
-def _existing_file_problem(value: str) -> str | None:
-    return None if Path(value).expanduser().is_file() else f"{value}: no such file"
-
-
-def _output_problem(value: str) -> str | None:
-    from segtui.export import check_output_path
-
-    try:
-        check_output_path(Path(value).expanduser())
-    except SegtuiError as err:
-        return err.message
-    return None
 
 
 def _slug(name: str) -> str:
@@ -108,6 +85,8 @@ class SegtuiApp(App[None]):
 
     def start(self) -> None:
         """Called by the main screen once it is mounted: read the files in a worker."""
+        if self.options.data_path is not None:
+            self.main.query_one(SegtuiHeader).update(file=self.options.data_path.name)
         self._load(self.options)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="load")
@@ -289,7 +268,7 @@ class SegtuiApp(App[None]):
             if value and self._write_rules(Path(value).expanduser()) and then:
                 then()
 
-        self.push_screen(PromptScreen("Save rule set as", str(suggestion), check=_yaml_path_problem), chosen)
+        self.push_screen(PromptScreen("Save rule set as", str(suggestion), check=yaml_path_problem), chosen)
 
     def _write_rules(self, path: Path) -> bool:
         assert self.session is not None
@@ -318,10 +297,13 @@ class SegtuiApp(App[None]):
         self.push_screen(UnsavedChangesScreen(), choice)
 
     def action_open_rules(self) -> None:
+        if self.session is None:
+            return
+
         def ask() -> None:
             start = str(self.session.rules_path.parent) + "/" if self.session and self.session.rules_path else ""
             self.push_screen(
-                PromptScreen("Open rule set (YAML)", start, check=_existing_file_problem),
+                PromptScreen("Open rule set (YAML)", start, check=existing_file_problem),
                 lambda value: value and self._open_rules(Path(value).expanduser()),
             )
 
@@ -352,7 +334,7 @@ class SegtuiApp(App[None]):
             if value:
                 self._export(copy.deepcopy(self.ruleset), segment, Path(value).expanduser(), everyone)
 
-        self.push_screen(PromptScreen(f"Export {what} to (.csv / .parquet)", default, check=_output_problem), chosen)
+        self.push_screen(PromptScreen(f"Export {what} to (.csv / .parquet)", default, check=output_problem), chosen)
 
     @work(thread=True, exclusive=False, exit_on_error=False, group="export")
     def _export(self, ruleset: RuleSet, segment: str | None, path: Path, everyone: bool) -> None:

@@ -16,14 +16,23 @@ from pathlib import Path
 import polars as pl
 
 from segtui.dataset import Dataset, load_dataset
-from segtui.errors import RuleFileError
+from segtui.errors import RuleFileError, SegtuiError
 from segtui.evaluate import Evaluation, Evaluator
 from segtui.export import check_output_path, write_frame
 from segtui.resources import DEFAULT_RULES, RULES_DIR, SAMPLE_FILE
 from segtui.rulefile import load_rules, save_rules, validate_rules
 from segtui.rules import RuleSet, check_rule
 
-__all__ = ["LoadOptions", "Session", "open_session", "read_rules", "DIMENSION_ORDER"]
+__all__ = [
+    "LoadOptions",
+    "Session",
+    "open_session",
+    "read_rules",
+    "DIMENSION_ORDER",
+    "yaml_path_problem",
+    "existing_file_problem",
+    "output_problem",
+]
 
 #: Breakdown dimensions shown first when the view has them; other text columns follow.
 # lifecycle is not first: split by the shipped lifecycle rules it would only echo them.
@@ -40,6 +49,32 @@ class LoadOptions:
     columns: dict[str, str] = field(default_factory=dict)
     as_of: date | None = None
     date_format: str | None = None
+
+
+def yaml_path_problem(value: str) -> str | None:
+    """Why ``value`` cannot be a rule file to save to, or None."""
+    path = Path(value).expanduser()
+    if path.suffix.lower() not in (".yaml", ".yml"):
+        return "rule files end in .yaml or .yml"
+    if not path.parent.is_dir():
+        return f"folder {path.parent} does not exist"
+    if path.resolve().is_relative_to(RULES_DIR.resolve()):
+        return "that folder holds the shipped rule sets: save your copy elsewhere"
+    return None
+
+
+def existing_file_problem(value: str) -> str | None:
+    """Why ``value`` cannot be opened, or None."""
+    return None if Path(value).expanduser().is_file() else f"{value}: no such file"
+
+
+def output_problem(value: str) -> str | None:
+    """Why members cannot be exported to ``value`` (the core's message), or None."""
+    try:
+        check_output_path(Path(value).expanduser())
+    except SegtuiError as err:
+        return err.message
+    return None
 
 
 def _validated(ruleset: RuleSet, schema: pl.Schema, path: Path) -> RuleSet:

@@ -312,6 +312,23 @@ def test_quit_with_unsaved_changes_asks(fixture_app: SegtuiApp) -> None:
     run(fixture_app, scenario)
 
 
+def test_quit_save_on_shipped_rules_asks_path_then_exits(tmp_path: Path) -> None:
+    app = make_app()
+    target = tmp_path / "mine.yaml"
+
+    async def scenario(pilot: Pilot) -> None:
+        await select(pilot, NodeRef("segment", 0))
+        await pilot.press("space", "q", "s")
+        assert isinstance(app.screen, PromptScreen)  # shipped file: never overwritten
+        app.screen.query_one(Input).value = str(target)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not app.is_running
+        assert load_rules(target).segments[0].enabled is False
+
+    run(app, scenario)
+
+
 # -- layout, help, palette, staleness ---------------------------------------------------------------
 
 

@@ -102,6 +102,12 @@ class MainScreen(Screen[None]):
         self.remove_class("-loading")
         self.tree.focus()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Nothing to edit until the data and rules are loaded (or if loading failed).
+        if self.segtui.session is None and action not in ("show_tab",):
+            return False
+        return True
+
     # -- layout -------------------------------------------------------------------------
 
     def on_resize(self, event: events.Resize) -> None:

@@ -15,6 +15,7 @@ from textual.suggester import Suggester
 from textual.timer import Timer
 from textual.widgets import Input, Label, Static
 
+from segtui.errors import SegtuiError
 from segtui.tui.format import fmt_count, fmt_pct
 
 __all__ = ["ColumnSuggester", "RuleEditorScreen", "RuleInput"]
@@ -152,7 +153,11 @@ class RuleEditorScreen(ModalScreen[str | None]):
         if problem:
             self.app.call_from_thread(self._show, where, problem, True)
             return
-        n = self._count(where)
+        try:
+            n = self._count(where)
+        except SegtuiError as err:  # valid syntax that still fails on the data
+            self.app.call_from_thread(self._show, where, err.message, True)
+            return
         pct = fmt_pct(100.0 * n / self._total) if self._total else ""
         self.app.call_from_thread(
             self._show, where, f"matches {fmt_count(n)} customers ({pct})", False
