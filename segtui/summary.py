@@ -64,8 +64,10 @@ def segments_json(
 
 
 def segments_csv(evaluation: "Evaluation") -> str:
-    """The ``apply --format csv`` table (header + one line per segment)."""
-    return evaluation.segments.select(SEGMENT_FIELDS).write_csv()
+    """The ``apply --format csv`` table (header + one line per segment), rounded like the JSON."""
+    import polars as pl
+
+    return pl.DataFrame(segments_records(evaluation), schema=evaluation.segments.select(SEGMENT_FIELDS).schema).write_csv()
 
 
 def _money(value: float | None, decimals: int = 2) -> str:
