@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
-_ROOT = Path(__file__).resolve().parent.parent
+
+def _root() -> Path:
+    """The checkout (editable install) if it holds rules/, else the installed share/segtui."""
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "rules").is_dir():
+        return checkout
+    return Path(sys.prefix) / "share" / "segtui"
+
+
+_ROOT = _root()
 
 #: Folder of shipped rule sets (``rules/*.yaml``).
 RULES_DIR = _ROOT / "rules"
