@@ -111,6 +111,12 @@ DAYPARTS: dict[str, tuple[int, ...]] = {
 }
 
 _DAY_US = 86_400_000_000
+_TITLE = "Cannot build customers"
+
+
+def _days(later: pl.Expr, earlier: pl.Expr) -> pl.Expr:
+    """Whole days between two Date expressions."""
+    return (later - earlier).dt.total_days().cast(pl.Int64)
 
 
 @dataclass(frozen=True)
@@ -272,27 +278,30 @@ def build_customers(
 
     used = lines
     if as_of is not None:
-        used = lines.filter(pl.col("order_date") < datetime.combine(as_of + timedelta(days=1), datetime.min.time()))
+        day_after = datetime.combine(as_of + timedelta(days=1), datetime.min.time())
+        used = lines.filter(pl.col("order_date") < day_after)
 
     plans = [_customer_plan(used, schema, discount_kind, attributes), _stats_plan(lines, used, as_of)]
     try:
         customers, stats = pl.collect_all(plans)
     except pl.exceptions.PolarsError as exc:  # bad values that only show when computing
-        raise SegtuiError(f"cannot build the customer view: {str(exc).splitlines()[0]}", title="Cannot build customers") from exc
+        reason = str(exc).splitlines()[0]
+        raise SegtuiError(f"cannot build the customer view: {reason}", title=_TITLE) from exc
 
     facts = stats.row(0, named=True)
     if facts["rows"] == 0:
-        raise SegtuiError("no transactions to build customers from", title="Cannot build customers")
+        raise SegtuiError("no transactions to build customers from", title=_TITLE)
     first_date: date = facts["first_date"]
     if as_of is not None and as_of < first_date:
-        raise SegtuiError(f"--as-of {as_of} is before the first transaction ({first_date})", title="Bad as-of date")
+        message = f"--as-of {as_of} is before the first transaction ({first_date})"
+        raise SegtuiError(message, title="Bad as-of date")
     if as_of is None:
         as_of = facts["last_date"] + timedelta(days=1)
     elif facts["after"]:
         notices.append(f"left out {facts['after']:,} transactions dated after the as-of date {as_of}")
     has_time = bool(facts["has_time"])
 
-    frame = _finish(customers, as_of, lifecycle, schema, discount_kind, has_time, attributes)
+    frame = _finish(customers, as_of, lifecycle, schema, has_time, attributes)
     return CustomerView(
         frame=frame,
         as_of=as_of,
@@ -323,7 +332,7 @@ def _normalise(lf: pl.LazyFrame, schema: pl.Schema) -> pl.LazyFrame:
     if missing:
         raise SegtuiError(
             f"transactions have no {', '.join(missing)} column; map one with --columns",
-            title="Cannot build customers",
+            title=_TITLE,
         )
     fixes: list[pl.Expr] = []
     dtype = schema["order_date"]
@@ -336,7 +345,7 @@ def _normalise(lf: pl.LazyFrame, schema: pl.Schema) -> pl.LazyFrame:
     else:
         raise SegtuiError(
             f"order_date must be a date or datetime, not {dtype}; give --date-format",
-            title="Cannot build customers",
+            title=_TITLE,
         )
     if schema["customer_id"] != pl.String:
         fixes.append(pl.col("customer_id").cast(pl.String))
@@ -393,16 +402,16 @@ def _has_discount_amount(schema: pl.Schema, discount_kind: str | None) -> bool:
 
 def _stats_plan(lines: pl.LazyFrame, used: pl.LazyFrame, as_of: date | None) -> pl.LazyFrame:
     """One row of file-level facts: date range, row counts, whether times are present."""
-    date = pl.col("order_date")
+    moment = pl.col("order_date")
     facts = lines.select(
-        first_date=date.min().dt.date(),
-        last_date=date.max().dt.date(),
+        first_date=moment.min().dt.date(),
+        last_date=moment.max().dt.date(),
         rows=pl.len(),
     )
     used_facts = used.select(
-        used_last_date=date.max().dt.date(),
+        used_last_date=moment.max().dt.date(),
         used_rows=pl.len(),
-        has_time=(date.dt.epoch("us") % _DAY_US != 0).any(),
+        has_time=(moment.dt.epoch("us") % _DAY_US != 0).any(),
     )
     facts = pl.concat([facts, used_facts], how="horizontal")
     if as_of is None:
@@ -441,7 +450,7 @@ def _customer_plan(
     orders = orders.cache()
     customers = orders.group_by("customer_id").agg(_customer_aggs(schema, discount_kind))
     # The second purchase day needs the first one per customer; joining it back is cheaper
-    # than a nested per-group aggregation (measured ~2x at 1M customers).
+    # than a nested per-group aggregation (about half the extra cost, measured at 1M customers).
     second = (
         orders.join(customers.select("customer_id", "_first_buy"), on="customer_id")
         .filter(pl.col("buy_day") > pl.col("_first_buy"))
@@ -521,15 +530,17 @@ def _top_of_counts(customers: pl.LazyFrame) -> pl.LazyFrame:
         for p, keys, _ in _TOPS.values()
     )
     return customers.with_columns(
-        pl.coalesce([pl.when(pl.col(f"{p}{k}") == pl.col(f"{p}max")).then(pl.lit(v)) for k, v in zip(keys, values)])
-        .alias(name)
+        pl.coalesce(
+            [pl.when(pl.col(f"{p}{k}") == pl.col(f"{p}max")).then(pl.lit(v)) for k, v in zip(keys, values)]
+        ).alias(name)
         for name, (p, keys, values) in _TOPS.items()
     ).with_columns(pl.col("top_weekday", "top_month").cast(pl.Int8))
 
 
 def _most_frequent(lines: pl.LazyFrame, column: str, name: str) -> pl.LazyFrame:
     """customer_id and the most frequent non-null value of ``column``, ties to the smallest."""
-    counts = lines.filter(pl.col(column).is_not_null()).group_by("customer_id", column).agg(pl.len().alias("_n"))
+    present = lines.filter(pl.col(column).is_not_null())
+    counts = present.group_by("customer_id", column).agg(pl.len().alias("_n"))
     return (
         counts.filter(pl.col("_n") == pl.col("_n").max().over("customer_id"))
         .group_by("customer_id")
@@ -545,30 +556,29 @@ def _finish(
     as_of: date,
     lifecycle: Lifecycle,
     schema: pl.Schema,
-    discount_kind: str | None,
     has_time: bool,
     attributes: list[tuple[str, str]],
 ) -> pl.DataFrame:
     """Metrics that need as_of or the whole population, then the contract's column order."""
     orders = pl.col("orders")
     per_order = pl.when(orders > 0)
-    days = lambda a, b: (a - b).dt.total_days().cast(pl.Int64)  # noqa: E731 - tiny local helper
     first, last = pl.col("first_order_date"), pl.col("last_order_date")
     frame = customers.with_columns(
         per_order.then(pl.col("revenue") / orders).alias("aov"),
-        days(pl.lit(as_of), last).alias("recency_days"),
-        days(pl.lit(as_of), first).alias("tenure_days"),
-        days(last, first).alias("active_span_days"),
+        _days(pl.lit(as_of), last).alias("recency_days"),
+        _days(pl.lit(as_of), first).alias("tenure_days"),
+        _days(last, first).alias("active_span_days"),
         (pl.col("purchase_days") - 1).clip(lower_bound=0).alias("repeat_purchase_days"),
         pl.when(pl.col("purchase_days") > 1)
-        .then(days(last, first) / (pl.col("purchase_days") - 1))
+        .then(_days(last, first) / (pl.col("purchase_days") - 1))
         .alias("avg_days_between_orders"),
-        days(pl.col("_second_day"), first).alias("days_to_second_order"),
+        _days(pl.col("_second_day"), first).alias("days_to_second_order"),
         per_order.then(pl.col("_weekend_orders") / orders).alias("weekend_order_share"),
         pl.when(pl.col("revenue") != 0).then(pl.col("_q4") / pl.col("revenue")).alias("q4_revenue_share"),
     )
     if "discount" in schema:
-        frame = frame.with_columns(per_order.then(pl.col("discount_orders") / orders).alias("discount_order_share"))
+        share = per_order.then(pl.col("discount_orders") / orders)
+        frame = frame.with_columns(share.alias("discount_order_share"))
     frame = frame.with_columns(score_exprs()).with_columns(lifecycle_expr(lifecycle))
 
     present = set(frame.columns)

@@ -245,7 +245,8 @@ def test_minimal_columns_emit_only_metrics_they_support() -> None:
 
 def test_discount_flag_counts_orders_but_has_no_amount() -> None:
     lf = full_lf().with_columns((pl.col("discount") > 0).cast(pl.Float64))
-    tx = Transactions(frame=lf, source=Path("x.csv"), mapping={}, attributes=["country"], discount_kind="flag")
+    tx = Transactions(frame=lf, source=Path("x.csv"), mapping={}, attributes=["country"],
+                      discount_kind="flag")
     view = build_customers(tx)
     assert "discount_amount" not in view.frame.columns
     assert row(view, "A")["discount_orders"] == 2
