@@ -442,3 +442,10 @@ def test_cdnow_matches_an_independent_computation() -> None:
         assert (r["first_order_date"], r["last_order_date"]) == (s["first"], s["last"]), cid
         assert r["recency_days"] == (as_of - s["last"]).days, cid
         assert r["tenure_days"] == (as_of - s["first"]).days, cid
+
+
+def test_nested_attribute_is_left_out_with_a_notice() -> None:
+    lf = simple_lf([("x", "1", D(2024, 1, 1), 1.0)]).with_columns(tags=pl.lit(["a", "b"]))
+    view = build_customers(lf)
+    assert "tags" not in view.frame.columns
+    assert view.notices == ["attribute column 'tags' holds nested values; left out of the customer view"]
