@@ -21,7 +21,8 @@ class Dataset:
 
     @property
     def notices(self) -> list[str]:
-        return self.transactions.notices
+        """What the user should know about this load: loader notices, then view notices."""
+        return [*self.transactions.notices, *self.view.notices]
 
 
 def load_dataset(
