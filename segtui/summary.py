@@ -113,7 +113,7 @@ def print_segments(
 
 
 def print_dataset(console: "Console", ds: "Dataset") -> None:
-    """Print what `segtui customers` learnt about a file: size, span, mapping, notices."""
+    """Print what `segtui customers` learnt about a file: size, span and mapping (the CLI prints notices)."""
     from rich.table import Table
 
     view = ds.view
@@ -131,5 +131,3 @@ def print_dataset(console: "Console", ds: "Dataset") -> None:
         table.add_row(f"  {role}", f"← {column}")
     table.add_row("columns", f"{frame.width} (segtui customers DATA -o view.csv to export)")
     console.print(table)
-    for notice in ds.notices:
-        console.print(f"[yellow]note:[/] {notice}", markup=True, highlight=False)
