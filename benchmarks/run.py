@@ -509,7 +509,8 @@ def render(results: dict[str, Any]) -> str:
     for label, s in sorted(results.get("sizes", {}).items(), key=lambda kv: kv[1]["transactions"]):
         gen = ", ".join(f"{fmt} {_fmt_s(v)}" for fmt, v in s.get("generate_s", {}).items()) or "from cache"
         sizes = ", ".join(f"{fmt} {b / 1e6:,.0f} MB" for fmt, b in s.get("size_bytes", {}).items())
-        lines.append(f"- {label}: {gen}; files {sizes}; measured {s['when']}, {s['repeats']} repeats")
+        lines.append(f"- {label}: {gen}; files {sizes}; measured {s['when']}, {s['repeats']} repeats"
+                     + (f", by `{s['command']}`" if s.get("command") else ""))
 
     lines += [
         "",
@@ -522,6 +523,8 @@ def render(results: dict[str, Any]) -> str:
         f"- 1-minute load average when the run started: {m['load_avg_1m']}",
         "",
         "## Command",
+        "",
+        "The last run (each size above names the command that measured it):",
         "",
         "```",
         results["command"],
@@ -573,6 +576,7 @@ def main(argv: list[str] | None = None) -> int:
 
     for label in labels:
         res, frame = run_size(label, args.repeats, formats, pandas=label not in skip_pandas, apply=not args.no_apply)
+        res["command"] = results["command"]
         results["sizes"][label] = res
         del frame
         gc.collect()
