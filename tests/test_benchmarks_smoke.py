@@ -105,6 +105,14 @@ def test_rule_evaluation_counts_agree(small):
         for i in range(len(ruleset.segments)):
             assert duck[f"c{i}"] == pand[f"c{i}"] == mine["customers"][i]
             assert abs(duck[f"rev{i}"] - mine["revenue"][i]) < 0.01 * max(1, duck[f"c{i}"])
+        # each rule's own matches and the segment funnel, as in Evaluation.rules
+        funnel = run.Evaluator(frame).evaluate(ruleset).rules
+        seg_index = {seg.name: i for i, seg in enumerate(ruleset.segments)}
+        for row in funnel.iter_rows(named=True):
+            key = f"{seg_index[row['segment']]}_{row['rule_index']}"
+            assert duck[f"m{key}"] == pand[f"m{key}"] == row["matches"], key
+            if row["enabled"]:
+                assert duck[f"f{key}"] == pand[f"f{key}"] == row["remaining"], key
     # toggling VIP's recency rule changes the split, so the toggle measure does real work
     toggled = run.Evaluator(frame).evaluate(run.toggled(rules)).segments
     assert toggled["customers"].to_list() != segments["customers"].to_list()
