@@ -3,8 +3,10 @@
 import subprocess
 import sys
 
-CORE = ["segtui.io", "segtui.mapping", "segtui.customers", "segtui.rules", "segtui.rulefile",
-        "segtui.evaluate", "segtui.dataset", "segtui.export", "segtui.summary", "segtui.sample"]
+CORE = ["segtui.io", "segtui.formats", "segtui.dates", "segtui.numbers", "segtui.columns",
+        "segtui.file_errors", "segtui.mapping", "segtui.customers", "segtui.rules",
+        "segtui.rulefile", "segtui.evaluate", "segtui.dataset", "segtui.export", "segtui.summary",
+        "segtui.sample"]
 
 
 def _modules_after(code: str) -> set[str]:

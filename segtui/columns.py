@@ -1,0 +1,62 @@
+"""Reading single source cells: is a cell filled in, and ids/labels as clean text.
+
+Owns the rules every loader step shares about raw cells: blank text counts as
+missing, ids keep their leading zeros, and ``12346.0`` from a spreadsheet export
+is the id ``"12346"``.  Also names the row-number column that lets a bad value be
+reported with its row.  Split out of ``io.py`` because dates, numbers and the
+validation pass all depend on these rules and must agree on them.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+__all__ = ["ROW", "present", "text_id"]
+
+#: Row-number column (1-based) added while loading, to report bad values by row.
+ROW = "__segtui_row"
+
+
+def present(column: str, dtype: pl.DataType) -> pl.Expr:
+    """True where the source cell holds something (not null, not blank text).
+
+    Examples
+    --------
+    >>> df = pl.DataFrame({"c": ["a", "  ", None]})
+    >>> df.select(present("c", pl.String)).to_series().to_list()
+    [True, False, False]
+    """
+    col = pl.col(column)
+    if dtype == pl.String:
+        return (col.str.strip_chars().str.len_bytes() > 0).fill_null(False)
+    return col.is_not_null()
+
+
+def text_id(column: str, dtype: pl.DataType, sample: pl.Series) -> pl.Expr:
+    """An id as stripped text; empty -> null; 12346.0 -> "12346" (spreadsheet exports).
+
+    Parameters
+    ----------
+    column, dtype
+        The source column and its dtype in the scan.
+    sample
+        The first rows of the column: text ids all ending in ``.0`` lose it.
+
+    Examples
+    --------
+    >>> df = pl.DataFrame({"c": [" 007 ", "", "12.0"]})
+    >>> df.select(text_id("c", pl.String, df["c"])).to_series().to_list()
+    ['007', None, '12.0']
+    """
+    col = pl.col(column)
+    if dtype.is_float():
+        integral = col.cast(pl.Int64, strict=False).cast(pl.String)
+        return pl.when(col == col.floor()).then(integral).otherwise(col.cast(pl.String))
+    if dtype != pl.String:
+        return col.cast(pl.String)
+    text = col.str.strip_chars()
+    values = sample.drop_nulls().str.strip_chars()
+    values = values.filter(values.str.len_bytes() > 0)
+    if values.len() and values.str.contains(r"^\d+\.0+$").all():
+        text = text.str.replace(r"\.0+$", "")
+    return pl.when(text.str.len_bytes() > 0).then(text)

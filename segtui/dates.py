@@ -1,0 +1,244 @@
+"""Order dates: deciding how a column of dates is written, and parsing it.
+
+Owns every date rule of the loader: native date/datetime columns (time zones
+dropped), ISO and other unambiguous text formats, US (month-first) vs day-first
+numeric dates decided from the values (and, when the sample cannot tell, from the
+whole column), YYYYMMDD and Unix-epoch integers, a user's ``--date-format``, and
+the one-line error for a date that cannot be parsed.  Everything becomes
+``Datetime("us")``; years outside 1900-2200 count as unparsed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from segtui.columns import ROW, present
+from segtui.errors import SegtuiError
+from segtui.file_errors import fail, reading
+
+__all__ = ["DatePlan", "date_plan", "bad_date"]
+
+_TIMES = (
+    "", " %H:%M", " %H:%M:%S", " %H:%M:%S%.f",
+    " %I:%M %p", " %I:%M:%S %p", " %I:%M%p", " %I:%M:%S%p",
+)
+_UNAMBIGUOUS: tuple[str, ...] = (
+    *(f"%Y-%m-%d{t}" for t in _TIMES),
+    *(f"%Y-%m-%dT{t.strip()}" for t in _TIMES if t),
+    "%Y-%m-%dT%H:%M:%S%#z", "%Y-%m-%dT%H:%M:%S%.f%#z", "%Y-%m-%d %H:%M:%S%#z",
+    "%Y-%m-%dT%H:%M%#z",
+    *(f"%Y/%m/%d{t}" for t in _TIMES),
+    *(f"%Y.%m.%d{t}" for t in _TIMES),
+    "%Y%m%d", "%Y%m%d%H%M%S", "%Y%m%d %H:%M:%S",
+    *(f"{d}{t}" for d in ("%d-%b-%y", "%d-%b-%Y", "%d %b %Y", "%d %B %Y") for t in _TIMES[:3]),
+    "%b %d, %Y", "%B %d, %Y", "%b %d %Y", "%B %d %Y", "%a, %d %b %Y %H:%M:%S",
+)
+
+
+def _numeric_dates(day_first: bool) -> tuple[str, ...]:
+    # Two-digit years come first: "%Y" would read "10" as the year 10.
+    first, second = ("%d", "%m") if day_first else ("%m", "%d")
+    return tuple(
+        f"{first}{sep}{second}{sep}{year}{t}"
+        for sep in "/-."
+        for year in ("%y", "%Y")
+        for t in _TIMES
+    )
+
+
+_MONTH_FIRST = _numeric_dates(day_first=False)
+_DAY_FIRST = _numeric_dates(day_first=True)
+_MIN_YEAR, _MAX_YEAR = 1900, 2200
+
+
+def _strptime(text: pl.Expr, fmt: str) -> pl.Expr:
+    parsed = text.str.strptime(pl.Datetime("us"), fmt, strict=False)
+    if "%z" in fmt or "%#z" in fmt:
+        parsed = parsed.dt.replace_time_zone(None)
+    return parsed
+
+
+def _parse_with(text: pl.Expr, formats: list[str]) -> pl.Expr:
+    """Try each format in order; out-of-range years count as unparsed."""
+    parsed = (
+        _strptime(text, formats[0])
+        if len(formats) == 1
+        else pl.coalesce([_strptime(text, f) for f in formats])
+    )
+    return pl.when(parsed.dt.year().is_between(_MIN_YEAR, _MAX_YEAR)).then(parsed)
+
+
+def _cover(values: pl.Series, formats: tuple[str, ...]) -> tuple[list[str], pl.Series]:
+    """Formats (in order) needed to parse the sample, and which values none could."""
+    frame = values.to_frame("v")
+    remaining = pl.Series([True] * values.len())
+    chosen: list[str] = []
+    for fmt in formats:
+        ok = frame.select(_parse_with(pl.col("v"), [fmt]).is_not_null()).to_series()
+        if (remaining & ok).any():
+            chosen.append(fmt)
+            remaining = remaining & ~ok
+            if not remaining.any():
+                break
+    return chosen, remaining
+
+
+@dataclass
+@dataclass
+class DatePlan:
+    """How to parse the order-date column.
+
+    ``expr`` turns the source column into ``Datetime("us")`` (null where a value does
+    not parse); ``formats`` are the strftime formats it tries, empty for native or
+    epoch dates.
+    """
+
+    expr: pl.Expr
+    formats: list[str]
+
+
+def date_plan(
+    path: Path,
+    lf: pl.LazyFrame,
+    column: str,
+    dtype: pl.DataType,
+    sample: pl.DataFrame,
+    date_format: str | None,
+) -> DatePlan:
+    """Decide how to turn the order-date column into Datetime("us").
+
+    Parameters
+    ----------
+    path
+        The file, for error messages.
+    lf
+        The whole file: read only when the sample fits both day-first and
+        month-first dates.
+    column, dtype
+        The order-date column and its dtype in the scan.
+    sample
+        The first rows, with the row-number column ``ROW`` for error messages.
+    date_format
+        The user's ``--date-format``, used as is when given.
+
+    Returns
+    -------
+    DatePlan
+        The parse expression and the formats it uses.
+
+    Raises
+    ------
+    SegtuiError
+        When a sample value fits no known format, the column is not date-like,
+        or day-first vs month-first cannot be decided.
+
+    Examples
+    --------
+    >>> s = pl.DataFrame({ROW: [1, 2], "d": ["31/12/2020", "01/02/2021"]})
+    >>> plan = date_plan(Path("t.csv"), s.lazy(), "d", pl.String, s, None)
+    >>> plan.formats, s.select(plan.expr).to_series().dt.month().to_list()
+    (['%d/%m/%Y'], [12, 2])
+    """
+    col = pl.col(column)
+    if isinstance(dtype, pl.Datetime):
+        native = col.dt.replace_time_zone(None) if dtype.time_zone else col
+        return DatePlan(native.cast(pl.Datetime("us")), [])
+    if dtype == pl.Date:
+        return DatePlan(col.cast(pl.Datetime("us")), [])
+    if date_format:
+        return DatePlan(_parse_with(col.cast(pl.String).str.strip_chars(), [date_format]),
+                        [date_format])
+    if dtype.is_integer():
+        return _integer_dates(path, column, sample)
+    if dtype != pl.String:
+        raise fail(
+            path,
+            f"order date column {column!r} holds {dtype} values, not dates; "
+            f"map another column with --map order_date=COLUMN",
+        )
+    text = col.str.strip_chars()
+    rows = sample.filter(present(column, dtype)).select(ROW, text.alias("v"))
+    values = rows["v"]
+    families = {
+        "fixed": _cover(values, _UNAMBIGUOUS),
+        "month_first": _cover(values, _MONTH_FIRST),
+        "day_first": _cover(values, _DAY_FIRST),
+    }
+    complete = [name for name, (_, left) in families.items() if not left.any()]
+    if "fixed" in complete:
+        formats = families["fixed"][0]
+    elif len(complete) == 1:
+        formats = families[complete[0]][0]
+    elif complete:
+        formats = _resolve_day_month(path, lf, column, families)
+    else:
+        best = min(families, key=lambda name: int(families[name][1].sum()))
+        bad = rows.filter(families[best][1])
+        raise bad_date(path, column, str(bad["v"][0]), int(bad[ROW][0]))
+    return DatePlan(_parse_with(text, formats), formats)
+
+
+def _resolve_day_month(
+    path: Path,
+    lf: pl.LazyFrame,
+    column: str,
+    families: dict[str, tuple[list[str], pl.Series]],
+) -> list[str]:
+    """The sample fits both day-first and month-first: let the whole column decide."""
+    text = pl.col(column).str.strip_chars()
+    month_first, day_first = families["month_first"][0], families["day_first"][0]
+    filled = text.str.len_bytes() > 0
+    with reading(path, "cannot read the order dates"):
+        misses = lf.select(
+            (filled & _parse_with(text, month_first).is_null()).sum().alias("mf"),
+            (filled & _parse_with(text, day_first).is_null()).sum().alias("df"),
+        ).collect()
+    mf, df = int(misses["mf"][0]), int(misses["df"][0])
+    if mf == 0 and df == 0:
+        raise fail(
+            path,
+            f"order dates in column {column!r} could be day-first or month-first "
+            f"(e.g. 01/02 = 1 Feb or 2 Jan); pass --date-format "
+            f"'{day_first[0]}' or --date-format '{month_first[0]}'",
+        )
+    return month_first if mf <= df else day_first
+
+
+def _integer_dates(path: Path, column: str, sample: pl.DataFrame) -> DatePlan:
+    col = pl.col(column)
+    values = sample[column].drop_nulls()
+    low, high = (values.min(), values.max()) if values.len() else (None, None)
+    if low is not None and 19000101 <= low and high <= 22001231:
+        return DatePlan(_parse_with(col.cast(pl.String), ["%Y%m%d"]), ["%Y%m%d"])
+    for unit, (lo, hi) in {"s": (10**8, 10**10), "ms": (10**11, 10**13)}.items():
+        if low is not None and lo <= low and high < hi:
+            return DatePlan(pl.from_epoch(col, time_unit=unit).cast(pl.Datetime("us")), [])
+    raise fail(
+        path,
+        f"order date column {column!r} holds integers that are neither YYYYMMDD nor "
+        f"Unix timestamps (e.g. {low}); pass --date-format or map another column",
+    )
+
+
+def bad_date(
+    path: Path, column: str, value: str, row: int, date_format: str | None = None
+) -> SegtuiError:
+    """The error for an order date that cannot be parsed, naming its value and row.
+
+    With the user's ``date_format`` the fix is that format; otherwise it is to pass one.
+
+    Examples
+    --------
+    >>> print(bad_date(Path("t.csv"), "D", "9", 7, "%Y"))
+    t.csv: order date '9' in column 'D' (row 7) does not match --date-format '%Y'; fix the format
+    """
+    where = f"order date {value!r} in column {column!r} (row {row:,})"
+    if date_format:
+        return fail(path, f"{where} does not match --date-format {date_format!r}; fix the format")
+    return fail(
+        path,
+        f"cannot parse {where}; pass --date-format, e.g. --date-format '%d/%m/%Y %H:%M'",
+    )

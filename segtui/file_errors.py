@@ -1,0 +1,96 @@
+"""One-line errors about a transaction file, shared by every loader module.
+
+Owns the shape of a load error ("sales.csv: <what is wrong>; <the fix>", titled
+"Cannot load data") and the guard that turns whatever Polars, fastexcel or the OS
+raise while reading into such an error.  It lives apart from ``io.py`` so that the
+format, date and number modules report problems in exactly the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from segtui.errors import SegtuiError
+
+__all__ = ["TITLE", "EMPTY_FILE", "fail", "reading", "columns_list"]
+
+#: Dialog heading for every load error.
+TITLE = "Cannot load data"
+#: Message for a file with no bytes (or only whitespace) in it.
+EMPTY_FILE = "the file is empty; export the transactions again"
+
+
+def fail(path: Path, message: str) -> SegtuiError:
+    """A load error naming the file.
+
+    Parameters
+    ----------
+    path
+        The file being read; only its name is shown.
+    message
+        What is wrong and, where possible, the fix.
+
+    Returns
+    -------
+    SegtuiError
+        To be raised by the caller.
+
+    Examples
+    --------
+    >>> str(fail(Path("/data/sales.csv"), "no customer id column found"))
+    'sales.csv: no customer id column found'
+    """
+    return SegtuiError(f"{path.name}: {message}", title=TITLE)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+@contextmanager
+def reading(path: Path, what: str) -> Iterator[None]:
+    """Turn any library/OS exception raised while reading into a one-line SegtuiError.
+
+    Reading goes through Polars, fastexcel and the OS, each with its own exception
+    types; for the user they all mean "this file cannot be read".  ``SegtuiError``
+    and ``MemoryError`` pass through unchanged.
+
+    Parameters
+    ----------
+    path
+        The file being read.
+    what
+        The start of the message, e.g. ``"cannot read it as a CSV file"``; the
+        first line of the original exception follows it.
+
+    Examples
+    --------
+    >>> try:
+    ...     with reading(Path("t.csv"), "cannot read the file"):
+    ...         raise OSError("disk on fire\\nmore detail")
+    ... except SegtuiError as exc:
+    ...     print(exc)
+    t.csv: cannot read the file: disk on fire
+    """
+    try:
+        yield
+    except SegtuiError:
+        raise
+    except MemoryError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - see docstring
+        raise fail(path, f"{what}: {_first_line(exc)}") from exc
+
+
+def columns_list(names: list[str]) -> str:
+    """Column names as shown in messages.
+
+    Examples
+    --------
+    >>> columns_list(["id", "Date"])
+    "'id', 'Date'"
+    """
+    return ", ".join(repr(n) for n in names)

@@ -1,0 +1,238 @@
+"""File formats: which reader a file needs, and a lazy scan of it.
+
+Owns everything that depends on how the bytes are laid out: the format chosen by
+extension (optionally ``.gz``), the UTF-8 check with its cp1252/latin-1 fallback,
+CSV separator sniffing, and one scanner per format.  It knows nothing about
+roles or column meanings; ``io.py`` decides what to do with the frame.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO
+
+import polars as pl
+
+from segtui.file_errors import EMPTY_FILE, fail
+
+__all__ = [
+    "SUPPORTED_EXTENSIONS", "LABELS", "Scanner",
+    "format_of", "is_utf8", "legacy_to_utf8", "sniff_separator", "open_scanner",
+]
+
+_CHUNK = 1 << 24
+_HEAD_BYTES = 65536
+
+_FORMATS: dict[str, str] = {
+    ".csv": "csv", ".tsv": "csv", ".txt": "csv",
+    ".parquet": "parquet", ".pq": "parquet",
+    ".xlsx": "excel", ".xlsm": "excel", ".xls": "excel", ".xlsb": "excel", ".ods": "excel",
+    ".json": "json",
+    ".jsonl": "jsonl", ".ndjson": "jsonl",
+    ".arrow": "ipc", ".feather": "ipc", ".ipc": "ipc",
+}
+#: Format kind -> how messages name it ("cannot read it as a CSV file").
+LABELS: dict[str, str] = {
+    "csv": "a CSV file", "parquet": "a Parquet file", "excel": "an Excel workbook",
+    "json": "a JSON array", "jsonl": "a JSON lines file", "ipc": "an Arrow IPC file",
+}
+_GZIP_OK = frozenset({"csv", "json", "jsonl"})
+#: Human-readable list of what ``read_transactions`` accepts.
+SUPPORTED_EXTENSIONS = (
+    ".csv .tsv .txt (also .gz), .parquet, .xlsx, .json, .jsonl/.ndjson, .arrow/.feather/.ipc"
+)
+
+#: Returns the file as a LazyFrame.  CSV honours dtype overrides, and ``None``
+#: means "every column as text"; other formats carry their own dtypes.
+Scanner = Callable[[dict[str, pl.DataType] | None], pl.LazyFrame]
+
+
+def format_of(path: Path) -> tuple[str, bool]:
+    """The format kind of a file (a key of ``LABELS``) and whether it is gzipped.
+
+    Parameters
+    ----------
+    path
+        The file; only its extension is looked at.
+
+    Returns
+    -------
+    tuple[str, bool]
+        ``(kind, gz)``.
+
+    Raises
+    ------
+    SegtuiError
+        For an extension segtui cannot read, listing the ones it can.
+
+    Examples
+    --------
+    >>> format_of(Path("sales.TSV.gz")), format_of(Path("sales.parquet"))
+    (('csv', True), ('parquet', False))
+    """
+    suffixes = [s.lower() for s in path.suffixes]
+    gz = bool(suffixes) and suffixes[-1] == ".gz"
+    ext = suffixes[-2] if gz and len(suffixes) >= 2 else (suffixes[-1] if suffixes else "")
+    kind = _FORMATS.get(ext)
+    if kind is None or (gz and kind not in _GZIP_OK):
+        shown = "".join(path.suffixes[-2:] if gz else path.suffixes[-1:]) or "(none)"
+        raise fail(
+            path,
+            f"unsupported file type {shown}; supported: {SUPPORTED_EXTENSIONS}",
+        )
+    return kind, gz
+
+
+def _open_binary(path: Path, gz: bool) -> IO[bytes]:
+    return gzip.open(path, "rb") if gz else path.open("rb")
+
+
+def _read_bytes(path: Path, gz: bool) -> bytes:
+    with _open_binary(path, gz) as stream:
+        return stream.read()
+
+
+def is_utf8(path: Path, gz: bool) -> bool:
+    """Whether the whole file is valid UTF-8, checked chunk by chunk (ASCII chunks are free).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = p.write_bytes("caf\\u00e9\\n".encode("cp1252"))
+    >>> is_utf8(p, gz=False)
+    False
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with _open_binary(path, gz) as stream:
+        while chunk := stream.read(_CHUNK):
+            if chunk.isascii() and not decoder.getstate()[0]:
+                continue
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError:
+                return False
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def legacy_to_utf8(raw: bytes) -> bytes:
+    """Re-encode a Windows/latin-1 export as UTF-8 (cp1252 first: it has € and quotes).
+
+    Examples
+    --------
+    >>> legacy_to_utf8(b"\\x80 5").decode("utf-8")
+    '€ 5'
+    """
+    try:
+        text = raw.decode("cp1252")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
+    return text.encode("utf-8")
+
+
+def sniff_separator(header: str) -> str:
+    """Pick the delimiter that occurs most often in the header line, outside quotes.
+
+    Examples
+    --------
+    >>> sniff_separator('id;"a,b";date'), sniff_separator("single")
+    (';', ',')
+    """
+    unquoted = re.sub(r'"[^"]*"', "", header)
+    counts = {sep: unquoted.count(sep) for sep in (",", ";", "\t", "|")}
+    best = max(counts, key=lambda sep: counts[sep])
+    return best if counts[best] else ","
+
+
+def _head_text(source: Path | bytes, gz: bool) -> str:
+    if isinstance(source, bytes):
+        head = source[:_HEAD_BYTES]
+    else:
+        with _open_binary(source, gz) as stream:
+            head = stream.read(_HEAD_BYTES)
+    return head.decode("utf-8", errors="replace").lstrip("\ufeff")
+
+
+def _open_csv(path: Path, gz: bool, notices: list[str], infer_rows: int) -> Scanner:
+    source: Path | bytes = path
+    if not is_utf8(path, gz):
+        source = legacy_to_utf8(_read_bytes(path, gz))
+        notices.append("read as latin-1 (file is not UTF-8)")
+    head = _head_text(source, gz)
+    if not head.strip():
+        raise fail(path, EMPTY_FILE)
+    separator = sniff_separator(head.splitlines()[0])
+
+    def scan(overrides: dict[str, pl.DataType] | None) -> pl.LazyFrame:
+        if overrides is None:  # every column as text: a sample that cannot fail to parse
+            return pl.scan_csv(source, separator=separator, infer_schema=False)
+        return pl.scan_csv(
+            source,
+            separator=separator,
+            schema_overrides=overrides or None,
+            infer_schema_length=infer_rows,
+        )
+
+    return scan
+
+
+def open_scanner(
+    path: Path, kind: str, gz: bool, notices: list[str], infer_rows: int
+) -> Scanner:
+    """A function returning the file as a LazyFrame; CSV honours dtype overrides.
+
+    Parameters
+    ----------
+    path
+        The file.
+    kind, gz
+        As returned by :func:`format_of`.
+    notices
+        Appended to when the file needed special handling (not UTF-8).
+    infer_rows
+        Rows Polars looks at to infer column types (CSV and JSON).
+
+    Returns
+    -------
+    Scanner
+        Call it with ``{}`` for inferred dtypes, a dict of overrides, or ``None``
+        for every column as text (CSV only; other formats ignore the argument).
+        Excel and JSON files are read once here; their scanner hands out that frame.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = p.write_text("id;amount\\n007;1.5\\n")
+    >>> scan = open_scanner(p, "csv", False, [], infer_rows=100)
+    >>> scan(None).collect().row(0), scan({}).collect().row(0)
+    (('007', '1.5'), (7, 1.5))
+    """
+    if kind == "csv":
+        return _open_csv(path, gz, notices, infer_rows)
+    if kind == "parquet":
+        return lambda _overrides: pl.scan_parquet(path)
+    if kind == "ipc":
+        return lambda _overrides: pl.scan_ipc(path)
+    if kind == "jsonl":
+        source: Path | bytes = _read_bytes(path, gz) if gz else path
+        return lambda _overrides: pl.scan_ndjson(source, infer_schema_length=infer_rows)
+    if kind == "json":
+        raw = _read_bytes(path, gz)
+        if not raw.strip():
+            raise fail(path, EMPTY_FILE)
+        frame = pl.read_json(raw, infer_schema_length=infer_rows)
+        return lambda _overrides: frame.lazy()
+    # excel: no lazy reader exists; read once and hand out the frame
+    sheet = pl.read_excel(
+        path, engine="calamine", infer_schema_length=infer_rows, raise_if_empty=False
+    )
+    return lambda _overrides: sheet.lazy()
