@@ -9,12 +9,16 @@ toggling never shows a stale count and the UI never waits for Polars.
 from __future__ import annotations
 
 import copy
+import os
 import re
+import sys
+import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import ClassVar, cast
+from typing import Any, ClassVar, cast
 
 import polars as pl
 from textual import work
@@ -28,17 +32,29 @@ from segtui.rules import RuleSet
 from segtui.tui import editing
 from segtui.tui.commands import SegtuiCommands
 from segtui.tui.editing import NodeRef
+from segtui.tui.format import fmt_count
 from segtui.tui.screens.dialogs import ErrorScreen, PromptScreen, UnsavedChangesScreen, UnsavedChoice
 from segtui.tui.screens.help import HelpScreen, binding_rows
 from segtui.tui.screens.main import MainScreen
 from segtui.tui.screens.rule_editor import RuleEditorScreen
 from segtui.tui.session import LoadOptions, Session, existing_file_problem, open_session, output_problem, yaml_path_problem
 from segtui.tui.widgets.bars import BreakdownView, SegmentBars
-from segtui.tui.widgets.customer_table import CustomerTable
+from segtui.tui.widgets.customer_table import CustomerTable, Presorted, sort_order
 from segtui.tui.widgets.header import SegtuiHeader
 from segtui.tui.widgets.segment_tree import SegmentTree
 
 __all__ = ["SegtuiApp", "make_app"]
+
+
+@dataclass(frozen=True)
+class _DetailRequest:
+    """One request for a segment's members and breakdown (stale once ``gen`` is old)."""
+
+    gen: int
+    ruleset: RuleSet
+    segment: str | None
+    dimension: str | None
+    sort: tuple[str, bool] | None  # the table's sort when asked: applied in the worker
 
 
 def _slug(name: str) -> str:
@@ -71,6 +87,7 @@ class SegtuiApp(App[None]):
         self._eval_gen = 0
         self._detail_gen = 0
         self._table_segment: object = object()
+        self._reading = threading.Event()  # set while the load worker reads the files
 
     def get_default_screen(self) -> MainScreen:
         name = self.options.data_path.name if self.options.data_path else "the sample data"
@@ -91,8 +108,26 @@ class SegtuiApp(App[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="load")
     def _load(self, options: LoadOptions) -> None:
-        session = open_session(options)
+        self._reading.set()
+        try:
+            session = open_session(options)
+        finally:
+            self._reading.clear()
         self.call_from_thread(self._loaded, session)
+
+    async def run_async(self, *args: Any, **kwargs: Any) -> None:  # App[None]: no return value
+        """Run the app; quitting while a file is still being read exits at once.
+
+        Polars cannot be interrupted, and asyncio would otherwise wait at exit for the
+        reading thread: a blank terminal for as long as the rest of the load (tens of
+        seconds at 10M rows). The terminal is already restored when ``super().run_async``
+        returns.
+        """
+        await super().run_async(*args, **kwargs)
+        if self._reading.is_set():
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(self.return_code or 0)
 
     def _loaded(self, session: Session) -> None:
         self.session = session
@@ -154,22 +189,25 @@ class SegtuiApp(App[None]):
     def request_evaluation(self) -> None:
         self._eval_gen += 1
         self._detail_gen += 1
-        self._evaluate(
-            self._eval_gen, self._detail_gen, copy.deepcopy(self.ruleset), self.selected_segment(), self.dimension, time.perf_counter()
-        )
+        self._evaluate(self._eval_gen, self._detail_request(), time.perf_counter())
 
     def request_detail(self) -> None:
         """The selection or dimension changed: refresh the table and breakdown only."""
         if self.session is None:
             return
         self._detail_gen += 1
-        self._run_detail(self._detail_gen, copy.deepcopy(self.ruleset), self.selected_segment(), self.dimension)
+        self._run_detail(self._detail_request())
+
+    def _detail_request(self) -> _DetailRequest:
+        """What the detail worker needs, read on the UI thread (the rule set is copied)."""
+        sort = self.main.query_one(CustomerTable).sort_column
+        return _DetailRequest(self._detail_gen, copy.deepcopy(self.ruleset), self.selected_segment(), self.dimension, sort)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="eval")
-    def _evaluate(self, gen: int, detail_gen: int, ruleset: RuleSet, segment: str | None, dimension: str | None, started: float) -> None:
-        if not self._evaluated(gen, ruleset, started):
+    def _evaluate(self, gen: int, detail: _DetailRequest, started: float) -> None:
+        if not self._evaluated(gen, detail.ruleset, started):
             return
-        self._compute_detail(detail_gen, ruleset, segment, dimension)
+        self._compute_detail(detail)
 
     def _evaluated(self, gen: int, ruleset: RuleSet, started: float) -> bool:
         assert self.session is not None
@@ -182,18 +220,23 @@ class SegtuiApp(App[None]):
         return True
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="detail")
-    def _run_detail(self, gen: int, ruleset: RuleSet, segment: str | None, dimension: str | None) -> None:
-        self._compute_detail(gen, ruleset, segment, dimension)
+    def _run_detail(self, request: _DetailRequest) -> None:
+        self._compute_detail(request)
 
-    def _compute_detail(self, gen: int, ruleset: RuleSet, segment: str | None, dimension: str | None) -> None:
-        """Members and breakdown of ``segment`` (runs in a worker thread)."""
+    def _compute_detail(self, request: _DetailRequest) -> None:
+        """Members (sorted like the table) and breakdown of a segment, in a worker thread."""
         assert self.session is not None
         try:
-            members, split = self.session.detail(ruleset, segment, dimension)
+            members, split = self.session.detail(request.ruleset, request.segment, request.dimension)
         except SegtuiError as err:
-            self.call_from_thread(self._eval_failed, gen, err, True)
+            self.call_from_thread(self._eval_failed, request.gen, err, True)
             return
-        self.call_from_thread(self._show_detail, gen, members, split, segment, dimension)
+        if request.gen != self._detail_gen:
+            return  # superseded: skip the sort too
+        presorted = None
+        if request.sort is not None and request.sort[0] in members.columns:
+            presorted = (request.sort, sort_order(members, *request.sort))
+        self.call_from_thread(self._show_detail, request, members, split, presorted)
 
     def _eval_failed(self, gen: int, err: SegtuiError, detail: bool = False) -> None:
         if gen == (self._detail_gen if detail else self._eval_gen):
@@ -216,11 +259,14 @@ class SegtuiApp(App[None]):
     def _painted(self, started: float) -> None:
         self.latency_ms = (time.perf_counter() - started) * 1000
 
-    def _show_detail(self, gen: int, members: pl.DataFrame, split: pl.DataFrame | None, segment: str | None, dimension: str | None) -> None:
-        if gen != self._detail_gen:
+    def _show_detail(self, request: _DetailRequest, members: pl.DataFrame, split: pl.DataFrame | None, presorted: Presorted | None) -> None:
+        if request.gen != self._detail_gen:
             return
+        segment, dimension = request.segment, request.dimension
         main = self.main
-        main.query_one(CustomerTable).set_frame(members, keep_position=segment == self._table_segment)
+        table = main.query_one(CustomerTable)
+        table.set_frame(members, keep_position=segment == self._table_segment, presorted=presorted)
+        table.border_title = f"Customers · {segment or 'all'} ({fmt_count(members.height)})"
         self._table_segment = segment
         if split is not None and dimension is not None:
             main.query_one(BreakdownView).update_breakdown(split, dimension, segment)

@@ -346,6 +346,31 @@ def test_narrow_layout_uses_tabs_and_wide_shows_all(fixture_app: SegtuiApp) -> N
         await pilot.pause()
         assert not main.has_class("-narrow")
         assert main.tree.region.area > 0 and table.region.area > 0
+        bars, breakdown = main.query_one("#bars"), main.query_one("#breakdown")
+        # 120-179 columns: sizes above breakdown above customers, all in the right column.
+        for width, height in ((120, 34), (160, 48)):
+            await pilot.resize_terminal(width, height)
+            await pilot.pause()
+            assert bars.region.x == breakdown.region.x == table.region.x > main.tree.region.right - 1
+            assert bars.region.bottom <= breakdown.region.y and breakdown.region.bottom <= table.region.y
+        # 180+: sizes and breakdown side by side, equally tall, customers below both.
+        await pilot.resize_terminal(200, 50)
+        await pilot.pause()
+        assert main.has_class("-wide")
+        assert bars.region.y == breakdown.region.y and bars.region.right <= breakdown.region.x
+        assert bars.region.height == breakdown.region.height and table.region.y >= bars.region.bottom
+
+    run(fixture_app, scenario)
+
+
+def test_members_arrive_sorted_like_the_table(fixture_app: SegtuiApp) -> None:
+    async def scenario(pilot: Pilot) -> None:
+        table = fixture_app.main.query_one(CustomerTable)
+        table.sort_by("revenue", descending=True)
+        await select(pilot, NodeRef("segment", 1))  # Lapsed: C 600, G 500, D 120, H 5
+        assert table.sort_column == ("revenue", True)
+        assert table.frame["customer_id"].to_list() == ["C", "G", "D", "H"]
+        assert table.border_title == "Customers · Lapsed (4)"
 
     run(fixture_app, scenario)
 
@@ -387,6 +412,10 @@ def test_breakdown_dimension_cycles(fixture_app: SegtuiApp) -> None:
         await settle(pilot)
         assert fixture_app.dimension == "top_channel"
         assert fixture_app.main.query_one(BreakdownView).title == "All customers by top_channel"
+        # On the breakdown tab (80 columns) up/down still pick the segment being split.
+        await pilot.press("3", "down")
+        await settle(pilot)
+        assert fixture_app.main.query_one(BreakdownView).title == "Loyal by top_channel"
 
     run(fixture_app, scenario)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import math
+from dataclasses import replace
 
 import polars as pl
 import pytest
@@ -18,6 +19,7 @@ from textual.app import App, ComposeResult
 from segtui.tui.format import fmt_count, fmt_money, fmt_number, fmt_pct, fmt_value
 from segtui.tui.widgets import BreakdownView, CustomerTable, SegmentBars, bar
 from segtui.tui.widgets.bars import ShareRow, share_lines
+from segtui.tui.widgets.header import HeaderInfo, SegtuiHeader
 
 SIZE = (80, 24)
 
@@ -160,6 +162,20 @@ def test_set_frame_200k_rows_end_shows_last_row() -> None:
     run(None, body)
 
 
+def test_set_frame_uses_a_presorted_order_only_for_the_current_sort() -> None:
+    async def body(app, table, pilot):
+        table.sort_by("revenue")
+        df = customers(6)
+        # A worker's order for the same sort is trusted as is (here deliberately not by revenue).
+        table.set_frame(df, presorted=(("revenue", False), pl.Series([5, 3, 1, 0, 2, 4])))
+        assert table.frame["customer_id"].to_list() == ["C000005", "C000003", "C000001", "C000000", "C000002", "C000004"]
+        # One made for another sort is ignored: the table sorts by its own column.
+        table.set_frame(df, presorted=(("orders", False), pl.Series([0, 1, 2, 3, 4, 5])))
+        assert table.frame["customer_id"].to_list() == [f"C00000{i}" for i in (5, 4, 3, 2, 1, 0)]
+
+    run(customers(6), body)
+
+
 def test_keep_position_clamps_cursor_to_smaller_frame() -> None:
     async def body(app, table, pilot):
         table.move_cursor(row=50)
@@ -277,6 +293,22 @@ def test_share_lines_numbers_and_bars_adapt_to_width() -> None:
     assert share_lines(rows, 42, name_header="Segment")[1].plain == "VIP    " + "     1,234" + "   4.0%" + "    1.2M" + "  77.9%"
 
 
+def test_share_lines_names_keep_full_width_while_both_bars_fit() -> None:
+    rows = [ShareRow("Discount seekers", 341, 11.4, 132_700.0, 9.3), ShareRow("Worth winning back", 171, 5.7, 96_200.0, 6.8)]
+    # Text: name 18 + 1 + customers 9 + 6 + revenue 7 + 6 + 4 gaps = 51 cells; at 64 the 13
+    # spare cells still hold two 5-cell bars, so names stay whole (they used to be cut at 10).
+    lines = share_lines(rows, 64, name_header="Segment")
+    assert lines[1].plain.startswith("Discount seekers ") and lines[2].plain.startswith("Worth winning back ")
+    assert all(len(line.plain) <= 64 for line in lines)
+    # At 58 only 7 cells are spare: names give 5 (18 -> 13 cells) so both 5-cell bars fit.
+    cut = share_lines(rows, 58, name_header="Segment")
+    assert cut[2].plain.startswith("Worth winnin… ") and cut[2].plain.count("▎") == 1
+    assert all(len(line.plain) <= 58 for line in cut)
+    # Narrower than the numbers (10 + 1 + 32 = 43 > 40): names shrink to 7, nothing overflows.
+    tiny = share_lines(rows, 40, name_header="Segment")
+    assert tiny[1].plain.startswith("Discou… ") and all(len(line.plain) <= 40 for line in tiny)
+
+
 def test_share_lines_highlight_and_dim_styles() -> None:
     hl, dim = Style(bold=True), Style(italic=True)
     rows = [ShareRow("VIP", 1, 1.0, 1.0, 1.0), ShareRow("Unassigned", 1, 1.0, 1.0, 1.0)]
@@ -323,6 +355,9 @@ def test_segment_bars_and_breakdown_render_names_and_numbers() -> None:
             assert bd_text[0] == "VIP by country"
             assert bd_text[1].startswith("country")
             assert "United Kingdom" in bd_text[2] and "234.6k" in bd_text[3]
+            # A panel shorter than its rows says how many it hides instead of cutting them off.
+            cut = breakdown.render_text(breakdown.size.width, 3).plain.splitlines()
+            assert cut == [*bd_text[:2], "… 2 more rows"]
             breakdown.update_breakdown(pl.DataFrame(schema=["value", "customers", "pct_customers", "revenue", "pct_revenue"]), "city", None)
             assert breakdown.title == "All customers by city"
             assert "(no breakdown)" in breakdown.render_text(80).plain
@@ -380,3 +415,22 @@ def test_click_header_sorts_and_click_row_moves_cursor() -> None:
         assert table.cursor_row == 2 and table.cursor_column == "customer_id"
 
     run(customers(30), body)
+
+
+def test_header_shortens_before_dropping_and_keeps_dates_at_80() -> None:
+    header = SegtuiHeader()
+    info = HeaderInfo(
+        file="transactions.csv", transactions=29_244, customers=3_000, first_date=dt.date(2024, 1, 2),
+        last_date=dt.date(2025, 12, 31), as_of=dt.date(2026, 1, 1), ruleset="Value tiers", unsaved=True,
+    )
+    header.info = info
+    assert header.line(200).plain == (
+        " segtui │ transactions.csv │ 29,244 tx │ 3,000 customers │ 2024-01-02 → 2025-12-31 │ as of 2026-01-01 │ Value tiers ●"
+    )
+    # At 80: "cust", no tx count, no app name, and the default as-of (day after the last order) go.
+    assert header.line(80).plain == " transactions.csv │ 3,000 cust │ 2024-01-02 → 2025-12-31 │ Value tiers ●"
+    # An as-of chosen on purpose stays; the date span gives way to it.
+    header.info = replace(info, as_of=dt.date(2025, 6, 30))
+    assert header.line(80).plain == " transactions.csv │ 3,000 cust │ as of 2025-06-30 │ Value tiers ●"
+    # The rule set and its unsaved marker survive everything.
+    assert header.line(20).plain.endswith("Value tiers ●")

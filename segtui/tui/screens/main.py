@@ -1,8 +1,10 @@
 """The main screen: layout, keys, and the rule-set edits those keys make.
 
-Layout: at 120+ columns every panel is visible (segments left; bars and breakdown
-top right; customers below them).  Narrower, the panels become tabs (1/2/3) so that
-each one keeps a readable width at 80x24.
+Layout: at 120+ columns every panel is visible: segments left, then segment sizes,
+breakdown and customers stacked on the right; from 180 columns the sizes and the
+breakdown sit side by side (only there is each wide enough for one line per row).
+Narrower than 120, the panels become tabs (1/2/3) so that each one keeps a readable
+width at 80x24.
 """
 
 from __future__ import annotations
@@ -27,10 +29,13 @@ from segtui.tui.widgets.segment_tree import SegmentTree
 if TYPE_CHECKING:
     from segtui.tui.app import SegtuiApp
 
-__all__ = ["MainScreen", "NARROW_WIDTH", "PANELS"]
+__all__ = ["MainScreen", "NARROW_WIDTH", "PANELS", "WIDE_WIDTH"]
 
 #: Below this many columns the panels turn into tabs.
 NARROW_WIDTH = 120
+#: From this many columns segment sizes and breakdown sit side by side (each then gets
+#: 60+ cells of content: names, numbers and both bars on one line).
+WIDE_WIDTH = 180
 #: Tab name -> the widget that gets focus when the tab is shown.
 PANELS = {"segments": "#segments", "customers": "#customers", "breakdown": "#breakdown"}
 
@@ -39,7 +44,9 @@ class MainScreen(Screen[None]):
     """Header, segment tree, bars, breakdown, customer table, footer."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "toggle", "Toggle", tooltip="Switch the selected rule or segment on/off"),
+        # Shown in the footer by the segment tree's own space binding, so that the table's
+        # footer (where space would toggle an unseen rule) keeps room for its keys.
+        Binding("space", "toggle", "Toggle", show=False, tooltip="Switch the selected rule or segment on/off"),
         Binding("a", "add_segment", "Add seg", tooltip="Add a segment (name, then its first rule)"),
         Binding("r", "add_rule", "Add rule", tooltip="Add a rule to the selected segment"),
         Binding("e", "edit", "Edit", tooltip="Edit the rule's predicate, rename the segment or the rule set (also enter)"),
@@ -53,11 +60,11 @@ class MainScreen(Screen[None]):
         Binding("b", "next_dimension", "Breakdown by", show=False, tooltip="Split the selected segment by the next column"),
         Binding("1", "show_tab('segments')", "Segments", show=False, tooltip="Show/focus the segment panel"),
         Binding("2", "show_tab('customers')", "Customers", show=False, tooltip="Show/focus the customer table"),
-        Binding("3", "show_tab('breakdown')", "Breakdown", show=False, tooltip="Show the breakdown panel"),
+        Binding("3", "show_tab('breakdown')", "Breakdown", show=False, tooltip="Show the breakdown panel (there, up/down pick the segment)"),
         Binding("ctrl+s", "app.save", "Save", tooltip="Save the rule set to its file"),
         Binding("ctrl+shift+s,S", "app.save_as", "Save as…", show=False, tooltip="Save the rule set to a new file"),
         Binding("o", "app.open_rules", "Open rules", show=False, tooltip="Open another rule set (YAML)"),
-        Binding("x", "app.export", "Export", tooltip="Write the selected segment's members (root: all assignments) to .csv/.parquet"),
+        Binding("x", "app.export", "Export", show=False, tooltip="Write the selected segment's members (root: all assignments) to .csv/.parquet"),
         Binding("question_mark,f1", "app.help", "Help", tooltip="Every key, and what rules and metrics mean"),
         Binding("q", "app.quit", "Quit", tooltip="Quit (asks when there are unsaved changes)"),
     ]
@@ -95,6 +102,7 @@ class MainScreen(Screen[None]):
     def on_mount(self) -> None:
         for selector, title in (("#segments", "Segments"), ("#bars", "Segment sizes"), ("#breakdown", "Breakdown"), ("#customers", "Customers")):
             self.query_one(selector).border_title = title
+        self.query_one("#breakdown").border_subtitle = "b: next column"
         self.segtui.start()
 
     def loaded(self) -> None:
@@ -112,6 +120,7 @@ class MainScreen(Screen[None]):
 
     def on_resize(self, event: events.Resize) -> None:
         self.set_class(event.size.width < NARROW_WIDTH, "-narrow")
+        self.set_class(event.size.width >= WIDE_WIDTH, "-wide")
 
     @on(Tabs.TabActivated)
     def _tab_activated(self, event: Tabs.TabActivated) -> None:
@@ -251,6 +260,13 @@ class MainScreen(Screen[None]):
 
         screen = self.segtui.rule_editor("Universe filter (empty: every customer)", rs.universe or "", allow_empty=True)
         self.app.push_screen(screen, done)
+
+    def action_step_segment(self, delta: int) -> None:
+        """Move the tree's cursor (even while the tree is hidden behind a tab)."""
+        if delta < 0:
+            self.tree.action_cursor_up()
+        else:
+            self.tree.action_cursor_down()
 
     def action_next_dimension(self) -> None:
         self.segtui.cycle_dimension()

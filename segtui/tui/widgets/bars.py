@@ -16,6 +16,8 @@ import polars as pl
 from rich.console import RenderableType
 from rich.style import Style
 from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
 from textual.widget import Widget
 
 from segtui.tui.format import fmt_count, fmt_money, fmt_pct
@@ -28,7 +30,7 @@ _MIN_BAR = 5
 _MAX_BAR = 40
 _MAX_NAME = 24
 _MIN_NAME = 10
-_GOOD_BAR = 8
+_TINY_NAME = 4
 #: Rows drawn dimmed: the remainder of first_match assignment and a breakdown's tail.
 DIM_NAMES = frozenset({"Unassigned", "(other)", "(null)"})
 
@@ -94,25 +96,30 @@ _HEADERS = ("Customers", "%", "Revenue", "% rev")
 
 
 def _layout(rows: list[ShareRow], width: int, name_header: str) -> _Layout:
-    """Column widths for ``width`` cells: text first, then bars with what is left."""
+    """Column widths for ``width`` cells: numbers first, then names, then bars.
+
+    Names get their full width (up to ``_MAX_NAME``) while both bars still fit at
+    ``_MIN_BAR``; only then do they give way, down to ``_MIN_NAME``, so that a wide panel
+    never shows "Discount …" beside a stub of a bar. Bars take whatever is left.
+    """
     name = min(_MAX_NAME, max([len(name_header)] + [len(r.name) for r in rows]))
     customers = max([len(_HEADERS[0])] + [len(fmt_count(r.customers)) for r in rows])
     revenue = max([len(_HEADERS[2])] + [len(fmt_money(r.revenue)) for r in rows])
     # Five text columns separated by single spaces.
     text = customers + _PCT_WIDTH + revenue + _PCT_WIDTH + 4
     spare = width - (name + 1 + text)
-    # Long names give way (down to _MIN_NAME) before the bars do.
-    wanted = 2 * (_GOOD_BAR + 1)
-    if spare < wanted and name > _MIN_NAME:
-        give = min(name - _MIN_NAME, wanted - spare)
+    both_bars = 2 * (_MIN_BAR + 1)
+    if spare < both_bars and name > _MIN_NAME:
+        give = min(name - _MIN_NAME, both_bars - spare)
         name -= give
         spare += give
-    if spare >= 2 * (_MIN_BAR + 1):
+    if spare >= both_bars:
         each = min(_MAX_BAR, (spare - 2) // 2)
         return _Layout(name, customers, revenue, each, each)
     if spare >= _MIN_BAR + 1:
         return _Layout(name, customers, revenue, min(_MAX_BAR, spare - 1), 0)
-    return _Layout(name, customers, revenue, 0, 0)
+    # Too narrow even for the numbers: names shrink further; the line is cropped, never wrapped.
+    return _Layout(max(_TINY_NAME, name + min(0, spare)), customers, revenue, 0, 0)
 
 
 def _cut(text: str, width: int) -> str:
@@ -218,6 +225,8 @@ class ShareTable(Widget):
     DEFAULT_CSS = """
     ShareTable {
         height: auto;
+        text-wrap: nowrap;
+        text-overflow: clip;
         & > .share-bars--title { text-style: bold; }
         & > .share-bars--header { color: $text-muted; text-style: bold; }
         & > .share-bars--customers-bar { color: $primary; }
@@ -265,8 +274,7 @@ class ShareTable(Widget):
     def _title(self) -> Text | None:
         return None
 
-    def render_text(self, width: int) -> Text:
-        """The widget's content at ``width`` cells (what :meth:`render` shows)."""
+    def _lines(self, width: int) -> list[Text]:
         styles = self._styles_by_role() if self.is_mounted else None
         lines: list[Text] = []
         title = self._title()
@@ -282,10 +290,27 @@ class ShareTable(Widget):
             )
         else:
             lines.append(Text(self._empty_text, style="dim"))
+        return lines
+
+    def render_text(self, width: int, height: int | None = None) -> Text:
+        """The widget's content at ``width`` cells (what :meth:`render` shows).
+
+        With ``height`` smaller than the content, the last visible line says how many
+        rows are hidden instead of cutting the table off silently.
+        """
+        lines = self._lines(width)
+        if height is not None and 0 < height < len(lines):
+            hidden = len(lines) - height + 1
+            lines = lines[: height - 1] + [Text(f"… {hidden} more row{'s' if hidden > 1 else ''}", style="dim italic")]
         return Text("\n", no_wrap=True, overflow="crop").join(lines)
 
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        # The full height, whatever is shown now: render() may be cut to a max-height.
+        title = 1 if self._title() is not None else 0
+        return title + (len(self._rows) + 1 if self._rows else 1)
+
     def render(self) -> RenderableType:
-        return self.render_text(self.size.width or 80)
+        return self.render_text(self.size.width or 80, self.size.height or None)
 
 
 class SegmentBars(ShareTable):
@@ -313,8 +338,17 @@ class SegmentBars(ShareTable):
             self.refresh()
 
 
-class BreakdownView(ShareTable):
-    """A segment (or all customers) split by one dimension, e.g. "VIP by country"."""
+class BreakdownView(ShareTable, can_focus=True):
+    """A segment (or all customers) split by one dimension, e.g. "VIP by country".
+
+    Focusable so that, on its own tab at 80 columns, up/down still pick the segment
+    to split (the screen's ``step_segment`` action moves the segment tree's cursor).
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "screen.step_segment(-1)", "Previous segment", show=False),
+        Binding("down", "screen.step_segment(1)", "Next segment", show=False),
+    ]
 
     _empty_text = "(no breakdown)"
 

@@ -25,7 +25,7 @@ from textual.strip import Strip
 
 from segtui.tui.format import fmt_number, fmt_value
 
-__all__ = ["CustomerTable"]
+__all__ = ["CustomerTable", "Presorted", "sort_order"]
 
 #: Rows formatted together: one ``df.slice`` per chunk keeps Polars overhead per page low.
 _CHUNK = 64
@@ -118,11 +118,26 @@ def _fit_columns(df: pl.DataFrame, max_width: int) -> list[_Column]:
     return columns
 
 
-def _sort_order(df: pl.DataFrame, column: str, descending: bool) -> pl.Series:
-    """Row permutation sorting ``df`` by ``column``: stable, nulls last either way."""
+def sort_order(df: pl.DataFrame, column: str, descending: bool) -> pl.Series:
+    """Row permutation sorting ``df`` by ``column``: stable, nulls last either way.
+
+    Safe to call from a worker thread: compute it there for a frame about to be shown
+    and hand it to :meth:`CustomerTable.set_frame` as ``presorted``.
+
+    Examples
+    --------
+    >>> sort_order(pl.DataFrame({"x": [2, None, 1]}), "x", False).to_list()
+    [2, 0, 1]
+    """
     return df.select(
         pl.arg_sort_by(column, descending=descending, nulls_last=True, maintain_order=True)
     ).to_series()
+
+
+_sort_order = sort_order
+
+#: ``((column, descending), order)``: a sort computed off the UI thread for a new frame.
+Presorted = tuple[tuple[str, bool], pl.Series]
 
 
 def _fit(text: str, width: int, right: bool) -> str:
@@ -311,7 +326,7 @@ class CustomerTable(ScrollView, can_focus=True):
         """``(column, descending)`` of the current sort, or None."""
         return self._sort
 
-    def set_frame(self, df: pl.DataFrame, *, keep_position: bool = False) -> None:
+    def set_frame(self, df: pl.DataFrame, *, keep_position: bool = False, presorted: Presorted | None = None) -> None:
         """Show ``df``, keeping the sort when its column still exists.
 
         Parameters
@@ -321,12 +336,16 @@ class CustomerTable(ScrollView, can_focus=True):
         keep_position
             Keep the cursor row and scroll offset (clamped to the new height) instead of
             going back to the top, e.g. when the same rows are re-shown after an edit.
+        presorted
+            ``(sort_column, sort_order(df, *sort_column))`` computed in a worker: used when
+            it matches the table's current sort, so that re-sorting a large frame never
+            blocks the UI thread (otherwise the sort is recomputed here).
         """
         previous_column = self.cursor_column
         self._source = df
         if self._sort is not None and self._sort[0] not in df.columns:
             self._sort = None
-        self._apply_sort()
+        self._apply_sort(presorted)
         self._columns = _fit_columns(df, self.max_column_width)
         names = [c.name for c in self._columns]
         self._cursor_col = names.index(previous_column) if previous_column in names else 0
@@ -502,10 +521,15 @@ class CustomerTable(ScrollView, can_focus=True):
         partial = part in ("null", "fixed")
         return self.get_component_rich_style(f"customer-table--{part}", partial=partial)
 
-    def _apply_sort(self) -> None:
+    def _apply_sort(self, presorted: Presorted | None = None) -> None:
         self._sorted_frame = None
         self._sort_requests += 1  # a new frame makes any pending background sort stale
-        self._order = None if self._sort is None else _sort_order(self._source, *self._sort)
+        if self._sort is None:
+            self._order = None
+        elif presorted is not None and presorted[0] == self._sort and len(presorted[1]) == self._source.height:
+            self._order = presorted[1]
+        else:
+            self._order = _sort_order(self._source, *self._sort)
 
     def _slice(self, start: int, length: int) -> pl.DataFrame:
         """Rows ``start .. start+length`` in display order."""

@@ -33,7 +33,7 @@ class SegmentTree(Tree[NodeRef]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "screen.toggle", "Toggle", show=False),
+        Binding("space", "screen.toggle", "Toggle", tooltip="Switch the selected rule or segment on/off"),
         Binding("enter", "screen.edit", "Edit", show=False),
     ]
 
