@@ -1,4 +1,4 @@
-"""Screenshots of the screens analysts see, at 80x24 and 160x48, on fixed fixture data.
+"""Screenshots of the screens analysts see, at 80x24, 120x34 and 160x48, on fixed fixture data.
 
 Update after a deliberate visual change with ``pytest tests/tui/test_snapshots.py --snapshot-update``
 and review the SVGs in the diff.
@@ -24,6 +24,11 @@ def test_main_screen_160x48(fixture_app: SegtuiApp, snap_compare) -> None:
         await settle(pilot)
 
     assert snap_compare(fixture_app, terminal_size=(160, 48), run_before=select_loyal)
+
+
+def test_main_screen_120x34(fixture_app: SegtuiApp, snap_compare) -> None:
+    # The smallest all-panels layout: sizes, breakdown and customers stacked on the right.
+    assert snap_compare(fixture_app, terminal_size=(120, 34), run_before=settle)
 
 
 def test_customers_tab_80x24(fixture_app: SegtuiApp, snap_compare) -> None:
