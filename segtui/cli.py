@@ -81,6 +81,10 @@ def _fail(err: SegtuiError) -> None:
     raise typer.Exit(1)
 
 
+def _customers(n: int) -> str:
+    return f"{n:,} customer" + ("" if n == 1 else "s")
+
+
 def _parse_as_of(value: Optional[str]) -> Optional[date]:
     if value is None:
         return None
@@ -182,7 +186,7 @@ def apply(
     else:
         print_segments(_stdout(), evaluation, ruleset, data=path, as_of=ds.view.as_of)
     if output is not None:
-        _stderr().print(f"wrote {evaluation.universe_customers:,} customers to {output}")
+        _stderr().print(f"wrote {_customers(evaluation.universe_customers)} to {output}")
 
 
 @app.command()
@@ -240,7 +244,7 @@ def customers(
     except SegtuiError as err:
         _fail(err)
     if output is not None:
-        _stderr().print(f"wrote {ds.view.frame.height:,} customers to {output}")
+        _stderr().print(f"wrote {_customers(ds.view.frame.height)} to {output}")
     else:
         print_dataset(_stdout(), ds)
 
@@ -261,7 +265,7 @@ def sample(
         write_sample(output, customers=n_customers, seed=seed)
     except SegtuiError as err:
         _fail(err)
-    _stderr().print(f"wrote {output} ({n_customers:,} customers, seed {seed})")
+    _stderr().print(f"wrote {output} ({_customers(n_customers)}, seed {seed})")
 
 
 @app.command(OPEN_COMMAND, hidden=True)
