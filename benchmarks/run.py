@@ -138,9 +138,7 @@ def make_data(label: str, cache: Path = CACHE, formats: tuple[str, ...] = ("parq
 
 def file_spec(path: Path, has_time: bool) -> FileSpec:
     """Where segtui's reader found each role in ``path``: the DuckDB/pandas versions read the same."""
-    tx = read_transactions(path)
-    raw = tx.frame  # only its mapping and attribute names are used; nothing is collected
-    del raw
+    tx = read_transactions(path)  # only its mapping and attribute names are used
     source_cols = pl.read_parquet_schema(path) if path.suffix == ".parquet" else pl.scan_csv(path).collect_schema()
     snake = {_snake(c): c for c in source_cols}
     attributes = {a: (a if a in source_cols else snake.get(a, a)) for a in tx.attributes}

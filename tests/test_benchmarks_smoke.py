@@ -17,18 +17,19 @@ pytest.importorskip("pandas")
 BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
 
 
-def _load(name: str):
+def _load_runner():
+    """benchmarks/run.py as a module (benchmarks/ is a folder of scripts, not a package)."""
     if str(BENCH) not in sys.path:
-        sys.path.insert(0, str(BENCH))
-    spec = importlib.util.spec_from_file_location(name, BENCH / f"{name}.py")
+        sys.path.insert(0, str(BENCH))  # run.py imports its sibling competitors.py
+    spec = importlib.util.spec_from_file_location("segtui_bench_run", BENCH / "run.py")
     module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
+    sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module
 
 
-run = _load("run")
-competitors = _load("competitors")
+run = _load_runner()
+competitors = run.competitors
 
 
 @pytest.fixture(scope="module")
