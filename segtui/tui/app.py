@@ -115,7 +115,7 @@ class SegtuiApp(App[None]):
             self._reading.clear()
         self.call_from_thread(self._loaded, session)
 
-    async def run_async(self, *args: Any, **kwargs: Any) -> None:  # App[None]: no return value
+    async def run_async(self, *args: Any, **kwargs: Any) -> Any:
         """Run the app; quitting while a file is still being read exits at once.
 
         Polars cannot be interrupted, and asyncio would otherwise wait at exit for the
@@ -123,11 +123,12 @@ class SegtuiApp(App[None]):
         seconds at 10M rows). The terminal is already restored when ``super().run_async``
         returns.
         """
-        await super().run_async(*args, **kwargs)
+        result = await super().run_async(*args, **kwargs)
         if self._reading.is_set():
             sys.stdout.flush()
             sys.stderr.flush()
             os._exit(self.return_code or 0)
+        return result  # exit(value) results, e.g. snapshot tests' screenshots
 
     def _loaded(self, session: Session) -> None:
         self.session = session
