@@ -229,12 +229,13 @@ def scv_sql(spec: FileSpec) -> str:
     )
     ctes.append(f"base AS ({base})")
     lc = spec.lifecycle
-    r, f, m = _quintile("recency_days", desc=True), _quintile("orders"), _quintile("revenue")
+    # like segtui, rank revenue in whole cents so equal spend ties in every engine
+    r, f, m = _quintile("recency_days", desc=True), _quintile("orders"), _quintile("round(revenue * 100)")
     final = f"""
 SELECT *,
   {r} AS r_score, {f} AS f_score, {m} AS m_score,
   {r}::VARCHAR || {f}::VARCHAR || {m}::VARCHAR AS rfm,
-  round(cume_dist() OVER (ORDER BY revenue), 12) AS revenue_percentile,
+  round(cume_dist() OVER (ORDER BY round(revenue * 100)), 12) AS revenue_percentile,
   CASE WHEN tenure_days <= {lc.new_days} THEN 'New'
        WHEN recency_days > {lc.churn_days} THEN 'Churned'
        WHEN recency_days > {lc.at_risk_days} THEN 'At risk'
@@ -378,9 +379,10 @@ def scv_pandas(spec: FileSpec):
 
     out["r_score"] = _quintile_pd(out["recency_days"], desc=True)
     out["f_score"] = _quintile_pd(out["orders"])
-    out["m_score"] = _quintile_pd(out["revenue"])
+    cents = (out["revenue"] * 100).round(0)
+    out["m_score"] = _quintile_pd(cents)
     out["rfm"] = out["r_score"].astype(str) + out["f_score"].astype(str) + out["m_score"].astype(str)
-    out["revenue_percentile"] = (out["revenue"].rank(method="max") / len(out)).round(12)
+    out["revenue_percentile"] = (cents.rank(method="max") / len(out)).round(12)
     lc = spec.lifecycle
     out["lifecycle"] = np.select(
         [out["tenure_days"] <= lc.new_days, out["recency_days"] > lc.churn_days,

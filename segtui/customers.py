@@ -204,22 +204,24 @@ def score_exprs() -> list[pl.Expr]:
     """
     n = pl.len().cast(pl.Int64)
 
-    def quintile(column: str, *, smaller_is_better: bool = False) -> pl.Expr:
+    def quintile(values: pl.Expr, *, smaller_is_better: bool = False) -> pl.Expr:
         # "min" rank gives tied customers one rank, hence one score; integer ceil avoids
         # float rounding at the quintile edges.
-        rank = pl.col(column).rank("min", descending=smaller_is_better).cast(pl.Int64)
+        rank = values.rank("min", descending=smaller_is_better).cast(pl.Int64)
         return ((rank * 5 + n - 1) // n).cast(pl.Int8)
 
+    # Revenue is a float sum: customers who spent the same money can differ in the last
+    # bits depending on summation order. Ranking whole cents makes them tie, in any engine.
+    cents = (pl.col("revenue") * 100).round(0)
+    r, f, m = quintile(pl.col("recency_days"), smaller_is_better=True), quintile(pl.col("orders")), quintile(cents)
     return [
-        quintile("recency_days", smaller_is_better=True).alias("r_score"),
-        quintile("orders").alias("f_score"),
-        quintile("revenue").alias("m_score"),
-        pl.concat_str(
-            [quintile("recency_days", smaller_is_better=True), quintile("orders"), quintile("revenue")]
-        ).alias("rfm"),
+        r.alias("r_score"),
+        f.alias("f_score"),
+        m.alias("m_score"),
+        pl.concat_str([r, f, m]).alias("rfm"),
         # Polars divides by a scalar via its reciprocal (6/10 -> 0.6000000000000001); rounding
         # restores the exact fractions rules compare against (``revenue_percentile >= 0.6``).
-        (pl.col("revenue").rank("max").cast(pl.Float64) / n).round(12).alias("revenue_percentile"),
+        (cents.rank("max").cast(pl.Float64) / n).round(12).alias("revenue_percentile"),
     ]
 
 
@@ -331,7 +333,7 @@ def _normalise(lf: pl.LazyFrame, schema: pl.Schema) -> pl.LazyFrame:
     missing = [c for c in ("customer_id", "order_date", "amount") if c not in schema]
     if missing:
         raise SegtuiError(
-            f"transactions have no {', '.join(missing)} column; map one with --columns",
+            f"transactions have no {', '.join(missing)} column; map one with --map ROLE=COLUMN",
             title=_TITLE,
         )
     fixes: list[pl.Expr] = []
