@@ -36,6 +36,7 @@ import polars as pl
 
 from segtui.errors import SegtuiError
 from segtui.io import Transactions
+from segtui.names import CANONICAL_COLUMNS, METRIC_COLUMNS
 
 __all__ = [
     "Lifecycle",
@@ -47,58 +48,6 @@ __all__ = [
     "LIFECYCLE_STAGES",
     "DAYPARTS",
 ]
-
-#: Canonical transaction columns; every other column is a customer attribute.
-CANONICAL_COLUMNS = (
-    "customer_id",
-    "order_id",
-    "order_date",
-    "amount",
-    "is_return",
-    "quantity",
-    "unit_price",
-    "discount",
-    "product",
-    "category",
-    "channel",
-)
-
-#: Every metric the view can hold, in output order (only those with source columns appear).
-METRIC_COLUMNS = (
-    "orders",
-    "revenue",
-    "gross_revenue",
-    "returns_amount",
-    "aov",
-    "items",
-    "first_order_date",
-    "last_order_date",
-    "recency_days",
-    "tenure_days",
-    "active_span_days",
-    "purchase_days",
-    "repeat_purchase_days",
-    "avg_days_between_orders",
-    "days_to_second_order",
-    "discount_orders",
-    "discount_order_share",
-    "discount_amount",
-    "distinct_products",
-    "distinct_categories",
-    "top_category",
-    "top_channel",
-    "weekend_order_share",
-    "q4_revenue_share",
-    "top_weekday",
-    "top_month",
-    "top_daypart",
-    "r_score",
-    "f_score",
-    "m_score",
-    "rfm",
-    "revenue_percentile",
-    "lifecycle",
-)
 
 LIFECYCLE_STAGES = ("New", "Active", "At risk", "Churned")
 

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 import polars as pl
 
 from segtui.errors import SegtuiError
+from segtui.names import CANONICAL_COLUMNS, METRIC_COLUMNS
 
 __all__ = [
     "ROLES",
@@ -111,27 +112,10 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     ),
 }
 
-#: Names of the canonical columns ``read_transactions`` produces.
-CANONICAL_COLUMNS: tuple[str, ...] = (
-    "customer_id", "order_id", "order_date", "amount", "is_return", "quantity",
-    "unit_price", "discount", "product", "category", "channel",
-)
-
-# Names of the single customer view (DESIGN.md): an attribute must not shadow one,
-# or a rule like `orders >= 3` would become ambiguous.
-_CUSTOMER_VIEW_NAMES: tuple[str, ...] = (
-    "orders", "revenue", "gross_revenue", "returns_amount", "aov", "items",
-    "first_order_date", "last_order_date", "recency_days", "tenure_days",
-    "active_span_days", "purchase_days", "repeat_purchase_days",
-    "avg_days_between_orders", "days_to_second_order", "discount_orders",
-    "discount_order_share", "discount_amount", "distinct_products",
-    "distinct_categories", "top_category", "top_channel", "weekend_order_share",
-    "q4_revenue_share", "top_weekday", "top_month", "top_daypart", "r_score",
-    "f_score", "m_score", "rfm", "revenue_percentile", "lifecycle", "segment",
-)
-
+# An attribute must not shadow a canonical or customer-view name, or a rule like
+# `orders >= 3` would become ambiguous; "segment" is the column `apply -o` adds.
 #: Names an attribute column may not take (it gets an ``_attr`` suffix instead).
-RESERVED_NAMES: frozenset[str] = frozenset(CANONICAL_COLUMNS + _CUSTOMER_VIEW_NAMES)
+RESERVED_NAMES: frozenset[str] = frozenset((*CANONICAL_COLUMNS, *METRIC_COLUMNS, "segment"))
 
 _NUMERIC_ROLES = frozenset({"amount", "quantity", "unit_price"})
 _ID_ROLES = frozenset({"customer_id", "order_id"})

@@ -1,12 +1,18 @@
 """The core must stay free of Textual, and `segtui --help` must not pay for Polars or Textual."""
 
+import pkgutil
 import subprocess
 import sys
 
-CORE = ["segtui.io", "segtui.formats", "segtui.dates", "segtui.numbers", "segtui.columns",
-        "segtui.file_errors", "segtui.mapping", "segtui.customers", "segtui.rules",
-        "segtui.rulefile", "segtui.evaluate", "segtui.dataset", "segtui.export", "segtui.summary",
-        "segtui.sample"]
+import segtui
+
+#: Every module of the package except the two shells (found, not listed, so a new
+#: core module is guarded the day it is added).
+CORE = [
+    f"segtui.{m.name}"
+    for m in pkgutil.iter_modules(segtui.__path__)
+    if m.name not in ("cli", "tui")
+]
 
 
 def _modules_after(code: str) -> set[str]:

@@ -351,18 +351,9 @@ class BreakdownView(ShareTable, can_focus=True):
     ]
 
     _empty_text = "(no breakdown)"
-
-    def __init__(
-        self,
-        *,
-        name: str | None = None,
-        id: str | None = None,
-        classes: str | None = None,
-        disabled: bool = False,
-    ) -> None:
-        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
-        self._dimension = ""
-        self._segment: str | None = None
+    # replaced (never mutated) by update_breakdown, so class-level defaults are safe
+    _dimension = ""
+    _segment: str | None = None
 
     @property
     def title(self) -> str:

@@ -1,0 +1,28 @@
+"""Column names that are part of segtui's contract, in one place.
+
+The loader produces the canonical transaction columns, the customer view produces the
+metric columns, and rule files refer to both by name; attribute columns must not shadow
+any of them. Keeping the lists here lets every module agree without importing each other.
+"""
+
+from __future__ import annotations
+
+__all__ = ["CANONICAL_COLUMNS", "METRIC_COLUMNS"]
+
+#: Canonical transaction columns ``read_transactions`` produces; every other column is an attribute.
+CANONICAL_COLUMNS: tuple[str, ...] = (
+    "customer_id", "order_id", "order_date", "amount", "is_return", "quantity",
+    "unit_price", "discount", "product", "category", "channel",
+)
+
+#: Every metric the customer view can hold, in output order (only those with source columns appear).
+METRIC_COLUMNS: tuple[str, ...] = (
+    "orders", "revenue", "gross_revenue", "returns_amount", "aov", "items",
+    "first_order_date", "last_order_date", "recency_days", "tenure_days",
+    "active_span_days", "purchase_days", "repeat_purchase_days",
+    "avg_days_between_orders", "days_to_second_order",
+    "discount_orders", "discount_order_share", "discount_amount",
+    "distinct_products", "distinct_categories", "top_category", "top_channel",
+    "weekend_order_share", "q4_revenue_share", "top_weekday", "top_month", "top_daypart",
+    "r_score", "f_score", "m_score", "rfm", "revenue_percentile", "lifecycle",
+)
