@@ -244,3 +244,38 @@ def test_validate_structure_without_data(tmp_path):
     rules.write_text("version: 2\nsegmnets: []\n")
     result = run("validate", rules)
     assert_clean_failure(result, "broken.yaml", "version")
+
+
+# --- bad rows found by the validation pass that shares the customer view's read ------
+
+
+@pytest.mark.parametrize(
+    ("body", "needles"),
+    [
+        ("1,2020-01-01,5\n2,notadate,3\n", ["baddata.csv", "'notadate'", "row 2"]),
+        ("1,2020-01-01,5\n2,2020-01-02,abc\n", ["baddata.csv", "'abc'", "row 2"]),
+        (",2020-01-01,5\n,2020-01-02,3\n", ["baddata.csv", "customer id"]),
+    ],
+)
+def test_bad_rows_are_reported_by_row(tmp_path, body, needles):
+    data = tmp_path / "baddata.csv"
+    data.write_text("customer,date,amount\n" + body)
+    out = tmp_path / "view.csv"
+    assert_clean_failure(run("customers", data, "-o", out), *needles)
+    assert not out.exists()
+
+
+def test_text_late_in_a_numeric_csv_column_is_reported_by_row(tmp_path):
+    # Polars infers 'amount' as a number from the first rows; the bad value is far below.
+    lines = [f"{i % 50},2020-01-{1 + i % 28:02d},{i}.5" for i in range(20_000)] + ["7,2020-02-01,N/A"]
+    data = tmp_path / "late.csv"
+    data.write_text("customer,date,amount\n" + "\n".join(lines) + "\n")
+    assert_clean_failure(run("customers", data), "late.csv", "'N/A'", "row 20,001")
+
+
+def test_rows_without_customer_id_are_dropped_with_a_notice(tmp_path):
+    data = tmp_path / "gaps.csv"
+    data.write_text("customer,date,amount\n1,2020-01-01,5\n,2020-01-02,3\n,2020-01-03,4\n")
+    result = run("customers", data)
+    assert result.exit_code == 0, result.output
+    assert "dropped 2 rows with no customer id" in result.output
