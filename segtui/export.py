@@ -2,22 +2,27 @@
 
 A crash, a full disk or a bad frame never leaves a half-written file behind:
 we write to a temporary file in the target folder, then rename it over the target.
+``write_atomic`` is that mechanism, shared by every file segtui writes (members,
+customer views, rule files, sample data).
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
 
 from segtui.errors import SegtuiError
 
-__all__ = ["OUTPUT_FORMATS", "check_output_path", "write_frame"]
+__all__ = ["OUTPUT_FORMATS", "WRITE_TITLE", "check_output_path", "write_atomic", "write_frame"]
 
 #: extension -> Polars writer method name
 OUTPUT_FORMATS = {".csv": "write_csv", ".parquet": "write_parquet", ".json": "write_json"}
+#: Dialog heading for a failed write.
+WRITE_TITLE = "Cannot write file"
 
 
 def check_output_path(path: str | Path) -> Path:
@@ -40,11 +45,11 @@ def check_output_path(path: str | Path) -> Path:
         supported = ", ".join(sorted(OUTPUT_FORMATS))
         raise SegtuiError(
             f"{path}: unsupported output format '{suffix or '(none)'}' (use {supported})",
-            title="Cannot write file",
+            title=WRITE_TITLE,
         )
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
-        raise SegtuiError(f"{path}: folder {folder} does not exist", title="Cannot write file")
+        raise SegtuiError(f"{path}: folder {folder} does not exist", title=WRITE_TITLE)
     return path
 
 
@@ -60,14 +65,58 @@ def write_frame(df: pl.DataFrame, path: str | Path) -> Path:
     """
     path = check_output_path(path)
     writer = OUTPUT_FORMATS[path.suffix.lower()]
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    os.close(fd)
+    return write_atomic(path, lambda tmp: getattr(df, writer)(tmp))
+
+
+def write_atomic(
+    path: Path, write: Callable[[Path], None], *, verb: str = "write", title: str = WRITE_TITLE
+) -> Path:
+    """Write a file through ``write(tmp)`` and rename it over ``path`` only if that succeeded.
+
+    The temporary file sits in the target folder (a rename across file systems is not
+    atomic) and is removed whatever happens.  A new file gets the usual umask
+    permissions, a replaced file keeps its own (``mkstemp``'s 0600 would hide a shared
+    export or rule file from colleagues).
+
+    Parameters
+    ----------
+    path
+        The target file; its folder must exist.
+    write
+        Writes the whole content to the path it is given.
+    verb, title
+        Wording of the error: ``"<path>: cannot <verb> (<reason>)"`` under ``title``.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    SegtuiError
+        The OS refused (read-only or missing folder, target is a folder, disk full);
+        the previous file, if any, is left untouched.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> target = Path(tempfile.mkdtemp()) / "note.txt"
+    >>> write_atomic(target, lambda tmp: tmp.write_text("hi")).read_text()
+    'hi'
+    >>> write_atomic(Path("/proc/no/x.txt"), lambda tmp: tmp.write_text("hi"))
+    Traceback (most recent call last):
+    ...
+    segtui.errors.SegtuiError: /proc/no/x.txt: cannot write (No such file or directory)
+    """
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
     try:
-        getattr(df, writer)(tmp)
+        write(tmp)
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o777)
         os.replace(tmp, path)
     except OSError as exc:
-        raise SegtuiError(f"{path}: cannot write ({exc.strerror or exc})", title="Cannot write file") from exc
+        raise SegtuiError(f"{path}: cannot {verb} ({exc.strerror or exc})", title=title) from exc
     finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        tmp.unlink(missing_ok=True)
     return path

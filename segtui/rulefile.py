@@ -14,7 +14,6 @@ between colleagues stay small.
 from __future__ import annotations
 
 import os
-import tempfile
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ import yaml
 
 from segtui.customers import Lifecycle
 from segtui.errors import RuleFileError, SegtuiError
+from segtui.export import write_atomic
 from segtui.rules import DataSpec, Rule, RuleSet, Segment, check_rule, suggest
 
 __all__ = ["load_rules", "parse_rules", "validate_rules", "save_rules", "dump_rules", "SCHEMA_VERSION"]
@@ -529,22 +529,12 @@ def save_rules(ruleset: RuleSet, path: str | Path) -> Path:
     text = ruleset.header + _yaml(_document(ruleset, folder))
     if not folder.is_dir():
         raise SegtuiError(f"{path}: folder {folder} does not exist", title="Cannot save rules")
-    tmp: str | None = None
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+
+    def write(tmp: Path) -> None:
+        with tmp.open("w", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()
-            os.fsync(handle.fileno())
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o777)
-        else:
-            os.chmod(tmp, 0o644)  # mkstemp creates 0600; a rule file is meant to be shared
-        os.replace(tmp, path)
-        tmp = None
-    except OSError as exc:
-        raise SegtuiError(f"{path}: cannot save ({exc.strerror or exc})", title="Cannot save rules") from exc
-    finally:
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
+            os.fsync(handle.fileno())  # a rule file is the team's work: on disk before the rename
+
+    write_atomic(path, write, verb="save", title="Cannot save rules")
     return path

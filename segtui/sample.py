@@ -14,8 +14,6 @@ maps (``customer_id``, ``order_id``, ``order_date``, ``amount``, ...).
 
 from __future__ import annotations
 
-import os
-import secrets
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -24,6 +22,7 @@ import numpy as np
 import polars as pl
 
 from segtui.errors import SegtuiError
+from segtui.export import write_atomic
 
 __all__ = [
     "DEFAULT_START",
@@ -503,18 +502,10 @@ def write_sample(path: str | Path, customers: int = SAMPLE_CUSTOMERS, seed: int 
             f"{path}: {frame.height:,} rows do not fit in an Excel sheet; "
             "use .csv or .parquet, or fewer --customers"
         )
-    # A fresh name (not mkstemp) so the file gets the usual umask permissions, not 0600.
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
     try:
-        _write(frame, tmp, suffix)
-        os.replace(tmp, path)
+        return write_atomic(path, lambda tmp: _write(frame, tmp, suffix))
     except ModuleNotFoundError as exc:
         raise SegtuiError(f"{path}: writing {suffix} needs the {exc.name!r} package; pip install {exc.name}") from exc
-    except OSError as exc:
-        raise SegtuiError(f"{path}: cannot write file ({exc.strerror or exc})") from exc
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
 
 
 def _write(frame: pl.DataFrame, path: Path, suffix: str) -> None:

@@ -139,6 +139,18 @@ def test_customers_bad_output_extension_writes_nothing(tmp_path, small_sample):
     assert not out.exists()
 
 
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs a folder that refuses new files")
+@pytest.mark.parametrize("command", ["customers", "apply", "sample"])
+def test_unwritable_output_folder_is_one_line(small_sample, command):
+    # /proc exists, so the early folder check passes; creating the temp file then fails.
+    args = {
+        "customers": ("customers", small_sample),
+        "apply": ("apply", RULES_DIR / "rfm.yaml", small_sample),
+        "sample": ("sample", "--customers", 5),
+    }[command]
+    assert_clean_failure(run(*args, "-o", "/proc/members.csv"), "/proc/members.csv: cannot write")
+
+
 def test_customers_bad_map_option(small_sample):
     result = run("customers", small_sample, "--map", "amount")
     assert result.exit_code == 1, result.output
