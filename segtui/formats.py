@@ -232,7 +232,20 @@ def open_scanner(
         frame = pl.read_json(raw, infer_schema_length=infer_rows)
         return lambda _overrides: frame.lazy()
     # excel: no lazy reader exists; read once and hand out the frame
-    sheet = pl.read_excel(
-        path, engine="calamine", infer_schema_length=infer_rows, raise_if_empty=False
-    )
+    sheet = _largest_sheet(path, notices, infer_rows)
     return lambda _overrides: sheet.lazy()
+
+
+def _largest_sheet(path: Path, notices: list[str], infer_rows: int) -> pl.DataFrame:
+    """The workbook's sheet with the most rows.
+
+    Exports often put a cover or notes sheet first; reading only the first sheet
+    would then report "no data rows" for a workbook that has them.
+    """
+    sheets = pl.read_excel(
+        path, sheet_id=0, engine="calamine", infer_schema_length=infer_rows, raise_if_empty=False
+    )
+    name = max(sheets, key=lambda sheet: sheets[sheet].height)  # first of equals on a tie
+    if len(sheets) > 1:
+        notices.append(f"read sheet {name!r}, the largest of {len(sheets)} sheets")
+    return sheets[name]

@@ -430,6 +430,21 @@ def test_empty_json_array(tmp_path):
     assert "has no data rows" in error_of(path)
 
 
+def test_excel_reads_the_largest_sheet(tmp_path):
+    import xlsxwriter
+
+    path = tmp_path / "t.xlsx"
+    book = xlsxwriter.Workbook(path)
+    book.add_worksheet("notes").write(0, 0, "exported by the shop")
+    data = book.add_worksheet("orders")
+    for r, row in enumerate([["CustomerID", "Date", "Amount"], ["A", "2024-01-02", 5], ["B", "2024-01-03", 7]]):
+        data.write_row(r, 0, row)
+    book.close()
+    tx = read_transactions(path)
+    assert tx.frame.collect()["customer_id"].to_list() == ["A", "B"]
+    assert "read sheet 'orders', the largest of 2 sheets" in tx.notices
+
+
 def test_corrupt_excel(tmp_path):
     path = tmp_path / "t.xlsx"
     path.write_bytes(b"not a zip")
