@@ -24,6 +24,7 @@ import polars as pl
 from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.content import Content
 from textual.worker import Worker, WorkerState
 
 from segtui.errors import SegtuiError
@@ -145,7 +146,7 @@ class SegtuiApp(App[None]):
         )
         self.main.loaded()
         for notice in session.dataset.notices:
-            self.notify(notice, title="Note")
+            self.notify(notice, title="Note", markup=False)
         self._rules_replaced()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -241,7 +242,7 @@ class SegtuiApp(App[None]):
 
     def _eval_failed(self, gen: int, err: SegtuiError, detail: bool = False) -> None:
         if gen == (self._detail_gen if detail else self._eval_gen):
-            self.notify(err.message, title=err.title, severity="error", timeout=8)
+            self.notify(err.message, title=err.title, severity="error", timeout=8, markup=False)
 
     def _show_evaluation(self, gen: int, evaluation: Evaluation, started: float) -> None:
         if gen != self._eval_gen:
@@ -267,7 +268,8 @@ class SegtuiApp(App[None]):
         main = self.main
         table = main.query_one(CustomerTable)
         table.set_frame(members, keep_position=segment == self._table_segment, presorted=presorted)
-        table.border_title = f"Customers · {segment or 'all'} ({fmt_count(members.height)})"
+        # Content, not a str: a str title is markup, and "VIP [top]" would lose "[top]".
+        table.border_title = Content(f"Customers · {segment or 'all'} ({fmt_count(members.height)})")
         self._table_segment = segment
         if split is not None and dimension is not None:
             main.query_one(BreakdownView).update_breakdown(split, dimension, segment)
@@ -326,7 +328,7 @@ class SegtuiApp(App[None]):
             return False
         self.dirty = False
         self._update_header()
-        self.notify(f"Saved {path}")
+        self.notify(f"Saved {path}", markup=False)
         return True
 
     def _unless_unsaved(self, proceed: Callable[[], None]) -> None:
@@ -367,7 +369,7 @@ class SegtuiApp(App[None]):
         self.session.rules_path = path
         self.ruleset = ruleset
         self._rules_replaced()
-        self.notify(f"Opened {path}")
+        self.notify(f"Opened {path}", markup=False)
 
     def action_export(self) -> None:
         if self.session is None:
@@ -387,7 +389,7 @@ class SegtuiApp(App[None]):
     def _export(self, ruleset: RuleSet, segment: str | None, path: Path, everyone: bool) -> None:
         assert self.session is not None
         rows = self.session.export(ruleset, segment, path, assignments=everyone)
-        self.call_from_thread(self.notify, f"Wrote {rows:,} customers to {path}")
+        self.call_from_thread(self.notify, f"Wrote {rows:,} customers to {path}", markup=False)
 
     # -- quitting and help --------------------------------------------------------------
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import polars as pl
 from textual.pilot import Pilot
-from textual.widgets import Input, Static
+from textual.content import Content
+from textual.widgets import Input, Label, Static
 
 from segtui.dataset import load_dataset
 from segtui.errors import SegtuiError
@@ -17,7 +18,7 @@ from segtui.rulefile import load_rules
 from segtui.tui import editing
 from segtui.tui.app import SegtuiApp, make_app
 from segtui.tui.editing import NodeRef
-from segtui.tui.screens.dialogs import ErrorScreen, PromptScreen, UnsavedChangesScreen
+from segtui.tui.screens.dialogs import ConfirmScreen, ErrorScreen, PromptScreen, UnsavedChangesScreen
 from segtui.tui.screens.help import HelpScreen
 from segtui.tui.screens.main import MainScreen
 from segtui.tui.screens.rule_editor import RuleEditorScreen
@@ -117,6 +118,24 @@ def test_toggle_rule_changes_counts_to_core_result(fixture_app: SegtuiApp, rules
         assert fixture_app.main.query_one(SegtuiHeader).info.unsaved
         # Table follows the selected rule's segment.
         assert sorted(fixture_app.main.query_one(CustomerTable).frame["customer_id"]) == ["A", "B", "C", "D"]
+
+    run(fixture_app, scenario)
+
+
+def test_brackets_in_a_segment_name_are_shown_not_read_as_markup(fixture_app: SegtuiApp) -> None:
+    async def scenario(pilot: Pilot) -> None:
+        await select(pilot, NodeRef("segment", 0))
+        await pilot.press("e", "ctrl+u")
+        await type_text(pilot, "VIP [top]")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert fixture_app.ruleset.segments[0].name == "VIP [top]"
+        table = fixture_app.main.query_one(CustomerTable)
+        assert Content.from_markup(table.border_title or "").plain == "Customers · VIP [top] (2)"
+        await pilot.press("d")
+        assert isinstance(fixture_app.screen, ConfirmScreen)
+        question = str(fixture_app.screen.query_one(".dialog-title", Label).render())
+        assert question == "Delete segment 'VIP [top]' and its 2 rule(s)?"
 
     run(fixture_app, scenario)
 

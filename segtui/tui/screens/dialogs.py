@@ -1,4 +1,8 @@
-"""Small modal dialogs: a one-line prompt, yes/no, save/discard/cancel, and an error box."""
+"""Small modal dialogs: a one-line prompt, yes/no, save/discard/cancel, and an error box.
+
+Every text shown here can carry user data (segment names, rules, paths, core messages),
+so none of it is read as Textual markup: "VIP [top]" must not lose its "[top]".
+"""
 
 from __future__ import annotations
 
@@ -40,9 +44,9 @@ class PromptScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self._title, classes="dialog-title")
+            yield Label(self._title, classes="dialog-title", markup=False)
             yield Input(self._value, placeholder=self._placeholder, id="prompt-input")
-            yield Static("", id="prompt-problem", classes="problem")
+            yield Static("", id="prompt-problem", classes="problem", markup=False)
             yield Static(self._hint, classes="hint")
 
     @on(Input.Submitted)
@@ -75,7 +79,7 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self._question, classes="dialog-title")
+            yield Label(self._question, classes="dialog-title", markup=False)
             with Horizontal(classes="buttons"):
                 yield Button(f"{self._yes} (y)", id="yes", variant="error")
                 yield Button(f"{self._no} (n)", id="no")
@@ -106,7 +110,7 @@ class UnsavedChangesScreen(ModalScreen[UnsavedChoice]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self._question, classes="dialog-title")
+            yield Label(self._question, classes="dialog-title", markup=False)
             with Horizontal(classes="buttons"):
                 yield Button("Save (s)", id="save", variant="primary")
                 yield Button("Discard (d)", id="discard", variant="error")
@@ -136,7 +140,7 @@ class ErrorScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog error"):
-            yield Label(self._title, classes="dialog-title")
+            yield Label(self._title, classes="dialog-title", markup=False)
             yield Static(self._message, classes="problem", markup=False)
             with Horizontal(classes="buttons"):
                 yield Button(self._button, id="close", variant="primary")
