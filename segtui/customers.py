@@ -35,6 +35,7 @@ from datetime import date, datetime, timedelta
 import polars as pl
 
 from segtui.errors import SegtuiError
+from segtui.file_errors import first_line
 from segtui.io import Transactions
 from segtui.names import CANONICAL_COLUMNS, METRIC_COLUMNS
 
@@ -236,8 +237,7 @@ def build_customers(
     try:
         customers, stats = pl.collect_all(plans)
     except pl.exceptions.PolarsError as exc:  # bad values that only show when computing
-        reason = str(exc).splitlines()[0]
-        raise SegtuiError(f"cannot build the customer view: {reason}", title=_TITLE) from exc
+        raise SegtuiError(f"cannot build the customer view: {first_line(exc)}", title=_TITLE) from exc
 
     facts = stats.row(0, named=True)
     if facts["rows"] == 0:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from segtui.errors import SegtuiError
 
-__all__ = ["TITLE", "EMPTY_FILE", "fail", "reading", "columns_list"]
+__all__ = ["TITLE", "EMPTY_FILE", "fail", "first_line", "reading", "columns_list"]
 
 #: Dialog heading for every load error.
 TITLE = "Cannot load data"
@@ -45,9 +45,19 @@ def fail(path: Path, message: str) -> SegtuiError:
     return SegtuiError(f"{path.name}: {message}", title=TITLE)
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message, for a one-line error.
+
+    Polars appends plans and hints on further lines; an empty message (where
+    ``str(exc).splitlines()[0]`` would raise IndexError) falls back to the type name.
+
+    Examples
+    --------
+    >>> first_line(ValueError("bad value\\n\\nResolved plan: ...")), first_line(KeyError())
+    ('bad value', 'KeyError')
+    """
     text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
+    return text[0].strip() if text else type(exc).__name__
 
 
 @contextmanager
@@ -82,7 +92,7 @@ def reading(path: Path, what: str) -> Iterator[None]:
     except MemoryError:
         raise
     except Exception as exc:  # noqa: BLE001 - see docstring
-        raise fail(path, f"{what}: {_first_line(exc)}") from exc
+        raise fail(path, f"{what}: {first_line(exc)}") from exc
 
 
 def columns_list(names: list[str]) -> str:

@@ -24,6 +24,7 @@ import yaml
 from segtui.customers import Lifecycle
 from segtui.errors import RuleFileError, SegtuiError
 from segtui.export import write_atomic
+from segtui.file_errors import first_line
 from segtui.rules import DataSpec, Rule, RuleSet, Segment, check_rule, suggest
 
 __all__ = ["load_rules", "parse_rules", "validate_rules", "save_rules", "dump_rules", "SCHEMA_VERSION"]
@@ -271,7 +272,7 @@ def _read(text: str, source: str, base: Path | None, problems: _Problems) -> Rul
         problems.add("", f"{at}YAML syntax error: {reason}")
         return None
     except yaml.YAMLError as exc:  # e.g. a python/* tag safe_load refuses to construct
-        problems.add("", f"YAML error: {str(exc).splitlines()[0]}")
+        problems.add("", f"YAML error: {first_line(exc)}")
         return None
     ruleset = _structure(doc, base, problems)
     if ruleset is not None:

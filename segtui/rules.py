@@ -25,6 +25,7 @@ import polars as pl
 
 from segtui.customers import Lifecycle
 from segtui.errors import SegtuiError
+from segtui.file_errors import first_line
 
 __all__ = [
     "Rule",
@@ -134,11 +135,6 @@ def suggest(name: str, candidates: list[str] | Any) -> str:
     return " (did you mean " + " or ".join(f'"{c}"' for c in close) + "?)"
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0].strip() if text else type(exc).__name__
-
-
 def _check_size(where: str) -> str | None:
     """Refuse huge or deeply nested text before the parser sees it."""
     if len(where) > MAX_RULE_LENGTH:
@@ -172,7 +168,7 @@ def _parse(where: str) -> pl.Expr | str:
     try:
         return pl.sql_expr(where)
     except Exception as exc:  # noqa: BLE001 - any parser failure is the user's syntax
-        message = _first_line(exc)
+        message = first_line(exc)
         if message.startswith("unsupported function"):
             return f"{message} (rules may only use SQL functions on customer columns)"
         return f"syntax error: {message}"
@@ -249,9 +245,9 @@ def _schema_problem(expr: pl.Expr, schema: pl.Schema) -> str | None:
     try:
         dtype = empty.select(expr.alias("_")).schema["_"]
     except pl.exceptions.ColumnNotFoundError as exc:  # a qualified name such as t.col
-        return f"unknown column: {_first_line(exc)}"
+        return f"unknown column: {first_line(exc)}"
     except Exception as exc:  # noqa: BLE001 - Polars type errors are the user's rule
-        return f"type mismatch: {_first_line(exc)}"
+        return f"type mismatch: {first_line(exc)}"
     if dtype not in (pl.Boolean, pl.Null):
         return (
             f"not a condition: the rule gives {dtype} values, not true/false "
