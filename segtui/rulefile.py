@@ -25,6 +25,7 @@ from segtui.customers import Lifecycle
 from segtui.errors import RuleFileError, SegtuiError
 from segtui.export import write_atomic
 from segtui.file_errors import first_line
+from segtui.mapping import ROLES  # the roles a data.columns mapping may name
 from segtui.rules import DataSpec, Rule, RuleSet, Segment, check_rule, suggest
 
 __all__ = ["load_rules", "parse_rules", "validate_rules", "save_rules", "dump_rules", "SCHEMA_VERSION"]
@@ -37,11 +38,6 @@ _DATA_KEYS = ["path", "columns", "as_of", "date_format"]
 _LIFECYCLE_KEYS = ["new_days", "at_risk_days", "churn_days"]
 _SEGMENT_KEYS = ["name", "description", "match", "enabled", "rules"]
 _RULE_KEYS = ["where", "enabled"]
-#: Column roles a ``data.columns`` mapping may name (see DESIGN.md, "canonical roles").
-ROLES = [
-    "customer_id", "order_id", "order_date", "amount", "quantity", "unit_price",
-    "discount", "product", "category", "channel",
-]
 _MATCH = ("all", "any")
 _ASSIGN = ("first_match", "overlap")
 
