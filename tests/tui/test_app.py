@@ -422,6 +422,20 @@ def test_command_palette_runs_an_action(fixture_app: SegtuiApp) -> None:
     run(fixture_app, scenario)
 
 
+def test_command_palette_offers_the_customer_table_sort(fixture_app: SegtuiApp) -> None:
+    async def scenario(pilot: Pilot) -> None:
+        table = fixture_app.main.query_one(CustomerTable)
+        assert table.sort_column is None
+        await pilot.press("ctrl+p")
+        await type_text(pilot, "Sort by the highlighted")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert table.sort_column == ("customer_id", False)
+
+    run(fixture_app, scenario)
+
+
 def test_breakdown_dimension_cycles(fixture_app: SegtuiApp) -> None:
     async def scenario(pilot: Pilot) -> None:
         dims = fixture_app.session.dimensions
