@@ -87,7 +87,6 @@ def _cover(values: pl.Series, formats: tuple[str, ...]) -> tuple[list[str], pl.S
 
 
 @dataclass
-@dataclass
 class DatePlan:
     """How to parse the order-date column.
 

@@ -51,9 +51,7 @@ def number(column: str, dtype: pl.DataType, sample: pl.Series) -> pl.Expr:
     [1234.5, -3.0, None]
     """
     col = pl.col(column)
-    if dtype.is_numeric():
-        return col.cast(pl.Float64)
-    if dtype == pl.Boolean:
+    if dtype.is_numeric() or dtype == pl.Boolean:
         return col.cast(pl.Float64)
     text = col.cast(pl.String).str.strip_chars()
     values = sample.cast(pl.String).drop_nulls().str.strip_chars()
