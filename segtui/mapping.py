@@ -20,7 +20,6 @@ from segtui.names import CANONICAL_COLUMNS, METRIC_COLUMNS
 
 __all__ = [
     "ROLES",
-    "REQUIRED_ROLES",
     "SYNONYMS",
     "CANONICAL_COLUMNS",
     "RESERVED_NAMES",
@@ -46,9 +45,6 @@ ROLES: tuple[str, ...] = (
     "category",
     "channel",
 )
-
-#: Roles without which there is no customer view (amount may be derived instead).
-REQUIRED_ROLES: tuple[str, ...] = ("customer_id", "order_date", "amount")
 
 #: Source names per role, best first.  Compared after ``match_key``, so
 #: "Customer ID", "customer_id" and "customer-id" are all "customerid".

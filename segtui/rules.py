@@ -50,12 +50,16 @@ _LOGICAL = {"And", "Or", "Xor", "LogicalAnd", "LogicalOr"}
 
 @dataclass
 class Rule:
+    """One condition of a segment: a SQL ``WHERE`` predicate over customer-view columns."""
+
     where: str
     enabled: bool = True
 
 
 @dataclass
 class Segment:
+    """A named group of customers: those matching ``all`` (or ``any``) of its enabled rules."""
+
     name: str
     rules: list[Rule] = field(default_factory=list)
     description: str = ""
@@ -83,6 +87,12 @@ class DataSpec:
 
 @dataclass
 class RuleSet:
+    """A rule file in memory: segments in priority order plus the settings they share.
+
+    ``universe`` limits which customers are segmented at all; ``assign`` says whether a
+    customer belongs to the first matching segment only or to every one that matches.
+    """
+
     segments: list[Segment] = field(default_factory=list)
     name: str = ""
     description: str = ""
