@@ -134,8 +134,6 @@ def sort_order(df: pl.DataFrame, column: str, descending: bool) -> pl.Series:
     ).to_series()
 
 
-_sort_order = sort_order
-
 #: ``((column, descending), order)``: a sort computed off the UI thread for a new frame.
 Presorted = tuple[tuple[str, bool], pl.Series]
 
@@ -376,7 +374,7 @@ class CustomerTable(ScrollView, can_focus=True):
         if column not in self._source.columns:
             raise KeyError(f"no column {column!r} to sort by")
         self._sort_requests += 1
-        self._show_sorted(column, descending, _sort_order(self._source, column, descending))
+        self._show_sorted(column, descending, sort_order(self._source, column, descending))
 
     def request_sort(self, column: str, descending: bool = False) -> None:
         """Sort like :meth:`sort_by`, in a thread worker when the frame is large.
@@ -393,7 +391,7 @@ class CustomerTable(ScrollView, can_focus=True):
 
     @work(thread=True, exclusive=True, group="customer-table-sort", exit_on_error=False)
     def _sort_in_background(self, source: pl.DataFrame, column: str, descending: bool, request: int) -> None:
-        order = _sort_order(source, column, descending)
+        order = sort_order(source, column, descending)
         self.app.call_from_thread(self._finish_sort, source, column, descending, request, order)
 
     def _finish_sort(
@@ -529,7 +527,7 @@ class CustomerTable(ScrollView, can_focus=True):
         elif presorted is not None and presorted[0] == self._sort and len(presorted[1]) == self._source.height:
             self._order = presorted[1]
         else:
-            self._order = _sort_order(self._source, *self._sort)
+            self._order = sort_order(self._source, *self._sort)
 
     def _slice(self, start: int, length: int) -> pl.DataFrame:
         """Rows ``start .. start+length`` in display order."""
