@@ -250,7 +250,11 @@ def _schema_problem(expr: pl.Expr, schema: pl.Schema) -> str | None:
     names = list(schema.names())
     for column in dict.fromkeys(expr.meta.root_names()):
         if column not in schema:
-            return f'unknown column "{column}"{suggest(column, names)}'
+            hint = suggest(column, names)
+            if not hint and not column.isidentifier():
+                # SQL reads "United Kingdom" as a column name; text values take single quotes
+                hint = f" (text values go in single quotes: '{column}')"
+            return f'unknown column "{column}"{hint}'
     empty = _empty_frame(tuple(schema.items()))
     try:
         dtype = empty.select(expr.alias("_")).schema["_"]

@@ -202,3 +202,12 @@ def test_ruleset_segment_lookup_and_enabled_rules() -> None:
 
 def test_source_and_header_do_not_affect_equality() -> None:
     assert RuleSet([], source="a.yaml", header="# a\n") == RuleSet([], source="b.yaml")
+
+
+def test_double_quoted_text_value_hints_at_single_quotes():
+    schema = pl.Schema({"country": pl.String, "orders": pl.Int64})
+    problem = check_rule('country = "United Kingdom"', schema)
+    assert problem is not None
+    assert 'unknown column "United Kingdom"' in problem
+    assert "single quotes: 'United Kingdom'" in problem
+    assert check_rule("country = 'United Kingdom'", schema) is None
