@@ -65,6 +65,8 @@ def yaml_path_problem(value: str) -> str | None:
 
 def existing_file_problem(value: str) -> str | None:
     """Why ``value`` cannot be opened, or None."""
+    if not value.strip():
+        return "type the path of a rule file"  # not ": no such file"
     return None if Path(value).expanduser().is_file() else f"{value}: no such file"
 
 

@@ -484,3 +484,12 @@ def test_editing_move_delete_duplicate_keep_cursor_sensible(rules_file: Path) ->
     assert editing.name_problem(rs, "Loyal") == "a segment called 'Loyal' already exists"
     assert editing.name_problem(rs, "Loyal", ignore=1) is None
     assert editing.name_problem(rs, "  ") == "a segment needs a name"
+
+
+def test_open_prompt_problems_name_the_fix(tmp_path: Path) -> None:
+    from segtui.tui.session import existing_file_problem
+
+    assert existing_file_problem("") == "type the path of a rule file"
+    assert existing_file_problem(str(tmp_path / "gone.yaml")) == f"{tmp_path / 'gone.yaml'}: no such file"
+    (tmp_path / "ok.yaml").write_text("version: 1\n")
+    assert existing_file_problem(str(tmp_path / "ok.yaml")) is None
