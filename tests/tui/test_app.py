@@ -25,6 +25,7 @@ from segtui.tui.screens.rule_editor import RuleEditorScreen
 from segtui.tui.widgets.bars import BreakdownView
 from segtui.tui.widgets.customer_table import CustomerTable
 from segtui.tui.widgets.header import SegtuiHeader
+from segtui.tui.widgets.segment_tree import SegmentTree
 
 from .conftest import run, settle, type_text
 
@@ -235,6 +236,8 @@ def test_match_any_assign_overlap_and_universe(fixture_app: SegtuiApp) -> None:
         # France: A, C, G. Loyal(any): A, C; Lapsed: C, G.
         assert fixture_app.ruleset.universe == "country = 'France'"
         assert counts(fixture_app) == {"Loyal": 2, "Lapsed": 2}
+        tree = fixture_app.main.query_one(SegmentTree)
+        assert "where country = 'France'" in tree.root.label.plain
 
     run(fixture_app, scenario)
 

@@ -119,6 +119,9 @@ class SegmentTree(Tree[NodeRef]):
         label = Text(rs.name if rs is not None and rs.name else "All customers", style="bold")
         if universe is not None:
             label.append(f"  {fmt_count(universe)} · {fmt_money(revenue)}", style="dim")
+        if rs is not None and rs.universe:
+            # the filter changes every count below, so it must be visible, not only in `u`
+            label.append(f"  where {rs.universe}", style="italic")
         return label
 
     def _segment_label(self, s: int, row: dict[str, Any] | None) -> Text:
