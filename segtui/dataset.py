@@ -38,9 +38,9 @@ def load_dataset(
     Examples
     --------
     >>> from segtui.resources import SAMPLE_FILE
-    >>> ds = load_dataset(SAMPLE_FILE)  # doctest: +SKIP
-    >>> ds.view.frame.height            # doctest: +SKIP
-    3000
+    >>> ds = load_dataset(SAMPLE_FILE)
+    >>> ds.view.frame.height, ds.transactions.mapping["amount"], ds.view.as_of.isoformat()
+    (3000, 'amount', '2026-01-01')
     """
     tx = read_transactions(path, columns=columns, date_format=date_format)
     view = build_customers(tx, as_of=as_of, lifecycle=lifecycle)
