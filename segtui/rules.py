@@ -176,12 +176,21 @@ def _parse(where: str) -> pl.Expr | str:
     if too_big:
         return too_big
     try:
-        return pl.sql_expr(where)
+        expr = pl.sql_expr(where)
     except Exception as exc:  # noqa: BLE001 - any parser failure is the user's syntax
         message = first_line(exc)
         if message.startswith("unsupported function"):
             return f"{message} (rules may only use SQL functions on customer columns)"
         return f"syntax error: {message}"
+    # The SQL parser accepts a stray keyword as a column name (`orders > 1 and and`),
+    # which would pass `validate` without data; no customer column is named like one.
+    for name in expr.meta.root_names():
+        if name.upper() in _KEYWORDS:
+            return f"syntax error: unexpected {name!r} in {where.strip()!r}"
+    return expr
+
+
+_KEYWORDS = frozenset({"AND", "OR", "NOT", "IN", "IS", "NULL", "BETWEEN", "LIKE", "ILIKE", "CASE", "WHEN", "THEN", "ELSE", "END"})
 
 
 def _dtype_kind(dtype: pl.DataType) -> str:

@@ -211,3 +211,9 @@ def test_double_quoted_text_value_hints_at_single_quotes():
     assert 'unknown column "United Kingdom"' in problem
     assert "single quotes: 'United Kingdom'" in problem
     assert check_rule("country = 'United Kingdom'", schema) is None
+
+
+@pytest.mark.parametrize("where", ["orders > 1 and and", "orders > or", "not"])
+def test_stray_keyword_is_a_syntax_error_even_without_a_schema(where):
+    problem = check_rule(where)
+    assert problem is not None and problem.startswith("syntax error"), problem
