@@ -7,7 +7,7 @@ any of them. Keeping the lists here lets every module agree without importing ea
 
 from __future__ import annotations
 
-__all__ = ["CANONICAL_COLUMNS", "METRIC_COLUMNS"]
+__all__ = ["CANONICAL_COLUMNS", "METRIC_COLUMNS", "METRIC_NEEDS"]
 
 #: Canonical transaction columns ``read_transactions`` produces; every other column is an attribute.
 CANONICAL_COLUMNS: tuple[str, ...] = (
@@ -26,3 +26,17 @@ METRIC_COLUMNS: tuple[str, ...] = (
     "weekend_order_share", "q4_revenue_share", "top_weekday", "top_month", "top_daypart",
     "r_score", "f_score", "m_score", "rfm", "revenue_percentile", "lifecycle",
 )
+
+#: Metrics that exist only when the transactions have a source for them: metric -> what
+#: the data lacks, worded for the message a rule on a missing metric gets.
+METRIC_NEEDS: dict[str, str] = {
+    "items": "a quantity column (--map quantity=COLUMN)",
+    "discount_orders": "a discount column (--map discount=COLUMN)",
+    "discount_order_share": "a discount column (--map discount=COLUMN)",
+    "discount_amount": "a discount column holding money (--map discount=COLUMN)",
+    "distinct_products": "a product column (--map product=COLUMN)",
+    "distinct_categories": "a category column (--map category=COLUMN)",
+    "top_category": "a category column (--map category=COLUMN)",
+    "top_channel": "a channel column (--map channel=COLUMN)",
+    "top_daypart": "order times (its dates carry no time of day)",
+}

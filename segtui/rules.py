@@ -26,6 +26,7 @@ import polars as pl
 from segtui.customers import Lifecycle
 from segtui.errors import SegtuiError
 from segtui.file_errors import first_line
+from segtui.names import METRIC_NEEDS
 
 __all__ = [
     "Rule",
@@ -259,6 +260,8 @@ def _schema_problem(expr: pl.Expr, schema: pl.Schema) -> str | None:
     names = list(schema.names())
     for column in dict.fromkeys(expr.meta.root_names()):
         if column not in schema:
+            if column in METRIC_NEEDS:  # a real metric this data cannot produce
+                return f'column "{column}" is not in this customer view: the data needs {METRIC_NEEDS[column]}'
             hint = suggest(column, names)
             if not hint and not column.isidentifier():
                 # SQL reads "United Kingdom" as a column name; text values take single quotes

@@ -217,3 +217,11 @@ def test_double_quoted_text_value_hints_at_single_quotes():
 def test_stray_keyword_is_a_syntax_error_even_without_a_schema(where):
     problem = check_rule(where)
     assert problem is not None and problem.startswith("syntax error"), problem
+
+
+def test_a_metric_the_data_cannot_produce_names_the_missing_column():
+    schema = pl.Schema({"orders": pl.Int64, "weekend_order_share": pl.Float64})
+    problem = check_rule("discount_order_share >= 0.5", schema)
+    assert problem is not None
+    assert "discount_order_share" in problem and "--map discount=COLUMN" in problem
+    assert "weekend_order_share" not in problem  # no misleading "did you mean"
