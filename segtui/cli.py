@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 import typer
 
@@ -100,44 +100,32 @@ def _parse_map(values: Optional[list[str]]) -> dict[str, str]:
     return parse_map_options(values or [])
 
 
-def _load(
-    data: Path,
-    columns: dict[str, str],
-    as_of: Optional[date],
-    date_format: Optional[str],
-    ruleset: "RuleSet | None" = None,
-) -> "Dataset":
-    """Load data with a spinner on a terminal; quiet when stderr is piped."""
-    from segtui.customers import Lifecycle
-    from segtui.dataset import load_dataset
-
-    lifecycle = ruleset.lifecycle if ruleset is not None else Lifecycle()
+def _load(label: str, load: "Callable[[], Dataset]") -> "Dataset":
+    """Run a load with a spinner on a terminal (quiet when stderr is piped), then print its notices."""
     console = _stderr()
     if console.is_terminal:
-        with console.status(f"Loading {data.name} and building the customer view…"):
-            ds = load_dataset(data, columns=columns, as_of=as_of, date_format=date_format, lifecycle=lifecycle)
+        with console.status(f"Loading {label} and building the customer view…"):
+            ds = load()
     else:
-        ds = load_dataset(data, columns=columns, as_of=as_of, date_format=date_format, lifecycle=lifecycle)
+        ds = load()
     for notice in ds.notices:
         console.print(f"[yellow]note:[/] {notice}", markup=True, highlight=False)
     return ds
 
 
-def _data_options(ruleset: "RuleSet", data: Optional[Path], map_: list[str] | None, as_of: Optional[str], date_format: Optional[str]):
-    """Merge the rule file's ``data:`` section with command-line flags (flags win)."""
-    spec = ruleset.data
-    columns = dict(spec.columns) if spec else {}
-    columns.update(_parse_map(map_))
-    path = data or (Path(spec.path) if spec and spec.path else None)
-    if path is None:
-        raise SegtuiError(
-            "no data file: pass DATA or set data.path in the rule file", title="No data"
-        )
-    return (
-        path,
-        columns,
-        _parse_as_of(as_of) or (spec.as_of if spec else None),
-        date_format or (spec.date_format if spec else None),
+def _load_for_rules(
+    ruleset: "RuleSet", data: Optional[Path], map_: list[str] | None, as_of: Optional[str], date_format: Optional[str]
+) -> "Dataset":
+    """The rule set's data; command-line values win over its ``data:`` section."""
+    from segtui.dataset import load_dataset_for_rules
+
+    columns, as_of_date = _parse_map(map_), _parse_as_of(as_of)
+    label = data.name if data is not None else "the rule file's data"
+    return _load(
+        label,
+        lambda: load_dataset_for_rules(
+            ruleset, data, columns=columns, as_of=as_of_date, date_format=date_format
+        ),
     )
 
 
@@ -168,8 +156,8 @@ def apply(
         if output is not None:
             check_output_path(output)
         ruleset = load_rules(rules)
-        path, columns, as_of_date, date_fmt = _data_options(ruleset, data, map_, as_of, date_format)
-        ds = _load(path, columns, as_of_date, date_fmt, ruleset)
+        ds = _load_for_rules(ruleset, data, map_, as_of, date_format)
+        path = ds.transactions.source
         problems = validate_rules(ruleset, ds.view.frame.schema, source=str(rules))
         if problems:
             raise RuleFileError(problems)
@@ -207,8 +195,7 @@ def validate(
     try:
         ruleset = load_rules(rules)
         if data is not None:
-            path, columns, as_of_date, date_fmt = _data_options(ruleset, data, map_, as_of, date_format)
-            ds = _load(path, columns, as_of_date, date_fmt, ruleset)
+            ds = _load_for_rules(ruleset, data, map_, as_of, date_format)
             problems = validate_rules(ruleset, ds.view.frame.schema, source=str(rules))
             if problems:
                 raise RuleFileError(problems)
@@ -238,7 +225,10 @@ def customers(
     try:
         if output is not None:
             check_output_path(output)
-        ds = _load(data, _parse_map(map_), _parse_as_of(as_of), date_format)
+        from segtui.dataset import load_dataset
+
+        columns, as_of_date = _parse_map(map_), _parse_as_of(as_of)
+        ds = _load(data.name, lambda: load_dataset(data, columns=columns, as_of=as_of_date, date_format=date_format))
         if output is not None:
             write_frame(ds.view.frame, output)
     except SegtuiError as err:

@@ -7,9 +7,11 @@ from datetime import date
 from pathlib import Path
 
 from segtui.customers import CustomerView, Lifecycle, build_customers
+from segtui.errors import SegtuiError
 from segtui.io import Transactions, read_transactions
+from segtui.rules import DataSpec, RuleSet
 
-__all__ = ["Dataset", "load_dataset"]
+__all__ = ["Dataset", "load_dataset", "load_dataset_for_rules"]
 
 
 @dataclass
@@ -45,3 +47,42 @@ def load_dataset(
     tx = read_transactions(path, columns=columns, date_format=date_format)
     view = build_customers(tx, as_of=as_of, lifecycle=lifecycle)
     return Dataset(transactions=tx, view=view)
+
+
+def load_dataset_for_rules(
+    ruleset: RuleSet,
+    data_path: str | Path | None = None,
+    *,
+    columns: dict[str, str] | None = None,
+    as_of: date | None = None,
+    date_format: str | None = None,
+    default_path: str | Path | None = None,
+) -> Dataset:
+    """Load the data a rule set runs on, with its lifecycle windows.
+
+    Values given here (the command line) win over the rule file's ``data:`` section;
+    without a path from either, ``default_path`` is used, else ``SegtuiError``. The CLI
+    and the TUI both call this, so a rule file means the same data in both.
+
+    Examples
+    --------
+    >>> from segtui.resources import SAMPLE_FILE
+    >>> ds = load_dataset_for_rules(RuleSet(data=DataSpec(path=str(SAMPLE_FILE))))
+    >>> ds.transactions.source.name
+    'transactions.csv'
+    >>> load_dataset_for_rules(RuleSet())
+    Traceback (most recent call last):
+    ...
+    segtui.errors.SegtuiError: no data file: pass DATA or set data.path in the rule file
+    """
+    spec = ruleset.data or DataSpec()
+    path = data_path or spec.path or default_path
+    if path is None:
+        raise SegtuiError("no data file: pass DATA or set data.path in the rule file", title="No data")
+    return load_dataset(
+        path,
+        columns={**spec.columns, **(columns or {})} or None,
+        as_of=as_of or spec.as_of,
+        date_format=date_format or spec.date_format,
+        lifecycle=ruleset.lifecycle,
+    )

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
-from segtui.dataset import Dataset, load_dataset
+from segtui.dataset import Dataset, load_dataset_for_rules
 from segtui.errors import RuleFileError, SegtuiError
 from segtui.evaluate import Evaluation, Evaluator
 from segtui.export import check_output_path, write_frame
@@ -155,19 +155,6 @@ class Session:
         return df.height
 
 
-def _resolve_data(options: LoadOptions, ruleset: RuleSet, rules_path: Path) -> Path:
-    """CLI argument, else the rule file's data.path (relative to the rule file), else the sample."""
-    if options.data_path is not None:
-        return Path(options.data_path)
-    spec = ruleset.data
-    if spec is not None and spec.path:
-        path = Path(spec.path)
-        if not path.is_absolute() and not path.exists():
-            path = rules_path.parent / path
-        return path
-    return SAMPLE_FILE
-
-
 def open_session(options: LoadOptions) -> Session:
     """Load the rule set, then the data it (or the command line) names, and check the rules.
 
@@ -178,16 +165,15 @@ def open_session(options: LoadOptions) -> Session:
     """
     rules_path = Path(options.rules_path) if options.rules_path else DEFAULT_RULES
     ruleset = load_rules(rules_path)
-    spec = ruleset.data
-    data_path = _resolve_data(options, ruleset, rules_path)
-    columns = {**(spec.columns if spec else {}), **options.columns}
-    dataset = load_dataset(
-        data_path,
-        columns=columns or None,
-        as_of=options.as_of or (spec.as_of if spec else None),
-        date_format=options.date_format or (spec.date_format if spec else None),
-        lifecycle=ruleset.lifecycle,
+    dataset = load_dataset_for_rules(
+        ruleset,
+        options.data_path,
+        columns=options.columns,
+        as_of=options.as_of,
+        date_format=options.date_format,
+        default_path=SAMPLE_FILE,
     )
+    data_path = dataset.transactions.source
     return Session(
         dataset=dataset,
         evaluator=Evaluator(dataset.view.frame),
