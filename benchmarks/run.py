@@ -41,7 +41,7 @@ from competitors import FileSpec  # noqa: E402
 
 from segtui.dataset import load_dataset  # noqa: E402
 from segtui.evaluate import Evaluator  # noqa: E402
-from segtui.io import read_transactions  # noqa: E402
+from segtui.read.transactions import read_transactions  # noqa: E402
 from segtui import rulefile  # noqa: E402
 from segtui.rules import RuleSet  # noqa: E402
 from segtui.sample import customers_for_transactions, write_sample  # noqa: E402

@@ -95,7 +95,7 @@ def _parse_as_of(value: Optional[str]) -> Optional[date]:
 
 
 def _parse_map(values: Optional[list[str]]) -> dict[str, str]:
-    from segtui.mapping import parse_map_options
+    from segtui.read.mapping import parse_map_options
 
     return parse_map_options(values or [])
 

@@ -1,6 +1,6 @@
 """The single customer view: one row per customer, built from canonical transactions.
 
-See ``io.py`` for the input contract and DESIGN.md for every metric's definition.
+See ``read/transactions.py`` for the input contract and DESIGN.md for every metric's definition.
 
 Decisions the design brief leaves open (documented here so rule authors can rely on them):
 
@@ -35,8 +35,8 @@ from datetime import date, datetime, timedelta
 import polars as pl
 
 from segtui.errors import SegtuiError
-from segtui.file_errors import first_line
-from segtui.io import Transactions
+from segtui.errors import first_line
+from segtui.read.transactions import Transactions
 from segtui.names import CANONICAL_COLUMNS, METRIC_COLUMNS
 
 __all__ = [
@@ -186,7 +186,7 @@ def build_customers(
     Parameters
     ----------
     transactions
-        Canonical transactions (see ``io.py``), or a bare LazyFrame with the canonical column
+        Canonical transactions (see ``read/transactions.py``), or a bare LazyFrame with the canonical column
         names; then numeric ``discount`` is taken as money and any other non-canonical column
         as an attribute.
     as_of

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from segtui.customers import CustomerView, Lifecycle, build_customers
 from segtui.errors import SegtuiError
-from segtui.io import Transactions, read_transactions
+from segtui.read.transactions import Transactions, read_transactions
 from segtui.rules import DataSpec, RuleSet
 
 __all__ = ["Dataset", "load_dataset", "load_dataset_for_rules"]

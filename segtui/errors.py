@@ -40,3 +40,18 @@ class RuleFileError(SegtuiError):
     def __init__(self, problems: list[str], title: str = "Bad rule set") -> None:
         self.problems = list(problems)
         super().__init__("\n".join(self.problems), title=title)
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message, for a one-line error.
+
+    Polars appends plans and hints on further lines; an empty message (where
+    ``str(exc).splitlines()[0]`` would raise IndexError) falls back to the type name.
+
+    Examples
+    --------
+    >>> first_line(ValueError("bad value\\n\\nResolved plan: ...")), first_line(KeyError())
+    ('bad value', 'KeyError')
+    """
+    text = str(exc).strip().splitlines()
+    return text[0].strip() if text else type(exc).__name__

@@ -24,8 +24,8 @@ import yaml
 from segtui.customers import Lifecycle
 from segtui.errors import RuleFileError, SegtuiError
 from segtui.export import write_atomic
-from segtui.file_errors import first_line
-from segtui.mapping import ROLES  # the roles a data.columns mapping may name
+from segtui.errors import first_line
+from segtui.read.mapping import ROLES  # the roles a data.columns mapping may name
 from segtui.rules import DataSpec, Rule, RuleSet, Segment, check_rule, suggest
 
 __all__ = ["load_rules", "parse_rules", "validate_rules", "save_rules", "dump_rules", "SCHEMA_VERSION"]

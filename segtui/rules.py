@@ -25,7 +25,7 @@ import polars as pl
 
 from segtui.customers import Lifecycle
 from segtui.errors import SegtuiError
-from segtui.file_errors import first_line
+from segtui.errors import first_line
 from segtui.names import METRIC_NEEDS
 
 __all__ = [

@@ -24,7 +24,7 @@ from segtui.customers import (
     score_exprs,
 )
 from segtui.errors import SegtuiError
-from segtui.io import Transactions
+from segtui.read.transactions import Transactions
 
 CANON_SCHEMA = {
     "customer_id": pl.String,

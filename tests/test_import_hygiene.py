@@ -9,9 +9,9 @@ import segtui
 #: Every module of the package except the two shells (found, not listed, so a new
 #: core module is guarded the day it is added).
 CORE = [
-    f"segtui.{m.name}"
-    for m in pkgutil.iter_modules(segtui.__path__)
-    if m.name not in ("cli", "tui")
+    m.name
+    for m in pkgutil.walk_packages(segtui.__path__, prefix="segtui.")
+    if m.name != "segtui.cli" and not m.name.startswith("segtui.tui")
 ]
 
 

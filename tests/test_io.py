@@ -9,9 +9,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-import segtui.io as segio
+import segtui.read.transactions as segio
 from segtui.errors import SegtuiError
-from segtui.io import read_transactions
+from segtui.read.transactions import read_transactions
 
 CDNOW = Path(__file__).resolve().parents[2] / "shared/data/cdnow_sample.csv"
 

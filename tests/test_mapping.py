@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 
 from segtui.errors import SegtuiError
-from segtui.mapping import (
+from segtui.read.mapping import (
     attribute_names,
     detect_roles,
     looks_numeric,

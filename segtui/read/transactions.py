@@ -55,13 +55,13 @@ from typing import Literal
 
 import polars as pl
 
-from segtui.columns import ROW, present, text_id
-from segtui.dates import bad_date, date_plan
+from segtui.read.columns import ROW, present, text_id
+from segtui.read.dates import bad_date, date_plan
 from segtui.errors import SegtuiError
-from segtui.file_errors import EMPTY_FILE, columns_list, fail, reading
-from segtui.formats import LABELS, SUPPORTED_EXTENSIONS, Scanner, format_of, open_scanner
-from segtui.mapping import attribute_names, detect_roles
-from segtui.numbers import DiscountKind, discount, number
+from segtui.read.file_errors import EMPTY_FILE, columns_list, fail, reading
+from segtui.read.formats import LABELS, SUPPORTED_EXTENSIONS, Scanner, format_of, open_scanner
+from segtui.read.mapping import attribute_names, detect_roles
+from segtui.read.numbers import DiscountKind, discount, number
 
 __all__ = ["Transactions", "read_transactions", "SegtuiError", "SUPPORTED_EXTENSIONS"]
 

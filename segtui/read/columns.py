@@ -3,7 +3,7 @@
 Owns the rules every loader step shares about raw cells: blank text counts as
 missing, ids keep their leading zeros, and ``12346.0`` from a spreadsheet export
 is the id ``"12346"``.  Also names the row-number column that lets a bad value be
-reported with its row.  Split out of ``io.py`` because dates, numbers and the
+reported with its row.  Split out of ``transactions.py`` because dates, numbers and the
 validation pass all depend on these rules and must agree on them.
 """
 

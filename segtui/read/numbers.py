@@ -4,7 +4,7 @@ Owns turning a numeric role into Float64 whatever the file holds: native numbers
 plain text numbers, or money text such as ``"$1,234.00"``, ``"12,50"`` or
 ``"(3.00)"`` (the 1,234.50 vs 1.234,50 convention is decided on a sample), and
 deciding whether a discount column is money or a yes/no flag (promo codes count
-as "yes").  Text that is not a number becomes null; ``io.py`` reports it by row.
+as "yes").  Text that is not a number becomes null; ``transactions.py`` reports it by row.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Literal
 
 import polars as pl
 
-from segtui.mapping import looks_numeric
+from segtui.read.mapping import looks_numeric
 
 __all__ = ["DiscountKind", "number", "discount"]
 

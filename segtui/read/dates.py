@@ -15,9 +15,9 @@ from pathlib import Path
 
 import polars as pl
 
-from segtui.columns import ROW, present
+from segtui.read.columns import ROW, present
 from segtui.errors import SegtuiError
-from segtui.file_errors import fail, reading
+from segtui.read.file_errors import fail, reading
 
 __all__ = ["DatePlan", "date_plan", "bad_date"]
 

@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from segtui.errors import SegtuiError
+from segtui.errors import SegtuiError, first_line
 
-__all__ = ["TITLE", "EMPTY_FILE", "fail", "first_line", "reading", "columns_list"]
+__all__ = ["TITLE", "EMPTY_FILE", "fail", "reading", "columns_list"]
 
 #: Dialog heading for every load error.
 TITLE = "Cannot load data"
@@ -43,21 +43,6 @@ def fail(path: Path, message: str) -> SegtuiError:
     'sales.csv: no customer id column found'
     """
     return SegtuiError(f"{path.name}: {message}", title=TITLE)
-
-
-def first_line(exc: BaseException) -> str:
-    """The first line of an exception's message, for a one-line error.
-
-    Polars appends plans and hints on further lines; an empty message (where
-    ``str(exc).splitlines()[0]`` would raise IndexError) falls back to the type name.
-
-    Examples
-    --------
-    >>> first_line(ValueError("bad value\\n\\nResolved plan: ...")), first_line(KeyError())
-    ('bad value', 'KeyError')
-    """
-    text = str(exc).strip().splitlines()
-    return text[0].strip() if text else type(exc).__name__
 
 
 @contextmanager

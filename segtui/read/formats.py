@@ -3,7 +3,7 @@
 Owns everything that depends on how the bytes are laid out: the format chosen by
 extension (optionally ``.gz``), the UTF-8 check with its cp1252/latin-1 fallback,
 CSV separator sniffing, and one scanner per format.  It knows nothing about
-roles or column meanings; ``io.py`` decides what to do with the frame.
+roles or column meanings; ``read/transactions.py`` decides what to do with the frame.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import IO
 
 import polars as pl
 
-from segtui.file_errors import EMPTY_FILE, fail
+from segtui.read.file_errors import EMPTY_FILE, fail
 
 __all__ = [
     "SUPPORTED_EXTENSIONS", "LABELS", "Scanner",
