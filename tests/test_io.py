@@ -491,3 +491,16 @@ def test_numeric_amount_with_text_after_inference_window_names_value_and_row(tmp
                                "3,2020-01-03,n/a\n")
     message = error_of(path)
     assert "'amount'" in message and "'n/a'" in message and "row 3" in message
+
+
+# --------------------------------------------------------------------------- issue 9
+
+
+def test_lines_with_an_empty_order_id_are_orders_of_their_own(tmp_path):
+    from segtui.dataset import load_dataset
+
+    path = write_csv(tmp_path, "customer,order_id,date,amount\n1,,2020-01-01,5\n1, ,2020-01-02,3\n"
+                               "1,A,2020-01-03,2\n1,A,2020-01-03,1\n2,,2020-01-04,4\n")
+    ds = load_dataset(path)
+    assert ds.view.frame.select("customer_id", "orders").rows() == [("1", 3), ("2", 1)]
+    assert "3 lines have no order id: each counts as an order of its own" in ds.notices

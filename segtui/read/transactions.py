@@ -10,6 +10,7 @@ column         dtype           meaning
 =============  ==============  ==========================================================
 customer_id    String          stripped; rows without one are dropped (with a notice)
 order_id       String          source order id, or the row number when there is none
+                               (" row 12" for a line whose order id cell is blank)
 order_date     Datetime("us")  dates become midnight
 amount         Float64         net line amount; negative for returns
 is_return      Boolean         amount < 0, quantity < 0 or order id starting with "C"
@@ -28,7 +29,8 @@ Behaviour on messy input (each documented with a one-line notice or error)
   optionally .gz), .parquet, .xlsx/.xlsm/.xls/.ods, .json (array), .jsonl/.ndjson,
   .arrow/.feather/.ipc.
 - Customer and order ids are read as text (leading zeros kept), stripped; empty -> null.
-  Rows without a customer id, or without an order date, are dropped with a notice.
+  Rows without a customer id, or without an order date, are dropped with a notice;
+  a line with a blank order id is an order of its own (with a notice).
 - Amounts: numeric, or text in a common money format ("$1,234.00", "12,50",
   "(3.00)"); ``quantity × unit_price`` when there is no amount column.
 - Dates: native date/datetime, ISO, US or day-first (decided from the values),
@@ -278,10 +280,16 @@ def _validate(
         problems[f"bad_{role}"] = (
             has_id & present(column, schema[column]) & parsed.is_null(), role
         )
+    order_col = roles.get("order_id")
+    no_order = (
+        has_id & date_present & ~present(order_col, schema[order_col])
+        if order_col else pl.lit(0)
+    )
     query = lf.select(
         pl.len().alias("rows"),
         (~has_id).sum().alias("no_id"),
         (has_id & ~date_present).sum().alias("no_date"),
+        no_order.sum().alias("no_order_id"),
         *(cond.sum().alias(name) for name, (cond, _) in problems.items()),
         *(pl.col(c).null_count().alias(f"__probe_{i}") for i, c in enumerate(probe)),
     )
@@ -306,6 +314,10 @@ def _validate(
         notices.append(f"dropped {_plural(stats['no_id'], 'row')} with no customer id")
     if stats["no_date"]:
         notices.append(f"dropped {_plural(stats['no_date'], 'row')} with no order date")
+    if stats["no_order_id"]:
+        lines = _plural(stats["no_order_id"], "line")
+        verb = "has" if stats["no_order_id"] == 1 else "have"
+        notices.append(f"{lines} {verb} no order id: each counts as an order of its own")
     if kept == 0:
         raise fail(
             path,
@@ -335,7 +347,11 @@ def _canonical(
     exprs: dict[str, pl.Expr] = {}
     exprs["customer_id"] = text_id(*source("customer_id"))
     if "order_id" in roles:
-        exprs["order_id"] = text_id(*source("order_id"))
+        # A line with a blank order id is an order of its own, as without the column; the
+        # leading space keeps its id apart from every real one (those are stripped).
+        exprs["order_id"] = pl.coalesce(
+            text_id(*source("order_id")), pl.format(" row {}", pl.col(ROW))
+        )
     else:
         exprs["order_id"] = pl.col(ROW).cast(pl.String)
         notices.append("no order id column: each row counts as one order")
