@@ -88,8 +88,15 @@ def _money_columns(customers: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
     zeros = pl.repeat(0, pl.len(), dtype=pl.Int64)
     revenue = pl.col("revenue").cast(pl.Float64).fill_null(0.0).fill_nan(0.0) if "revenue" in columns else zeros
     orders = pl.col("orders").cast(pl.Int64).fill_null(0) if "orders" in columns else zeros
-    both = customers.select((revenue * 100).round(0).cast(pl.Int64).alias("cents"), orders.alias("orders"))
-    return both["cents"], both["orders"]
+    cents = (revenue * 100).round(0)
+    both = customers.select(cents.alias("cents"), orders.alias("orders"))
+    # Every sum of cents must fit an Int64; a larger (or infinite) total would crash the cast.
+    if not both["cents"].abs().sum() < 2**63:
+        raise SegtuiError(
+            "revenue too large to add up in whole cents (limit ±92,233,720,368,547,758 in all); "
+            "check the amounts", title="Cannot evaluate",
+        )
+    return both["cents"].cast(pl.Int64), both["orders"]
 
 
 class _LRU(OrderedDict):

@@ -291,3 +291,19 @@ def test_rows_without_customer_id_are_dropped_with_a_notice(tmp_path):
     result = run("customers", data)
     assert result.exit_code == 0, result.output
     assert "dropped 2 rows with no customer id" in result.output
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "1e17"])
+def test_apply_on_a_non_finite_or_huge_amount_is_an_error_not_a_traceback(tmp_path, value):
+    data = tmp_path / "t.csv"
+    data.write_text(f"customer,date,amount\n1,2020-01-01,{value}\n2,2020-01-02,3\n")
+    result = run("apply", RULES_DIR / "rfm.yaml", data)
+    assert_clean_failure(result, "error: t.csv:", "row 1")
+
+
+def test_apply_on_amounts_whose_total_overflows_cents_is_an_error_not_a_traceback(tmp_path):
+    data = tmp_path / "t.csv"
+    lines = "".join(f"{i},2020-01-01,89000000000000\n" for i in range(1100))
+    data.write_text("customer,date,amount\n" + lines)
+    result = run("apply", RULES_DIR / "rfm.yaml", data)
+    assert_clean_failure(result, "error: revenue too large to add up in whole cents")

@@ -504,3 +504,39 @@ def test_lines_with_an_empty_order_id_are_orders_of_their_own(tmp_path):
     ds = load_dataset(path)
     assert ds.view.frame.select("customer_id", "orders").rows() == [("1", 3), ("2", 1)]
     assert "3 lines have no order id: each counts as an order of its own" in ds.notices
+
+
+@pytest.mark.parametrize("value", ["inf", "-inf", "1e309", "NaN"])
+def test_non_finite_amount_beyond_the_sample_is_an_error_by_row(tmp_path, monkeypatch, value):
+    monkeypatch.setattr(segio, "SAMPLE_ROWS", 1)
+    path = write_csv(tmp_path, f"customer,date,amount\n1,2020-01-01,3\n2,2020-01-02,{value}\n")
+    message = error_of(path)
+    assert "'amount'" in message and "row 2" in message and "not a finite number" in message
+
+
+def test_nan_and_inf_in_a_parquet_float_column_are_errors_by_row(tmp_path):
+    path = tmp_path / "t.parquet"
+    pl.DataFrame({"customer": ["1", "2", "3"], "date": ["2020-01-01"] * 3,
+                  "amount": [1.0, float("nan"), float("inf")]}).write_parquet(path)
+    message = error_of(path)
+    assert "'amount'" in message and "row 2" in message and "not a finite number" in message
+
+
+def test_non_finite_quantity_is_an_error_by_row(tmp_path):
+    path = tmp_path / "t.parquet"
+    pl.DataFrame({"customer": ["1", "2"], "date": ["2020-01-01"] * 2,
+                  "qty": [1.0, float("inf")], "price": [2.0, 3.0]}).write_parquet(path)
+    message = error_of(path)
+    assert "'qty'" in message and "row 2" in message and "not a finite number" in message
+
+
+def test_quantity_times_price_overflowing_is_an_error_by_row(tmp_path):
+    path = write_csv(tmp_path, "customer,date,qty,price\n1,2020-01-01,2,3\n2,2020-01-02,1e200,1e200\n")
+    message = error_of(path)
+    assert "quantity × unit_price" in message and "row 2" in message and "too large" in message
+
+
+def test_amount_too_large_for_cents_is_an_error_by_row(tmp_path):
+    path = write_csv(tmp_path, "customer,date,amount\n1,2020-01-01,3\n2,2020-01-02,1e17\n")
+    message = error_of(path)
+    assert "'amount'" in message and "row 2" in message and "too large" in message

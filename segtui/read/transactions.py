@@ -32,7 +32,8 @@ Behaviour on messy input (each documented with a one-line notice or error)
   Rows without a customer id, or without an order date, are dropped with a notice;
   a line with a blank order id is an order of its own (with a notice).
 - Amounts: numeric, or text in a common money format ("$1,234.00", "12,50",
-  "(3.00)"); ``quantity × unit_price`` when there is no amount column.
+  "(3.00)"); ``quantity × unit_price`` when there is no amount column.  NaN,
+  infinite and amounts beyond ``MAX_AMOUNT`` are errors naming their row.
 - Dates: native date/datetime, ISO, US or day-first (decided from the values),
   YYYYMMDD (text or integer), Unix seconds/milliseconds, "01-Dec-2010".
 - Returns: negative amount or quantity, or an order id like "C536379"; their amount
@@ -71,6 +72,8 @@ __all__ = ["Transactions", "read_transactions", "SegtuiError", "SUPPORTED_EXTENS
 SAMPLE_ROWS = 1000
 #: Rows Polars looks at to infer CSV column types.
 INFER_ROWS = 10_000
+#: Largest amount (either sign) accepted: its cents are still exact in a Float64 (2**53).
+MAX_AMOUNT = 90_000_000_000_000
 
 
 @dataclass
@@ -253,6 +256,34 @@ def _plural(count: int, noun: str) -> str:
     return f"{count:,} {noun}" + ("" if count == 1 else "s")
 
 
+def _bad_number(kind: str, role: str, columns: list[str], values: list[object], row: int) -> str:
+    """The message for a number that cannot be used: text, not finite, or too large.
+
+    Examples
+    --------
+    >>> _bad_number("infinite", "amount", ["Total"], [float("inf")], 7)
+    "column 'Total' holds 'inf' (row 7), which is not a finite number; fix the file or pass --map amount=COLUMN"
+    """
+    where = f"(row {row:,})"
+    if len(columns) == 2:
+        shown = " × ".join(str(v) for v in values)
+        return (
+            f"amount computed as quantity × unit_price ({shown}, row {row:,}) is too large "
+            f"or not a finite number; fix the file"
+        )
+    column, value = columns[0], repr(str(values[0]))
+    if kind == "text":
+        what = f"a value that is not a number: {value} {where}"
+    elif kind == "infinite":
+        what = f"{value} {where}, which is not a finite number"
+    else:
+        what = (
+            f"{value} {where}, an amount too large to count in cents exactly "
+            f"(the limit is {MAX_AMOUNT:,.0f})"
+        )
+    return f"column {column!r} holds {what}; fix the file or pass --map {role}=COLUMN"
+
+
 def _validate(
     req: _Request,
     lf: pl.LazyFrame,
@@ -272,14 +303,19 @@ def _validate(
     has_id = exprs["customer_id"].is_not_null()
     date_col = roles["order_date"]
     date_present = present(date_col, schema[date_col])
-    problems: dict[str, tuple[pl.Expr, str]] = {
-        "bad_date": (has_id & date_present & exprs["order_date"].is_null(), "order_date"),
+    problems: dict[str, tuple[pl.Expr, str, str]] = {
+        "bad_date": (has_id & date_present & exprs["order_date"].is_null(), "order_date", "date"),
     }
     for role, parsed in numbers.items():
         column = roles[role]
         problems[f"bad_{role}"] = (
-            has_id & present(column, schema[column]) & parsed.is_null(), role
+            has_id & present(column, schema[column]) & parsed.is_null(), role, "text"
         )
+        problems[f"infinite_{role}"] = (has_id & ~parsed.is_finite(), role, "infinite")
+    amount = exprs["amount"]
+    problems["huge_amount"] = (
+        has_id & (~amount.is_finite() | (amount.abs() > MAX_AMOUNT)), "amount", "huge"
+    )
     order_col = roles.get("order_id")
     no_order = (
         has_id & date_present & ~present(order_col, schema[order_col])
@@ -290,25 +326,23 @@ def _validate(
         (~has_id).sum().alias("no_id"),
         (has_id & ~date_present).sum().alias("no_date"),
         no_order.sum().alias("no_order_id"),
-        *(cond.sum().alias(name) for name, (cond, _) in problems.items()),
+        *(cond.fill_null(False).sum().alias(name) for name, (cond, _, _) in problems.items()),
         *(pl.col(c).null_count().alias(f"__probe_{i}") for i, c in enumerate(probe)),
     )
     with _probing(path, "cannot read the file", probe):
         stats = query.collect().row(0, named=True)
-    for name, (cond, role) in problems.items():
+    for name, (cond, role, kind) in problems.items():
         if not stats[name]:
             continue
-        column = roles[role]
+        # A computed amount is reported with the two columns it comes from.
+        columns = [roles[role]] if role in roles else [roles["quantity"], roles["unit_price"]]
         with reading(path, "cannot read the file"):
-            bad = lf.filter(cond).select(ROW, pl.col(column)).head(1).collect()
-        value, row = bad[column][0], int(bad[ROW][0])
-        if role == "order_date":
-            raise bad_date(path, column, str(value), row, req.date_format)
-        raise fail(
-            path,
-            f"column {column!r} holds a value that is not a number: {str(value)!r} "
-            f"(row {row:,}); fix the file or pass --map {role}=COLUMN",
-        )
+            bad = lf.filter(cond.fill_null(False)).select(ROW, *columns).head(1).collect()
+        row = int(bad[ROW][0])
+        values = [bad[column][0] for column in columns]
+        if kind == "date":
+            raise bad_date(path, columns[0], str(values[0]), row, req.date_format)
+        raise fail(path, _bad_number(kind, role, columns, values, row))
     kept = stats["rows"] - stats["no_id"] - stats["no_date"]
     if stats["no_id"]:
         notices.append(f"dropped {_plural(stats['no_id'], 'row')} with no customer id")
