@@ -178,3 +178,30 @@ def test_match_key_and_looks_numeric():
     assert looks_numeric(pl.Series(["(1,234.50)", "£3", "12,50"]))
     assert not looks_numeric(pl.Series(["12", "twelve"]))
     assert not looks_numeric(pl.Series([None], dtype=pl.String))
+
+
+@pytest.mark.parametrize(
+    "column",
+    ["number_of_cds", "Number of CDs", "num_units", "n_items", "NumItems", "no_of_pieces",
+     "books", "tickets_count", "units_sold", "count_of_bottles", "nb_articles"],
+)
+def test_plural_count_names_are_the_quantity(column):
+    schema = {"customer_id": pl.String, "date": pl.String, column: pl.Int64,
+              "amount": pl.Float64}
+    assert detect_roles(schema)["quantity"] == column
+
+
+@pytest.mark.parametrize("column", ["number_of_orders", "num_customers", "item", "products"])
+def test_counts_of_other_things_are_not_the_quantity(column):
+    roles = detect_roles({"customer_id": pl.String, column: pl.Int64})
+    assert "quantity" not in roles
+
+
+def test_cdnow_number_of_cds_gives_items(tmp_path):
+    from segtui.dataset import load_dataset
+
+    path = tmp_path / "cdnow.csv"
+    path.write_text("customer_id,date,number_of_cds,dollar_value\n"
+                    "00004,1997-01-01,2,29.33\n00004,1997-01-18,3,29.73\n")
+    view = load_dataset(path).view.frame
+    assert view["items"].to_list() == [5]

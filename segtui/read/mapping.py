@@ -143,6 +143,32 @@ _SYNONYM_RANK: dict[str, dict[str, int]] = {
     for role, names in SYNONYMS.items()
 }
 
+# Counts of the things a line sells ("number_of_cds", "num_units", "tickets_count"): too
+# many combinations for the synonym list.  Orders or customers are not things sold.
+_SOLD = r"(items?|units?|cds?|dvds?|pieces?|pcs|articles?|products?|books?|tickets?|bottles?|packs?|boxes|copies|seats?)"
+_COUNT_NAME = re.compile(
+    rf"^(numberof|numof|num|noof|nbof|nb|n|countof|count|total){_SOLD}$"
+    rf"|^{_SOLD}(count|qty|sold|bought|purchased|ordered)$"
+    r"|^(items|units|cds|dvds|pieces|pcs|books|tickets|bottles|copies)$"
+)
+
+
+def _synonym_rank(role: str, column: str) -> int | None:
+    """Rank of a column name among a role's synonyms (lower is better), None if it is not one.
+
+    Examples
+    --------
+    >>> _synonym_rank("quantity", "Number of CDs") == len(SYNONYMS["quantity"])
+    True
+    >>> _synonym_rank("quantity", "number_of_orders") is None
+    True
+    """
+    key = match_key(column)
+    rank = _SYNONYM_RANK[role].get(key)
+    if rank is None and role == "quantity" and _COUNT_NAME.match(key):
+        return len(SYNONYMS["quantity"])
+    return rank
+
 
 # Letters NFKD cannot split into an ASCII base letter plus an accent.
 _NO_DECOMPOSITION = str.maketrans(
@@ -332,7 +358,7 @@ def detect_roles(
         for position, column in enumerate(names):
             if column in taken:
                 continue
-            rank = _SYNONYM_RANK[role].get(match_key(column))
+            rank = _synonym_rank(role, column)
             if rank is None:
                 continue
             values = sample[column] if sample is not None and column in sample.columns else None
