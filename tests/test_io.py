@@ -540,3 +540,18 @@ def test_amount_too_large_for_cents_is_an_error_by_row(tmp_path):
     path = write_csv(tmp_path, "customer,date,amount\n1,2020-01-01,3\n2,2020-01-02,1e17\n")
     message = error_of(path)
     assert "'amount'" in message and "row 2" in message and "too large" in message
+
+
+def test_blank_order_dates_in_the_whole_sample_use_the_dates_further_down(tmp_path, monkeypatch):
+    monkeypatch.setattr(segio, "SAMPLE_ROWS", 3)
+    tx = read_transactions(write_csv(tmp_path, "customer,date,amount\n1,,5\n1,,5\n1,,5\n"
+                                               "2,31/12/2020,3\n2,01/02/2021,4\n"))
+    assert tx.frame.collect()["order_date"].to_list() == [datetime(2020, 12, 31),
+                                                         datetime(2021, 2, 1)]
+    assert "dropped 3 rows with no order date" in tx.notices
+
+
+def test_an_all_empty_order_date_column_says_it_is_empty(tmp_path):
+    message = error_of(write_csv(tmp_path, "customer,date,amount\n1,,5\n2, ,3\n"))
+    assert message == ("t.csv: order date column 'date' is empty (no row has a value); "
+                       "map another column with --map order_date=COLUMN")

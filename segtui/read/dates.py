@@ -74,7 +74,7 @@ def _parse_with(text: pl.Expr, formats: list[str]) -> pl.Expr:
 def _cover(values: pl.Series, formats: tuple[str, ...]) -> tuple[list[str], pl.Series]:
     """Formats (in order) needed to parse the sample, and which values none could."""
     frame = values.to_frame("v")
-    remaining = pl.Series([True] * values.len())
+    remaining = pl.Series([True] * values.len(), dtype=pl.Boolean)
     chosen: list[str] = []
     for fmt in formats:
         ok = frame.select(_parse_with(pl.col("v"), [fmt]).is_not_null()).to_series()
@@ -160,6 +160,19 @@ def date_plan(
         )
     text = col.str.strip_chars()
     rows = sample.filter(present(column, dtype)).select(ROW, text.alias("v"))
+    if rows.height == 0:
+        # Blank dates at the top: decide from the first filled-in ones further down.
+        with reading(path, "cannot read the order dates"):
+            rows = (
+                lf.filter(present(column, dtype)).select(ROW, text.alias("v"))
+                .head(sample.height).collect()
+            )
+    if rows.height == 0:
+        raise fail(
+            path,
+            f"order date column {column!r} is empty (no row has a value); "
+            f"map another column with --map order_date=COLUMN",
+        )
     values = rows["v"]
     families = {
         "fixed": _cover(values, _UNAMBIGUOUS),
