@@ -39,6 +39,8 @@ app = typer.Typer(
 #: Name of the hidden command that opens the TUI; `main()` routes `segtui [DATA]` to it.
 OPEN_COMMAND = "open"
 
+# Path arguments pass readable=False: Typer's own check (on by default) answers an
+# unreadable file with a usage box and exit 2; the core says what is wrong and exits 1.
 MapOption = typer.Option(
     None,
     "--map",
@@ -131,8 +133,10 @@ def _load_for_rules(
 
 @app.command()
 def apply(
-    rules: Path = typer.Argument(..., help="Rule file (YAML).", show_default=False),
-    data: Optional[Path] = typer.Argument(None, help="Transaction file (default: data.path in the rule file)."),
+    rules: Path = typer.Argument(..., help="Rule file (YAML).", show_default=False, readable=False),
+    data: Optional[Path] = typer.Argument(
+        None, help="Transaction file (default: data.path in the rule file).", readable=False
+    ),
     output: Optional[Path] = typer.Option(
         None, "--output", "-o", help="Write members to .csv, .parquet or .json."
     ),
@@ -179,8 +183,10 @@ def apply(
 
 @app.command()
 def validate(
-    rules: Path = typer.Argument(..., help="Rule file (YAML).", show_default=False),
-    data: Optional[Path] = typer.Argument(None, help="Also check columns and types against this data."),
+    rules: Path = typer.Argument(..., help="Rule file (YAML).", show_default=False, readable=False),
+    data: Optional[Path] = typer.Argument(
+        None, help="Also check columns and types against this data.", readable=False
+    ),
     map_: Optional[list[str]] = MapOption,
     as_of: Optional[str] = AsOfOption,
     date_format: Optional[str] = DateFormatOption,
@@ -207,7 +213,7 @@ def validate(
 
 @app.command()
 def customers(
-    data: Path = typer.Argument(..., help="Transaction file.", show_default=False),
+    data: Path = typer.Argument(..., help="Transaction file.", show_default=False, readable=False),
     output: Optional[Path] = typer.Option(
         None, "--output", "-o", help="Write the customer view to .csv, .parquet or .json."
     ),
@@ -260,8 +266,12 @@ def sample(
 
 @app.command(OPEN_COMMAND, hidden=True)
 def open_app(
-    data: Optional[Path] = typer.Argument(None, help="Transaction file (default: the bundled sample)."),
-    rules: Optional[Path] = typer.Option(None, "--rules", "-r", help="Rule file to open (default: shipped lifecycle rules)."),
+    data: Optional[Path] = typer.Argument(
+        None, help="Transaction file (default: the bundled sample).", readable=False
+    ),
+    rules: Optional[Path] = typer.Option(
+        None, "--rules", "-r", help="Rule file to open (default: shipped lifecycle rules).", readable=False
+    ),
     map_: Optional[list[str]] = MapOption,
     as_of: Optional[str] = AsOfOption,
     date_format: Optional[str] = DateFormatOption,

@@ -307,3 +307,48 @@ def test_apply_on_amounts_whose_total_overflows_cents_is_an_error_not_a_tracebac
     data.write_text("customer,date,amount\n" + lines)
     result = run("apply", RULES_DIR / "rfm.yaml", data)
     assert_clean_failure(result, "error: revenue too large to add up in whole cents")
+
+
+def _deny_reading(monkeypatch, denied: Path) -> None:
+    """Make ``denied`` unreadable as for a non-root user (root reads a chmod 000 file)."""
+    import os
+
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode, *a, **k: (
+        False if Path(p) == denied and mode & os.R_OK else real(p, mode, *a, **k)))
+
+
+@pytest.mark.parametrize("command", ["customers", "apply"])
+def test_unreadable_data_file_is_an_error_line_not_a_usage_box(tmp_path, monkeypatch, command):
+    data = tmp_path / "t.csv"
+    data.write_text("customer,date,amount\n1,2020-01-01,5\n")
+    _deny_reading(monkeypatch, data)
+    args = [command, data] if command == "customers" else [command, RULES_DIR / "rfm.yaml", data]
+    result = run(*args)
+    assert_clean_failure(result, "error: t.csv: permission denied")
+    assert "Usage" not in result.output
+
+
+def test_unreadable_rule_file_is_an_error_line_not_a_usage_box(tmp_path, monkeypatch):
+    rules = tmp_path / "r.yaml"
+    rules.write_text((RULES_DIR / "rfm.yaml").read_text())
+    _deny_reading(monkeypatch, rules)
+    monkeypatch.setattr(Path, "read_text", lambda self, *a, **k: (_ for _ in ()).throw(
+        PermissionError(13, "Permission denied")))
+    result = run("validate", rules)
+    assert_clean_failure(result, "error:", "Permission denied")
+    assert "Usage" not in result.output
+
+
+def test_a_directory_as_data_is_an_error_line(tmp_path):
+    (tmp_path / "d.csv").mkdir()
+    assert_clean_failure(run("customers", tmp_path / "d.csv"), "error: d.csv: is a directory")
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "geteuid") or __import__("os").geteuid() == 0,
+                    reason="root reads a chmod 000 file")
+def test_chmod_000_data_file_is_an_error_line(tmp_path):
+    data = tmp_path / "t.csv"
+    data.write_text("customer,date,amount\n1,2020-01-01,5\n")
+    data.chmod(0)
+    assert_clean_failure(run("customers", data), "error: t.csv: permission denied")

@@ -555,3 +555,12 @@ def test_an_all_empty_order_date_column_says_it_is_empty(tmp_path):
     message = error_of(write_csv(tmp_path, "customer,date,amount\n1,,5\n2, ,3\n"))
     assert message == ("t.csv: order date column 'date' is empty (no row has a value); "
                        "map another column with --map order_date=COLUMN")
+
+
+def test_a_column_named_like_the_internal_row_number_is_an_attribute(tmp_path):
+    header = "customer,date,amount,__segtui_row\n"
+    tx = read_transactions(write_csv(tmp_path, header + "1,2020-01-01,5,x\n2,2020-01-02,3,y\n"))
+    df = tx.frame.collect()
+    assert df["segtui_row"].to_list() == ["x", "y"] and df["order_id"].to_list() == ["1", "2"]
+    bad = write_csv(tmp_path, header + "1,2020-01-01,5,7\n2,someday,3,8\n", "bad.csv")
+    assert "'someday' in column 'date' (row 2)" in error_of(bad)

@@ -11,10 +11,24 @@ from __future__ import annotations
 
 import polars as pl
 
-__all__ = ["ROW", "present", "text_id"]
+__all__ = ["ROW", "row_column", "present", "text_id"]
 
 #: Row-number column (1-based) added while loading, to report bad values by row.
 ROW = "__segtui_row"
+
+
+def row_column(names: list[str]) -> str:
+    """A name for the row-number column that none of the file's columns has.
+
+    Examples
+    --------
+    >>> row_column(["id"]), row_column(["id", ROW])
+    ('__segtui_row', '___segtui_row')
+    """
+    name = ROW
+    while name in names:
+        name = f"_{name}"
+    return name
 
 
 def present(column: str, dtype: pl.DataType) -> pl.Expr:

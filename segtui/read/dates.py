@@ -106,6 +106,7 @@ def date_plan(
     dtype: pl.DataType,
     sample: pl.DataFrame,
     date_format: str | None,
+    row: str = ROW,
 ) -> DatePlan:
     """Decide how to turn the order-date column into Datetime("us").
 
@@ -119,9 +120,11 @@ def date_plan(
     column, dtype
         The order-date column and its dtype in the scan.
     sample
-        The first rows, with the row-number column ``ROW`` for error messages.
+        The first rows, with the row-number column ``row`` for error messages.
     date_format
         The user's ``--date-format``, used as is when given.
+    row
+        The name of the row-number column in ``lf`` and ``sample``.
 
     Returns
     -------
@@ -159,12 +162,12 @@ def date_plan(
             f"map another column with --map order_date=COLUMN",
         )
     text = col.str.strip_chars()
-    rows = sample.filter(present(column, dtype)).select(ROW, text.alias("v"))
+    rows = sample.filter(present(column, dtype)).select(row, text.alias("v"))
     if rows.height == 0:
         # Blank dates at the top: decide from the first filled-in ones further down.
         with reading(path, "cannot read the order dates"):
             rows = (
-                lf.filter(present(column, dtype)).select(ROW, text.alias("v"))
+                lf.filter(present(column, dtype)).select(row, text.alias("v"))
                 .head(sample.height).collect()
             )
     if rows.height == 0:
@@ -189,7 +192,7 @@ def date_plan(
     else:
         best = min(families, key=lambda name: int(families[name][1].sum()))
         bad = rows.filter(families[best][1])
-        raise bad_date(path, column, str(bad["v"][0]), int(bad[ROW][0]))
+        raise bad_date(path, column, str(bad["v"][0]), int(bad[row][0]))
     return DatePlan(_parse_with(text, formats), formats)
 
 

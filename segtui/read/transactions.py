@@ -50,6 +50,9 @@ This module orchestrates; each concern has its own module:
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -58,7 +61,7 @@ from typing import Literal
 
 import polars as pl
 
-from segtui.read.columns import ROW, present, text_id
+from segtui.read.columns import present, row_column, text_id
 from segtui.read.dates import bad_date, date_plan
 from segtui.errors import SegtuiError
 from segtui.read.file_errors import EMPTY_FILE, columns_list, fail, reading
@@ -106,6 +109,8 @@ class _Request:
     kind: str
     roles: dict[str, str]
     date_format: str | None
+    #: the row-number column, named unlike every column of the file
+    row: str
 
 
 def _cannot_read_as(kind: str) -> str:
@@ -140,6 +145,31 @@ def _csv_overrides(
         if role in roles and schema[roles[role]].is_integer():
             overrides[roles[role]] = pl.Float64
     return overrides
+
+
+def _readable_size(path: Path) -> int:
+    """The size of a file segtui may read; else the error saying why it cannot.
+
+    The checks the CLI does not make: each failure gets its own message rather than
+    Typer's usage box or a misleading "file not found".
+    """
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        if path.is_symlink():
+            target = os.readlink(path)
+            raise fail(path, f"is a broken symlink (to {target}); check the link") from None
+        raise fail(path, f"file not found ({path}); check the path") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise fail(path, "is a symlink loop (its links point back to each other); "
+                             "give the transaction file itself") from None
+        raise fail(path, f"cannot open it: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise fail(path, "is a directory, not a file; give the transaction file itself")
+    if not os.access(path, os.R_OK):
+        raise fail(path, "permission denied; check the file's permissions (ls -l)")
+    return info.st_size
 
 
 def read_transactions(
@@ -179,12 +209,9 @@ def read_transactions(
     ('DollarValue', ['00004'])
     """
     path = Path(path).expanduser()
-    if not path.exists():
-        raise fail(path, f"file not found ({path}); check the path")
-    if path.is_dir():
-        raise fail(path, "is a directory, not a file; give the transaction file itself")
+    size = _readable_size(path)
     kind, gz = format_of(path)
-    if path.stat().st_size == 0:
+    if size == 0:
         raise fail(path, EMPTY_FILE)
     notices: list[str] = []
     with reading(path, _cannot_read_as(kind)):
@@ -199,7 +226,7 @@ def read_transactions(
     roles = detect_roles(schema, columns, sample=head, where=path.name)
     _require_roles(path, roles, names)
     overrides = _csv_overrides(roles, schema)
-    req = _Request(path, kind, roles, date_format)
+    req = _Request(path, kind, roles, date_format, row_column(names))
     if kind != "csv":
         return _attempt(req, scan, overrides, notices, [])
     # Types inferred from the first rows can be contradicted later in a CSV ("N/A"
@@ -247,8 +274,8 @@ def _attempt(
         schema = lf.collect_schema()
         # Only the role columns: an attribute column cannot break the sample.
         head = lf.select(sorted(set(req.roles.values()))).head(SAMPLE_ROWS).collect()
-    lf = lf.with_row_index(ROW, offset=1)
-    head = head.with_row_index(ROW, offset=1)
+    lf = lf.with_row_index(req.row, offset=1)
+    head = head.with_row_index(req.row, offset=1)
     return _canonical(req, lf, schema, head, list(notices), probe)
 
 
@@ -337,8 +364,8 @@ def _validate(
         # A computed amount is reported with the two columns it comes from.
         columns = [roles[role]] if role in roles else [roles["quantity"], roles["unit_price"]]
         with reading(path, "cannot read the file"):
-            bad = lf.filter(cond.fill_null(False)).select(ROW, *columns).head(1).collect()
-        row = int(bad[ROW][0])
+            bad = lf.filter(cond.fill_null(False)).select(req.row, *columns).head(1).collect()
+        row = int(bad[req.row][0])
         values = [bad[column][0] for column in columns]
         if kind == "date":
             raise bad_date(path, columns[0], str(values[0]), row, req.date_format)
@@ -384,13 +411,13 @@ def _canonical(
         # A line with a blank order id is an order of its own, as without the column; the
         # leading space keeps its id apart from every real one (those are stripped).
         exprs["order_id"] = pl.coalesce(
-            text_id(*source("order_id")), pl.format(" row {}", pl.col(ROW))
+            text_id(*source("order_id")), pl.format(" row {}", pl.col(req.row))
         )
     else:
-        exprs["order_id"] = pl.col(ROW).cast(pl.String)
+        exprs["order_id"] = pl.col(req.row).cast(pl.String)
         notices.append("no order id column: each row counts as one order")
     date = date_plan(req.path, lf, roles["order_date"], schema[roles["order_date"]], head,
-                     req.date_format)
+                     req.date_format, req.row)
     exprs["order_date"] = date.expr
     numbers = {
         role: number(*source(role))
@@ -414,10 +441,10 @@ def _canonical(
         if role in roles:
             exprs[role] = text_id(*source(role))
     used = set(roles.values())
-    attrs = attribute_names([c for c in schema if c not in used and c != ROW])
+    attrs = attribute_names([c for c in schema if c not in used])
 
     selected = lf.select(
-        pl.col(ROW),
+        pl.col(req.row),
         *(expr.alias(name) for name, expr in exprs.items()),
         *(pl.col(src).alias(dst) for src, dst in attrs.items()),
     )
