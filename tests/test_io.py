@@ -564,3 +564,21 @@ def test_a_column_named_like_the_internal_row_number_is_an_attribute(tmp_path):
     assert df["segtui_row"].to_list() == ["x", "y"] and df["order_id"].to_list() == ["1", "2"]
     bad = write_csv(tmp_path, header + "1,2020-01-01,5,7\n2,someday,3,8\n", "bad.csv")
     assert "'someday' in column 'date' (row 2)" in error_of(bad)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-8-sig"])
+def test_files_with_a_byte_order_mark_are_read_in_their_encoding(tmp_path, encoding):
+    path = tmp_path / "t.csv"
+    bom = {"utf-16-le": "\ufeff", "utf-16-be": "\ufeff"}.get(encoding, "")
+    path.write_bytes((bom + "Kunde,Datum,Umsatz\nJosé,2020-01-01,5\n").encode(encoding))
+    tx = read_transactions(path, columns={"customer_id": "Kunde", "order_date": "Datum",
+                                          "amount": "Umsatz"})
+    assert tx.frame.collect()["customer_id"].to_list() == ["José"]
+    assert not any("latin-1" in n for n in tx.notices)
+
+
+def test_cr_only_line_endings_are_read(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"customer,date,amount\r1,2020-01-01,5\r2,2020-01-02,3\r")
+    df = read_transactions(path).frame.collect()
+    assert df["customer_id"].to_list() == ["1", "2"] and df["amount"].to_list() == [5.0, 3.0]

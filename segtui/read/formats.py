@@ -1,8 +1,9 @@
 """File formats: which reader a file needs, and a lazy scan of it.
 
 Owns everything that depends on how the bytes are laid out: the format chosen by
-extension (optionally ``.gz``), the UTF-8 check with its cp1252/latin-1 fallback,
-CSV separator sniffing, and one scanner per format.  It knows nothing about
+extension (optionally ``.gz``), the UTF-8 check with its UTF-16 (byte order mark) and
+cp1252/latin-1 fallbacks, bare-CR line ends, CSV separator sniffing, and one scanner
+per format.  It knows nothing about
 roles or column meanings; ``read/transactions.py`` decides what to do with the frame.
 """
 
@@ -21,7 +22,7 @@ from segtui.read.file_errors import EMPTY_FILE, fail
 
 __all__ = [
     "SUPPORTED_EXTENSIONS", "LABELS", "Scanner",
-    "format_of", "is_utf8", "legacy_to_utf8", "sniff_separator", "open_scanner",
+    "format_of", "is_utf8", "legacy_to_utf8", "sniff_separator", "csv_source", "open_scanner",
 ]
 
 _CHUNK = 1 << 24
@@ -161,15 +162,56 @@ def _head_text(source: Path | bytes, gz: bool) -> str:
     return head.decode("utf-8", errors="replace").lstrip("\ufeff")
 
 
-def _open_csv(path: Path, gz: bool, notices: list[str], infer_rows: int) -> Scanner:
+_WIDE_BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def _wide_encoding(path: Path, gz: bool) -> str | None:
+    """UTF-16/32 announced by a byte order mark (Excel's "Unicode text" export), else None."""
+    with _open_binary(path, gz) as stream:
+        start = stream.read(4)
+    return next((enc for bom, enc in _WIDE_BOMS if start.startswith(bom)), None)
+
+
+def csv_source(path: Path, gz: bool, notices: list[str]) -> tuple[Path | bytes, str]:
+    r"""The CSV as UTF-8 with ``\n`` line ends (the path itself when it already is), and its separator.
+
+    UTF-16/32 (by byte order mark) and cp1252/latin-1 are re-encoded, with a notice;
+    old Mac exports that end lines with a bare ``\r`` get ``\n``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = p.write_bytes("id;x\r1;2\r".encode("utf-16"))
+    >>> notices = []
+    >>> csv_source(p, False, notices), notices
+    ((b'id;x\n1;2\n', ';'), ['read as UTF-16'])
+    """
     source: Path | bytes = path
-    if not is_utf8(path, gz):
+    wide = _wide_encoding(path, gz)
+    if wide:
+        try:
+            source = _read_bytes(path, gz).decode(wide).encode("utf-8")
+        except UnicodeDecodeError:
+            raise fail(path, f"starts like {wide.upper()} but is not; re-export it as UTF-8") from None
+        notices.append(f"read as {wide.upper()}")
+    elif not is_utf8(path, gz):
         source = legacy_to_utf8(_read_bytes(path, gz))
         notices.append("read as latin-1 (file is not UTF-8)")
     head = _head_text(source, gz)
     if not head.strip():
         raise fail(path, EMPTY_FILE)
-    separator = sniff_separator(head.splitlines()[0])
+    if "\r" in head and "\n" not in head:
+        raw = source if isinstance(source, bytes) else _read_bytes(path, gz)
+        source = raw.replace(b"\r", b"\n")
+    return source, sniff_separator(head.splitlines()[0])
+
+
+def _open_csv(path: Path, gz: bool, notices: list[str], infer_rows: int) -> Scanner:
+    source, separator = csv_source(path, gz, notices)
 
     def scan(overrides: dict[str, pl.DataType] | None) -> pl.LazyFrame:
         if overrides is None:  # every column as text: a sample that cannot fail to parse
