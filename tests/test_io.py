@@ -582,3 +582,28 @@ def test_cr_only_line_endings_are_read(tmp_path):
     path.write_bytes(b"customer,date,amount\r1,2020-01-01,5\r2,2020-01-02,3\r")
     df = read_transactions(path).frame.collect()
     assert df["customer_id"].to_list() == ["1", "2"] and df["amount"].to_list() == [5.0, 3.0]
+
+
+def test_an_all_empty_amount_column_says_it_is_empty(tmp_path):
+    message = error_of(write_csv(tmp_path, "customer,date,amount\n1,2020-01-01,\n2,2020-01-02,\n"))
+    assert message.startswith("t.csv: column 'amount' is empty (no row has a value)")
+
+
+def test_an_all_null_parquet_column_says_it_is_empty(tmp_path):
+    path = tmp_path / "t.parquet"
+    pl.DataFrame({"customer": ["1"], "date": [None], "amount": [1.0]}).write_parquet(path)
+    assert error_of(path).startswith("t.parquet: column 'date' is empty (no row has a value)")
+
+
+@pytest.mark.parametrize(("values", "kind"), [([["1"], ["2"]], "lists"),
+                                              ([{"a": 1}, {"a": 2}], "structs")])
+def test_a_nested_customer_id_says_it_holds_lists_or_structs(tmp_path, values, kind):
+    path = tmp_path / "t.parquet"
+    pl.DataFrame({"customer_id": values, "date": ["2020-01-01"] * 2,
+                  "amount": [1.0, 2.0]}).write_parquet(path)
+    assert f"column 'customer_id' holds {kind}, not customer ids" in error_of(path)
+
+
+def test_a_mapped_amount_column_that_is_empty_says_so(tmp_path):
+    path = write_csv(tmp_path, "customer,date,amount,paid\n1,2020-01-01,5,\n2,2020-01-02,3,\n")
+    assert "column 'paid' is empty (no row has a value)" in error_of(path, columns={"amount": "paid"})

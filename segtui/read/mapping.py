@@ -30,6 +30,7 @@ __all__ = [
     "parse_map_options",
     "attribute_names",
     "looks_numeric",
+    "synonym_rank",
 ]
 
 #: Every role a source column can play, in the order they are detected.
@@ -153,14 +154,14 @@ _COUNT_NAME = re.compile(
 )
 
 
-def _synonym_rank(role: str, column: str) -> int | None:
+def synonym_rank(role: str, column: str) -> int | None:
     """Rank of a column name among a role's synonyms (lower is better), None if it is not one.
 
     Examples
     --------
-    >>> _synonym_rank("quantity", "Number of CDs") == len(SYNONYMS["quantity"])
+    >>> synonym_rank("quantity", "Number of CDs") == len(SYNONYMS["quantity"])
     True
-    >>> _synonym_rank("quantity", "number_of_orders") is None
+    >>> synonym_rank("quantity", "number_of_orders") is None
     True
     """
     key = match_key(column)
@@ -358,7 +359,7 @@ def detect_roles(
         for position, column in enumerate(names):
             if column in taken:
                 continue
-            rank = _synonym_rank(role, column)
+            rank = synonym_rank(role, column)
             if rank is None:
                 continue
             values = sample[column] if sample is not None and column in sample.columns else None

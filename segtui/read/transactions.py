@@ -66,7 +66,7 @@ from segtui.read.dates import bad_date, date_plan
 from segtui.errors import SegtuiError
 from segtui.read.file_errors import EMPTY_FILE, columns_list, fail, reading
 from segtui.read.formats import LABELS, SUPPORTED_EXTENSIONS, Scanner, format_of, open_scanner
-from segtui.read.mapping import attribute_names, detect_roles
+from segtui.read.mapping import attribute_names, detect_roles, synonym_rank
 from segtui.read.numbers import DiscountKind, discount, number
 
 __all__ = ["Transactions", "read_transactions", "SegtuiError", "SUPPORTED_EXTENSIONS"]
@@ -117,21 +117,52 @@ def _cannot_read_as(kind: str) -> str:
     return f"cannot read it as {LABELS[kind]}"
 
 
-def _require_roles(path: Path, roles: dict[str, str], names: list[str]) -> None:
-    found = columns_list(names)
+def _require_roles(
+    path: Path, roles: dict[str, str], schema: pl.Schema, head: pl.DataFrame
+) -> None:
+    """Fail unless the required roles were found; say why a column named for one was not."""
+    found = columns_list(list(schema))
     needs = [("customer_id", "customer id"), ("order_date", "order date")]
+    if "amount" not in roles and not {"quantity", "unit_price"} <= roles.keys():
+        needs.append(("amount", "amount"))
     for role, label in needs:
-        if role not in roles:
+        if role in roles:
+            continue
+        named = [c for c in schema if c not in roles.values() and synonym_rank(role, c) is not None]
+        for column in named:
+            dtype = schema[column]
+            if isinstance(dtype, (pl.List, pl.Array, pl.Struct)):
+                kind = "structs" if isinstance(dtype, pl.Struct) else "lists"
+                raise fail(path, f"column {column!r} holds {kind}, not {label}s; "
+                                 f"flatten it or pass --map {role}=COLUMN")
+            if not head.select(present(column, dtype).any()).item():
+                raise fail(path, _empty_column(column, role, head.height))
+        if role == "amount":
             raise fail(
                 path,
-                f"no {label} column found (columns: {found}); pass --map {role}=COLUMN",
+                f"no amount column found, nor quantity and unit price (columns: {found}); "
+                f"pass --map amount=COLUMN",
             )
-    if "amount" not in roles and not {"quantity", "unit_price"} <= roles.keys():
         raise fail(
             path,
-            f"no amount column found, nor quantity and unit price (columns: {found}); "
-            f"pass --map amount=COLUMN",
+            f"no {label} column found (columns: {found}); pass --map {role}=COLUMN",
         )
+
+
+def _empty_column(column: str, role: str, rows: int | None) -> str:
+    """The message for a column with no value (in the whole file, or in its first ``rows``).
+
+    Examples
+    --------
+    >>> _empty_column("amount", "amount", None)
+    "column 'amount' is empty (no row has a value); fill it in or pass --map amount=COLUMN"
+    """
+    where = "no row has a value" if rows is None or rows < SAMPLE_ROWS else (
+        f"no value in its first {rows:,} rows"
+    )
+    return f"column {column!r} is empty ({where}); fill it in or pass --map {role}=COLUMN"
+
+
 def _csv_overrides(
     roles: dict[str, str], schema: pl.Schema
 ) -> dict[str, pl.DataType]:
@@ -224,7 +255,7 @@ def read_transactions(
     if head.height == 0:
         raise fail(path, f"has column headers but no data rows (columns: {columns_list(names)})")
     roles = detect_roles(schema, columns, sample=head, where=path.name)
-    _require_roles(path, roles, names)
+    _require_roles(path, roles, schema, head)
     overrides = _csv_overrides(roles, schema)
     req = _Request(path, kind, roles, date_format, row_column(names))
     if kind != "csv":
@@ -355,6 +386,7 @@ def _validate(
         no_order.sum().alias("no_order_id"),
         *(cond.fill_null(False).sum().alias(name) for name, (cond, _, _) in problems.items()),
         *(pl.col(c).null_count().alias(f"__probe_{i}") for i, c in enumerate(probe)),
+        *(present(roles[r], schema[roles[r]]).sum().alias(f"filled_{r}") for r in numbers),
     )
     with _probing(path, "cannot read the file", probe):
         stats = query.collect().row(0, named=True)
@@ -370,6 +402,10 @@ def _validate(
         if kind == "date":
             raise bad_date(path, columns[0], str(values[0]), row, req.date_format)
         raise fail(path, _bad_number(kind, role, columns, values, row))
+    # The money columns must hold something, or every revenue would silently be 0.
+    for role in ("amount",) if "amount" in numbers else ("quantity", "unit_price"):
+        if not stats[f"filled_{role}"]:
+            raise fail(path, _empty_column(roles[role], role, None))
     kept = stats["rows"] - stats["no_id"] - stats["no_date"]
     if stats["no_id"]:
         notices.append(f"dropped {_plural(stats['no_id'], 'row')} with no customer id")
