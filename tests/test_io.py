@@ -607,3 +607,19 @@ def test_a_nested_customer_id_says_it_holds_lists_or_structs(tmp_path, values, k
 def test_a_mapped_amount_column_that_is_empty_says_so(tmp_path):
     path = write_csv(tmp_path, "customer,date,amount,paid\n1,2020-01-01,5,\n2,2020-01-02,3,\n")
     assert "column 'paid' is empty (no row has a value)" in error_of(path, columns={"amount": "paid"})
+
+
+def test_a_row_with_more_fields_than_the_header_is_named(tmp_path):
+    path = write_csv(tmp_path, 'customer,date,amount\n1,2020-01-01,5\n2,"a,b",3\n'
+                               "3,2020-01-03,3,4\n")
+    assert error_of(path) == ("t.csv: row 3 has 4 fields but the header has 3; quote the "
+                              "values that contain ',' or fix the row")
+
+
+def test_json_lines_saved_as_json_are_read_as_json_lines(tmp_path):
+    path = tmp_path / "t.json"
+    path.write_text('{"customer": "1", "date": "2020-01-01", "amount": 5}\n'
+                    '{"customer": "2", "date": "2020-01-02", "amount": 6}\n')
+    tx = read_transactions(path)
+    assert tx.frame.collect()["amount"].to_list() == [5.0, 6.0]
+    assert "read as JSON lines (one object per line); name the file .jsonl" in tx.notices

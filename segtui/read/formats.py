@@ -10,7 +10,9 @@ roles or column meanings; ``read/transactions.py`` decides what to do with the f
 from __future__ import annotations
 
 import codecs
+import csv
 import gzip
+import io
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -22,7 +24,8 @@ from segtui.read.file_errors import EMPTY_FILE, fail
 
 __all__ = [
     "SUPPORTED_EXTENSIONS", "LABELS", "Scanner",
-    "format_of", "is_utf8", "legacy_to_utf8", "sniff_separator", "csv_source", "open_scanner",
+    "format_of", "is_utf8", "legacy_to_utf8", "sniff_separator", "csv_source", "ragged_row",
+    "open_scanner",
 ]
 
 _CHUNK = 1 << 24
@@ -226,6 +229,40 @@ def _open_csv(path: Path, gz: bool, notices: list[str], infer_rows: int) -> Scan
     return scan
 
 
+def ragged_row(path: Path, gz: bool) -> str | None:
+    r"""Which data row has more fields than the header, and the likely fix; None if none does.
+
+    Polars only says "found more fields than defined in 'Schema'"; this re-reads the
+    text (only on that error) to name the row, counted like the loader's row numbers.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = p.write_text('a,b\n1,"x,y"\n1,2,3\n')
+    >>> ragged_row(p, False)
+    "row 2 has 3 fields but the header has 2; quote the values that contain ',' or fix the row"
+    """
+    source, separator = csv_source(path, gz, [])
+    if isinstance(source, bytes):
+        text: IO[str] = io.StringIO(source.decode("utf-8"))
+    else:
+        text = io.TextIOWrapper(_open_binary(path, gz), encoding="utf-8-sig", newline="")
+    with text:
+        records = csv.reader(text, delimiter=separator)
+        try:
+            width = len(next(records, []))
+            for row, record in enumerate(records, start=1):
+                if len(record) > width:
+                    return (
+                        f"row {row:,} has {len(record)} fields but the header has {width}; "
+                        f"quote the values that contain {separator!r} or fix the row"
+                    )
+        except csv.Error:  # a field beyond csv's size limit: no row to name
+            return None
+    return None
+
+
 def open_scanner(
     path: Path, kind: str, gz: bool, notices: list[str], infer_rows: int
 ) -> Scanner:
@@ -271,7 +308,14 @@ def open_scanner(
         raw = _read_bytes(path, gz)
         if not raw.strip():
             raise fail(path, EMPTY_FILE)
-        frame = pl.read_json(raw, infer_schema_length=infer_rows)
+        try:
+            frame = pl.read_json(raw, infer_schema_length=infer_rows)
+        except Exception:
+            # JSON lines saved as .json: the array reader stops at the second object.
+            if not raw.lstrip().startswith(b"{"):
+                raise
+            frame = pl.read_ndjson(raw, infer_schema_length=infer_rows)
+            notices.append("read as JSON lines (one object per line); name the file .jsonl")
         return lambda _overrides: frame.lazy()
     # excel: no lazy reader exists; read once and hand out the frame
     sheet = _largest_sheet(path, notices, infer_rows)

@@ -65,7 +65,9 @@ from segtui.read.columns import present, row_column, text_id
 from segtui.read.dates import bad_date, date_plan
 from segtui.errors import SegtuiError
 from segtui.read.file_errors import EMPTY_FILE, columns_list, fail, reading
-from segtui.read.formats import LABELS, SUPPORTED_EXTENSIONS, Scanner, format_of, open_scanner
+from segtui.read.formats import (
+    LABELS, SUPPORTED_EXTENSIONS, Scanner, format_of, open_scanner, ragged_row,
+)
 from segtui.read.mapping import attribute_names, detect_roles, synonym_rank
 from segtui.read.numbers import DiscountKind, discount, number
 
@@ -244,6 +246,20 @@ def read_transactions(
     kind, gz = format_of(path)
     if size == 0:
         raise fail(path, EMPTY_FILE)
+    try:
+        return _read(path, kind, gz, columns, date_format)
+    except SegtuiError as exc:
+        if kind == "csv" and "more fields than defined" in exc.message:
+            ragged = ragged_row(path, gz)
+            if ragged:
+                raise fail(path, ragged) from exc
+        raise
+
+
+def _read(
+    path: Path, kind: str, gz: bool, columns: dict[str, str] | None, date_format: str | None
+) -> Transactions:
+    """``read_transactions`` once the file is known to exist, be readable and have a format."""
     notices: list[str] = []
     with reading(path, _cannot_read_as(kind)):
         scan = open_scanner(path, kind, gz, notices, INFER_ROWS)
