@@ -623,3 +623,17 @@ def test_json_lines_saved_as_json_are_read_as_json_lines(tmp_path):
     tx = read_transactions(path)
     assert tx.frame.collect()["amount"].to_list() == [5.0, 6.0]
     assert "read as JSON lines (one object per line); name the file .jsonl" in tx.notices
+
+
+def test_iso_and_day_first_dates_mixed_name_the_conflict(tmp_path):
+    message = error_of(write_csv(tmp_path, "customer,date,amount\n1,2020-01-13,5\n"
+                                           "2,13/01/2020,3\n3,2020-01-14,3\n"))
+    assert message == ("t.csv: order dates in column 'date' mix formats: '2020-01-13' (row 1) "
+                       "and '13/01/2020' (row 2) are written differently; "
+                       "export the dates in one format")
+
+
+def test_a_bad_date_among_mixed_formats_is_the_one_blamed(tmp_path):
+    message = error_of(write_csv(tmp_path, "customer,date,amount\n1,2020-01-13,5\n"
+                                           "2,13/01/2020,3\n3,someday,3\n"))
+    assert "'someday' in column 'date' (row 3)" in message

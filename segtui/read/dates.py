@@ -190,10 +190,33 @@ def date_plan(
     elif complete:
         formats = _resolve_day_month(path, lf, column, families)
     else:
-        best = min(families, key=lambda name: int(families[name][1].sum()))
-        bad = rows.filter(families[best][1])
-        raise bad_date(path, column, str(bad["v"][0]), int(bad[row][0]))
+        raise _no_single_format(path, column, rows, families, row)
     return DatePlan(_parse_with(text, formats), formats)
+
+
+def _no_single_format(
+    path: Path,
+    column: str,
+    rows: pl.DataFrame,
+    families: dict[str, tuple[list[str], pl.Series]],
+    row: str,
+) -> SegtuiError:
+    """No one family of formats reads every sampled date: a bad value, or mixed formats."""
+    left = [mask for _, mask in families.values()]
+    nowhere = left[0] & left[1] & left[2]
+    if nowhere.any():
+        bad = rows.filter(nowhere)
+        return bad_date(path, column, str(bad["v"][0]), int(bad[row][0]))
+    # Every value parses, just not with one convention: show two that disagree.
+    best = min(families, key=lambda name: int(families[name][1].sum()))
+    fits, misfit = rows.filter(~families[best][1]), rows.filter(families[best][1])
+    first, other = (fits, misfit) if fits[row][0] < misfit[row][0] else (misfit, fits)
+    return fail(
+        path,
+        f"order dates in column {column!r} mix formats: {first['v'][0]!r} (row "
+        f"{first[row][0]:,}) and {other['v'][0]!r} (row {other[row][0]:,}) are written "
+        f"differently; export the dates in one format",
+    )
 
 
 def _resolve_day_month(
