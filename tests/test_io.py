@@ -637,3 +637,16 @@ def test_a_bad_date_among_mixed_formats_is_the_one_blamed(tmp_path):
     message = error_of(write_csv(tmp_path, "customer,date,amount\n1,2020-01-13,5\n"
                                            "2,13/01/2020,3\n3,someday,3\n"))
     assert "'someday' in column 'date' (row 3)" in message
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["x" * 100_000,
+     "customer,date,amount\n1," + "2" * 100_000 + ",5\n",
+     "customer,date,amount\n1,2020-01-01,5\n2,2020-01-01," + "9" * 100_000 + "x\n",
+     "customer,date," + "y" * 100_000 + "\n1,2020-01-01,5\n"],
+    ids=["one-long-line", "long-date", "long-amount", "long-column-name"],
+)
+def test_long_values_are_cut_in_messages(tmp_path, text):
+    message = error_of(write_csv(tmp_path, text))
+    assert len(message) < 400 and "…" in message

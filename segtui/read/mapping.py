@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 import polars as pl
 
 from segtui.errors import SegtuiError
+from segtui.read.file_errors import columns_list, shorten
 from segtui.names import CANONICAL_COLUMNS, METRIC_COLUMNS
 
 __all__ = [
@@ -289,9 +290,8 @@ def resolve_column(name: str, columns: Iterable[str], *, where: str = "") -> str
     if len(loose) == 1:
         return loose[0]
     prefix = f"{where}: " if where else ""
-    found = ", ".join(repr(c) for c in columns)
     raise SegtuiError(
-        f"{prefix}no column named {name!r}; the columns found are: {found}",
+        shorten(f"{prefix}no column named {name!r}; the columns found are: {columns_list(columns)}"),
         title="Cannot load data",
     )
 
