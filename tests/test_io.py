@@ -650,3 +650,10 @@ def test_a_bad_date_among_mixed_formats_is_the_one_blamed(tmp_path):
 def test_long_values_are_cut_in_messages(tmp_path, text):
     message = error_of(write_csv(tmp_path, text))
     assert len(message) < 400 and "…" in message
+
+
+def test_duplicate_header_columns_get_a_notice_naming_the_one_used(tmp_path):
+    tx = read_transactions(write_csv(tmp_path, "customer,date,amount,amount\n1,2020-01-01,5,6\n"))
+    assert tx.frame.collect()["amount"].to_list() == [5.0]
+    assert ("the header names column 'amount' 2 times: the first is the amount; "
+            "the others are read as 'amount_duplicated_0'") in tx.notices

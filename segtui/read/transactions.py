@@ -151,6 +151,30 @@ def _require_roles(
         )
 
 
+def _duplicate_notices(names: list[str], roles: dict[str, str]) -> list[str]:
+    """A notice per column name the header repeats (Polars reads the copies as ``X_duplicated_N``).
+
+    Examples
+    --------
+    >>> _duplicate_notices(["id", "amount", "amount_duplicated_0"], {"amount": "amount"})
+    ["the header names column 'amount' 2 times: the first is the amount; the others are read as 'amount_duplicated_0'"]
+    """
+    copies: dict[str, list[str]] = {}
+    for name in names:
+        base, sep, number = name.rpartition("_duplicated_")
+        if sep and number.isdigit() and base in names:
+            copies.setdefault(base, []).append(name)
+    notices = []
+    for base, others in copies.items():
+        role = next((r for r, c in roles.items() if c == base), None)
+        used = f"the {role.replace('_', ' ')}" if role else "read under that name"
+        notices.append(
+            f"the header names column {base!r} {len(others) + 1} times: the first is {used}; "
+            f"the others are read as {columns_list(others)}"
+        )
+    return notices
+
+
 def _empty_column(column: str, role: str, rows: int | None) -> str:
     """The message for a column with no value (in the whole file, or in its first ``rows``).
 
@@ -272,6 +296,7 @@ def _read(
         raise fail(path, f"has column headers but no data rows (columns: {columns_list(names)})")
     roles = detect_roles(schema, columns, sample=head, where=path.name)
     _require_roles(path, roles, schema, head)
+    notices.extend(_duplicate_notices(names, roles))
     overrides = _csv_overrides(roles, schema)
     req = _Request(path, kind, roles, date_format, row_column(names))
     if kind != "csv":
