@@ -657,3 +657,10 @@ def test_duplicate_header_columns_get_a_notice_naming_the_one_used(tmp_path):
     assert tx.frame.collect()["amount"].to_list() == [5.0]
     assert ("the header names column 'amount' 2 times: the first is the amount; "
             "the others are read as 'amount_duplicated_0'") in tx.notices
+
+
+def test_an_amount_column_of_text_names_a_value_that_is_not_a_number(tmp_path):
+    message = error_of(write_csv(tmp_path, "customer,date,amount\n1,2020-01-01,5\n"
+                                           "2,2020-01-02,ten\n3,2020-01-03,n/a\n"))
+    assert message == ("t.csv: column 'amount' does not hold numbers: 'ten' (row 2); "
+                       "fix the file or pass --map amount=COLUMN")

@@ -32,6 +32,7 @@ __all__ = [
     "attribute_names",
     "looks_numeric",
     "synonym_rank",
+    "numeric_looking",
 ]
 
 #: Every role a source column can play, in the order they are detected.
@@ -231,6 +232,19 @@ def looks_numeric(values: pl.Series) -> bool:
     if values.len() == 0:
         return False
     return bool(values.str.contains(_NUMERIC_LOOKING).all())
+
+
+def numeric_looking(values: pl.Series) -> pl.Series:
+    """Per value of a String series: looks like a number or money (null stays null; blank too).
+
+    Examples
+    --------
+    >>> numeric_looking(pl.Series(["$1,234.00", "n/a", None, " "])).to_list()
+    [True, False, None, None]
+    """
+    text = pl.col("v").str.strip_chars()
+    looks = pl.when(text.str.len_bytes() > 0).then(text.str.contains(_NUMERIC_LOOKING))
+    return values.to_frame("v").select(looks).to_series()
 
 
 def _share_numeric(values: pl.Series) -> float:

@@ -68,7 +68,7 @@ from segtui.read.file_errors import EMPTY_FILE, columns_list, fail, reading
 from segtui.read.formats import (
     LABELS, SUPPORTED_EXTENSIONS, Scanner, format_of, open_scanner, ragged_row,
 )
-from segtui.read.mapping import attribute_names, detect_roles, synonym_rank
+from segtui.read.mapping import attribute_names, detect_roles, numeric_looking, synonym_rank
 from segtui.read.numbers import DiscountKind, discount, number
 
 __all__ = ["Transactions", "read_transactions", "SegtuiError", "SUPPORTED_EXTENSIONS"]
@@ -139,6 +139,13 @@ def _require_roles(
                                  f"flatten it or pass --map {role}=COLUMN")
             if not head.select(present(column, dtype).any()).item():
                 raise fail(path, _empty_column(column, role, head.height))
+            if role == "amount" and dtype == pl.String:
+                filled = head[column].str.strip_chars()
+                rows = [i for i, ok in enumerate(numeric_looking(filled)) if ok is False]
+                if rows:
+                    raise fail(path, f"column {column!r} does not hold numbers: "
+                                     f"{filled[rows[0]]!r} (row {rows[0] + 1:,}); "
+                                     f"fix the file or pass --map amount=COLUMN")
         if role == "amount":
             raise fail(
                 path,
