@@ -664,3 +664,16 @@ def test_an_amount_column_of_text_names_a_value_that_is_not_a_number(tmp_path):
                                            "2,2020-01-02,ten\n3,2020-01-03,n/a\n"))
     assert message == ("t.csv: column 'amount' does not hold numbers: 'ten' (row 2); "
                        "fix the file or pass --map amount=COLUMN")
+
+
+def test_an_empty_quantity_column_says_it_is_empty(tmp_path):
+    message = error_of(write_csv(tmp_path, "customer,date,quantity,unit_price\n"
+                                           "1,2020-01-01,,5\n2,2020-01-02,,4\n"))
+    assert message.startswith("t.csv: column 'quantity' is empty (no row has a value)")
+
+
+def test_an_order_date_of_durations_says_what_it_holds(tmp_path):
+    path = tmp_path / "t.parquet"
+    pl.DataFrame({"customer": ["1"], "order_date": pl.Series([5], dtype=pl.Duration("us")),
+                  "amount": [1.0]}).write_parquet(path)
+    assert error_of(path).startswith("t.parquet: column 'order_date' holds Duration")

@@ -33,6 +33,7 @@ __all__ = [
     "looks_numeric",
     "synonym_rank",
     "numeric_looking",
+    "can_play",
 ]
 
 #: Every role a source column can play, in the order they are detected.
@@ -282,6 +283,17 @@ def _dtype_rank(role: str, dtype: pl.DataType, sample: pl.Series | None) -> int 
         return 0 if (dtype.is_numeric() or dtype in (pl.Boolean, pl.String)) else None
     # product / category / channel: anything printable
     return 0 if not isinstance(dtype, (pl.List, pl.Struct, pl.Array)) else None
+
+
+def can_play(role: str, dtype: pl.DataType) -> bool:
+    """Whether a column of this dtype can play the role at all (values aside).
+
+    Examples
+    --------
+    >>> can_play("order_date", pl.Duration("us")), can_play("amount", pl.String)
+    (False, True)
+    """
+    return _dtype_rank(role, dtype, None) is not None
 
 
 def resolve_column(name: str, columns: Iterable[str], *, where: str = "") -> str:

@@ -68,7 +68,9 @@ from segtui.read.file_errors import EMPTY_FILE, columns_list, fail, reading
 from segtui.read.formats import (
     LABELS, SUPPORTED_EXTENSIONS, Scanner, format_of, open_scanner, ragged_row,
 )
-from segtui.read.mapping import attribute_names, detect_roles, numeric_looking, synonym_rank
+from segtui.read.mapping import (
+    attribute_names, can_play, detect_roles, numeric_looking, synonym_rank,
+)
 from segtui.read.numbers import DiscountKind, discount, number
 
 __all__ = ["Transactions", "read_transactions", "SegtuiError", "SUPPORTED_EXTENSIONS"]
@@ -119,34 +121,28 @@ def _cannot_read_as(kind: str) -> str:
     return f"cannot read it as {LABELS[kind]}"
 
 
+_LABELS = {"customer_id": "customer id", "order_date": "order date", "amount": "amount",
+           "quantity": "quantity", "unit_price": "unit price"}
+
+
 def _require_roles(
     path: Path, roles: dict[str, str], schema: pl.Schema, head: pl.DataFrame
 ) -> None:
     """Fail unless the required roles were found; say why a column named for one was not."""
     found = columns_list(list(schema))
-    needs = [("customer_id", "customer id"), ("order_date", "order date")]
+    needs = [["customer_id"], ["order_date"]]
     if "amount" not in roles and not {"quantity", "unit_price"} <= roles.keys():
-        needs.append(("amount", "amount"))
-    for role, label in needs:
-        if role in roles:
+        needs.append(["amount", "quantity", "unit_price"])
+    for need in needs:
+        if need[0] in roles:
             continue
-        named = [c for c in schema if c not in roles.values() and synonym_rank(role, c) is not None]
-        for column in named:
-            dtype = schema[column]
-            if isinstance(dtype, (pl.List, pl.Array, pl.Struct)):
-                kind = "structs" if isinstance(dtype, pl.Struct) else "lists"
-                raise fail(path, f"column {column!r} holds {kind}, not {label}s; "
-                                 f"flatten it or pass --map {role}=COLUMN")
-            if not head.select(present(column, dtype).any()).item():
-                raise fail(path, _empty_column(column, role, head.height))
-            if role == "amount" and dtype == pl.String:
-                filled = head[column].str.strip_chars()
-                rows = [i for i, ok in enumerate(numeric_looking(filled)) if ok is False]
-                if rows:
-                    raise fail(path, f"column {column!r} does not hold numbers: "
-                                     f"{filled[rows[0]]!r} (row {rows[0] + 1:,}); "
-                                     f"fix the file or pass --map amount=COLUMN")
-        if role == "amount":
+        for role in (r for r in need if r not in roles):
+            for column in schema:
+                if column not in roles.values() and synonym_rank(role, column) is not None:
+                    why = _why_not(column, role, schema[column], head)
+                    if why:
+                        raise fail(path, why)
+        if need[0] == "amount":
             raise fail(
                 path,
                 f"no amount column found, nor quantity and unit price (columns: {found}); "
@@ -154,8 +150,30 @@ def _require_roles(
             )
         raise fail(
             path,
-            f"no {label} column found (columns: {found}); pass --map {role}=COLUMN",
+            f"no {_LABELS[need[0]]} column found (columns: {found}); "
+            f"pass --map {need[0]}=COLUMN",
         )
+
+
+def _why_not(column: str, role: str, dtype: pl.DataType, head: pl.DataFrame) -> str | None:
+    """Why a column named like ``role`` cannot play it (nested, empty, wrong values), if it is clear."""
+    label = _LABELS[role]
+    if isinstance(dtype, (pl.List, pl.Array, pl.Struct)):
+        kind = "structs" if isinstance(dtype, pl.Struct) else "lists"
+        return f"column {column!r} holds {kind}, not {label}s; flatten it or pass --map {role}=COLUMN"
+    if not head.select(present(column, dtype).any()).item():
+        return _empty_column(column, role, head.height)
+    if not can_play(role, dtype):
+        return f"column {column!r} holds {dtype} values, not {label}s; pass --map {role}=COLUMN"
+    if role in ("amount", "quantity", "unit_price") and dtype == pl.String:
+        filled = head[column].str.strip_chars()
+        rows = [i for i, ok in enumerate(numeric_looking(filled)) if ok is False]
+        if rows:
+            return (
+                f"column {column!r} does not hold numbers: {filled[rows[0]]!r} "
+                f"(row {rows[0] + 1:,}); fix the file or pass --map {role}=COLUMN"
+            )
+    return None
 
 
 def _duplicate_notices(names: list[str], roles: dict[str, str]) -> list[str]:
