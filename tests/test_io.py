@@ -677,3 +677,9 @@ def test_an_order_date_of_durations_says_what_it_holds(tmp_path):
     pl.DataFrame({"customer": ["1"], "order_date": pl.Series([5], dtype=pl.Duration("us")),
                   "amount": [1.0]}).write_parquet(path)
     assert error_of(path).startswith("t.parquet: column 'order_date' holds Duration")
+
+
+def test_lines_with_a_blank_amount_get_a_notice(tmp_path):
+    tx = read_transactions(write_csv(tmp_path, "customer,date,amount\n1,2020-01-01, \n"
+                                               "2,2020-01-02,3\n3,2020-01-03,\n"))
+    assert "2 lines have no amount: counted as 0" in tx.notices

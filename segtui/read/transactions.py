@@ -380,6 +380,10 @@ def _plural(count: int, noun: str) -> str:
     return f"{count:,} {noun}" + ("" if count == 1 else "s")
 
 
+def _lines_have(count: int) -> str:
+    return _plural(count, "line") + (" has" if count == 1 else " have")
+
+
 def _bad_number(kind: str, role: str, columns: list[str], values: list[object], row: int) -> str:
     """The message for a number that cannot be used: text, not finite, or too large.
 
@@ -450,6 +454,7 @@ def _validate(
         (~has_id).sum().alias("no_id"),
         (has_id & ~date_present).sum().alias("no_date"),
         no_order.sum().alias("no_order_id"),
+        (has_id & date_present & exprs["amount"].is_null()).sum().alias("no_amount"),
         *(cond.fill_null(False).sum().alias(name) for name, (cond, _, _) in problems.items()),
         *(pl.col(c).null_count().alias(f"__probe_{i}") for i, c in enumerate(probe)),
         *(present(roles[r], schema[roles[r]]).sum().alias(f"filled_{r}") for r in numbers),
@@ -477,10 +482,12 @@ def _validate(
         notices.append(f"dropped {_plural(stats['no_id'], 'row')} with no customer id")
     if stats["no_date"]:
         notices.append(f"dropped {_plural(stats['no_date'], 'row')} with no order date")
+    if stats["no_amount"]:
+        notices.append(f"{_lines_have(stats['no_amount'])} no amount: counted as 0")
     if stats["no_order_id"]:
-        lines = _plural(stats["no_order_id"], "line")
-        verb = "has" if stats["no_order_id"] == 1 else "have"
-        notices.append(f"{lines} {verb} no order id: each counts as an order of its own")
+        notices.append(
+            f"{_lines_have(stats['no_order_id'])} no order id: each counts as an order of its own"
+        )
     if kept == 0:
         raise fail(
             path,
