@@ -683,3 +683,10 @@ def test_lines_with_a_blank_amount_get_a_notice(tmp_path):
     tx = read_transactions(write_csv(tmp_path, "customer,date,amount\n1,2020-01-01, \n"
                                                "2,2020-01-02,3\n3,2020-01-03,\n"))
     assert "2 lines have no amount: counted as 0" in tx.notices
+
+
+def test_a_broken_json_line_is_named(tmp_path):
+    path = tmp_path / "t.jsonl"
+    path.write_text('{"customer": "1", "date": "2020-01-01", "amount": 5}\n\n'
+                    '{"customer": "2", "date": "2020-01-02", "amount": 6}\nnot json\n')
+    assert error_of(path).startswith("t.jsonl: line 4 is not a JSON object: ")

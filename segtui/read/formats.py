@@ -13,6 +13,7 @@ import codecs
 import csv
 import gzip
 import io
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -24,7 +25,7 @@ from segtui.read.file_errors import EMPTY_FILE, fail
 
 __all__ = [
     "SUPPORTED_EXTENSIONS", "LABELS", "Scanner",
-    "format_of", "is_utf8", "legacy_to_utf8", "sniff_separator", "csv_source", "ragged_row",
+    "format_of", "is_utf8", "legacy_to_utf8", "sniff_separator", "csv_source", "ragged_row", "bad_json_line",
     "open_scanner",
 ]
 
@@ -261,6 +262,35 @@ def ragged_row(path: Path, gz: bool) -> str | None:
         except csv.Error:  # a field beyond csv's size limit: no row to name
             return None
     return None
+
+
+def bad_json_line(path: Path, gz: bool) -> str | None:
+    """Which line of a JSON lines file is not a JSON object, and why; None if every line is.
+
+    Polars names a character offset at best; this re-reads the file (only on error).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "t.jsonl"
+    >>> _ = p.write_text('{"a": 1}\\n[2]\\n')
+    >>> bad_json_line(p, False)
+    'line 2 is not a JSON object: a list'
+    """
+    with io.TextIOWrapper(_open_binary(path, gz), encoding="utf-8-sig", errors="replace") as text:
+        for number, line in enumerate(text, start=1):
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line)
+            except json.JSONDecodeError as exc:
+                return f"line {number:,} is not a JSON object: {exc.msg} (column {exc.colno})"
+            if not isinstance(value, dict):
+                return f"line {number:,} is not a JSON object: a {_JSON_KINDS.get(type(value), 'value')}"
+    return None
+
+
+_JSON_KINDS = {list: "list", str: "string", int: "number", float: "number", bool: "boolean"}
 
 
 def open_scanner(

@@ -66,7 +66,7 @@ from segtui.read.dates import bad_date, date_plan
 from segtui.errors import SegtuiError
 from segtui.read.file_errors import EMPTY_FILE, columns_list, fail, reading
 from segtui.read.formats import (
-    LABELS, SUPPORTED_EXTENSIONS, Scanner, format_of, open_scanner, ragged_row,
+    LABELS, SUPPORTED_EXTENSIONS, Scanner, bad_json_line, format_of, open_scanner, ragged_row,
 )
 from segtui.read.mapping import (
     attribute_names, can_play, detect_roles, numeric_looking, synonym_rank,
@@ -302,6 +302,10 @@ def read_transactions(
             ragged = ragged_row(path, gz)
             if ragged:
                 raise fail(path, ragged) from exc
+        if kind == "jsonl" and exc.message.startswith(f"{path.name}: {_cannot_read_as(kind)}"):
+            broken = bad_json_line(path, gz)
+            if broken:
+                raise fail(path, broken) from exc
         raise
 
 
