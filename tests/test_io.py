@@ -690,3 +690,11 @@ def test_a_broken_json_line_is_named(tmp_path):
     path.write_text('{"customer": "1", "date": "2020-01-01", "amount": 5}\n\n'
                     '{"customer": "2", "date": "2020-01-02", "amount": 6}\nnot json\n')
     assert error_of(path).startswith("t.jsonl: line 4 is not a JSON object: ")
+
+
+def test_a_non_finite_discount_amount_is_an_error_by_row(tmp_path):
+    path = tmp_path / "t.parquet"
+    pl.DataFrame({"customer": ["1", "2"], "date": ["2020-01-01"] * 2, "amount": [5.0, 6.0],
+                  "discount": [0.5, float("nan")]}).write_parquet(path)
+    message = error_of(path)
+    assert "'discount'" in message and "row 2" in message and "not a finite number" in message

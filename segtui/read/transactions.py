@@ -562,7 +562,9 @@ def _canonical(
     used = set(roles.values())
     attrs = attribute_names([c for c in schema if c not in used])
 
-    rows, blank_order_ids = _validate(req, lf, exprs, schema, numbers, notices, probe)
+    # A discount holding money must be finite too (a flag is 0/1 by construction).
+    checked = numbers | ({"discount": exprs["discount"]} if discount_kind == "amount" else {})
+    rows, blank_order_ids = _validate(req, lf, exprs, schema, checked, notices, probe)
     if blank_order_ids:
         # A line with a blank order id is an order of its own, as without the column; the
         # leading space keeps its id apart from every real one (those are stripped).  Only
