@@ -38,7 +38,12 @@ Behaviour on messy input (each documented with a one-line notice or error)
   YYYYMMDD (text or integer), Unix seconds/milliseconds, "01-Dec-2010".
 - Returns: negative amount or quantity, or an order id like "C536379"; their amount
   is made negative.
-- A file that is not valid UTF-8 is read as cp1252/latin-1, with a notice.
+- A file that is not valid UTF-8 is read as cp1252/latin-1, with a notice; UTF-16/32
+  (byte order mark) is re-encoded, and bare-CR line ends become lines.
+- A blank amount counts as 0, with a notice; a repeated header name gets a notice
+  naming the copy used; a ``.json`` file of JSON lines is read as such.
+- Errors name the row where there is one (a row with too many fields, a broken JSON
+  line, mixed date formats) and cut long values (``file_errors.shorten``).
 
 Where the details live
 ----------------------
