@@ -22,6 +22,12 @@ Decisions the design brief leaves open (documented here so rule authors can rely
   equal scores, and customers tied at the bottom (e.g. the many one-order customers) get the
   bottom score.  ``revenue_percentile`` is the share of customers whose revenue is <= this
   customer's (``"max"`` rank / n), so the top customer gets 1.0.
+- Money (``revenue``, ``gross_revenue``, ``returns_amount``, ``discount_amount`` and the
+  Q4 part of revenue) is summed in whole millionths (line amounts rounded to 6 decimals),
+  so sums are exact: 111.74 + 111.74 is 223.48, a full refund nets to exactly 0 and
+  ``returns_amount`` is never -0.0.  Text outputs round money to cents (see ``names.py``).
+- ``items`` is an integer column when every quantity is whole (it stays Float64 for
+  fractional quantities such as weights).
 - ``top_daypart`` ties go to the alphabetically smallest label
   (afternoon < evening < morning < night).
 - Rows are sorted by ``customer_id``, so the view is reproducible.
@@ -61,6 +67,11 @@ DAYPARTS: dict[str, tuple[int, ...]] = {
 }
 
 _DAY_US = 86_400_000_000
+#: Money is summed as integers in this unit per currency unit; float sums drift
+#: (111.74 + 111.74 = 223.48000000000002) and refunds left -2.7e-15 instead of 0.
+_MONEY_UNIT = 1_000_000
+#: Money columns of the customer aggregation that are held in ``_MONEY_UNIT``s until ``_finish``.
+_MONEY_SUMS = ("revenue", "gross_revenue", "returns_amount", "_q4", "discount_amount")
 _TITLE = "Cannot build customers"
 
 
@@ -370,17 +381,42 @@ def _stats_plan(lines: pl.LazyFrame, used: pl.LazyFrame, as_of: date | None) -> 
     return facts.with_columns(after=pl.col("rows") - pl.col("used_rows"))
 
 
+def _money_units(value: pl.Expr) -> pl.Expr:
+    """A money expression as a whole number of ``_MONEY_UNIT``s (Int64), exact to sum.
+
+    Examples
+    --------
+    >>> pl.select(_money_units(pl.lit(111.74)) * 2).item()
+    223480000
+    """
+    return (value * _MONEY_UNIT).round(0).cast(pl.Int64)
+
+
+def _from_money_units(name: str) -> pl.Expr:
+    """Column ``name`` back from money units to Float64, the double nearest the exact decimal.
+
+    Polars divides by a scalar through its reciprocal, which is off by one bit for some
+    values; rounding to the unit's decimals lands on the nearest double again.
+
+    Examples
+    --------
+    >>> pl.DataFrame({"r": [223480000, -30300000, 0]}).select(_from_money_units("r"))["r"].to_list()
+    [223.48, -30.3, 0.0]
+    """
+    return (pl.col(name) / _MONEY_UNIT).round(6).alias(name)
+
+
 def _customer_plan(
     used: pl.LazyFrame, schema: pl.Schema, discount_kind: str | None, attributes: list[tuple[str, str]]
 ) -> pl.LazyFrame:
     """Per-order aggregation, then per-customer, then line-level mixes and attributes joined on."""
-    amount, buy_line = pl.col("amount"), ~pl.col("is_return").fill_null(False)
+    amount, buy_line = _money_units(pl.col("amount")), ~pl.col("is_return").fill_null(False)
     order_aggs = [
         pl.col("order_date").min().alias("ts"),
         amount.sum().alias("revenue"),
         amount.clip(lower_bound=0).sum().alias("gross"),
         amount.clip(upper_bound=0).sum().alias("returned"),
-        pl.when(pl.col("order_date").dt.month() >= 10).then(amount).otherwise(0.0).sum().alias("q4"),
+        pl.when(pl.col("order_date").dt.month() >= 10).then(amount).otherwise(0).sum().alias("q4"),
         buy_line.any().alias("buy"),
     ]
     if "quantity" in schema:
@@ -388,7 +424,7 @@ def _customer_plan(
     if "discount" in schema:
         order_aggs.append((_discount_flag(schema) & buy_line).any().alias("discounted"))
         if _has_discount_amount(schema, discount_kind):
-            order_aggs.append(pl.col("discount").sum().alias("discount_amount"))
+            order_aggs.append(_money_units(pl.col("discount")).sum().alias("discount_amount"))
 
     orders = used.group_by("customer_id", "order_id").agg(order_aggs).with_columns(
         pl.col("ts").dt.date().alias("day"),
@@ -434,7 +470,7 @@ def _customer_aggs(schema: pl.Schema, discount_kind: str | None) -> list[pl.Expr
         buy.sum().cast(pl.Int64).alias("orders"),
         pl.col("revenue").sum(),
         pl.col("gross").sum().alias("gross_revenue"),
-        (-pl.col("returned").sum() + 0.0).alias("returns_amount"),  # + 0.0 turns -0.0 into 0.0
+        (-pl.col("returned").sum()).alias("returns_amount"),
         pl.col("q4").sum().alias("_q4"),
         pl.coalesce(first_buy, day.min()).alias("first_order_date"),
         pl.coalesce(buy_day.max(), day.max()).alias("last_order_date"),
@@ -514,6 +550,14 @@ def _finish(
     orders = pl.col("orders")
     per_order = pl.when(orders > 0)
     first, last = pl.col("first_order_date"), pl.col("last_order_date")
+    q4_share = pl.when(pl.col("revenue") != 0).then(pl.col("_q4") / pl.col("revenue"))
+    customers = customers.with_columns(
+        q4_share.alias("q4_revenue_share"), *(_from_money_units(c) for c in _MONEY_SUMS if c in customers.columns)
+    )
+    if "items" in customers.columns and customers.schema["items"].is_float():
+        items = customers["items"]
+        if (items == items.round(0)).all() and items.abs().max() < 2**53:
+            customers = customers.with_columns(pl.col("items").cast(pl.Int64))
     frame = customers.with_columns(
         per_order.then(pl.col("revenue") / orders).alias("aov"),
         _days(pl.lit(as_of), last).alias("recency_days"),
@@ -525,7 +569,6 @@ def _finish(
         .alias("avg_days_between_orders"),
         _days(pl.col("_second_day"), first).alias("days_to_second_order"),
         per_order.then(pl.col("_weekend_orders") / orders).alias("weekend_order_share"),
-        pl.when(pl.col("revenue") != 0).then(pl.col("_q4") / pl.col("revenue")).alias("q4_revenue_share"),
     )
     if "discount" in schema:
         share = per_order.then(pl.col("discount_orders") / orders)

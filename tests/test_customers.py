@@ -449,3 +449,38 @@ def test_nested_attribute_is_left_out_with_a_notice() -> None:
     view = build_customers(lf)
     assert "tags" not in view.frame.columns
     assert view.notices == ["attribute column 'tags' holds nested values; left out of the customer view"]
+
+
+# --------------------------------------------------------------------------- exact money
+
+
+def test_money_sums_are_exact_and_refunds_net_to_zero() -> None:
+    lf = frame([
+        ("a", "1", D(2024, 12, 1), 111.74, False, 3.0),
+        ("a", "2", D(2024, 12, 2), 111.74, False, 1.0),
+        ("r", "3", D(2024, 11, 1), 10.10, False, 1.0),
+        ("r", "4", D(2025, 1, 5), 20.20, False, 2.0),
+        ("r", "5", D(2025, 1, 6), -30.30, True, -1.0),
+    ], CANON_SCHEMA | {"quantity": pl.Float64})
+    view = build_customers(lf)
+    a, r = row(view, "a"), row(view, "r")
+    assert a["revenue"] == 223.48  # not 223.48000000000002
+    assert a["aov"] == 111.74
+    assert r["revenue"] == 0.0 and r["aov"] == 0.0  # not -3.55e-15
+    assert r["gross_revenue"] == 30.3 and r["returns_amount"] == 30.3
+    assert math.copysign(1.0, a["returns_amount"]) == 1.0  # 0.0, never -0.0
+    assert view.frame.schema["items"] == pl.Int64
+    assert (a["items"], r["items"]) == (4, 3)
+
+
+def test_fractional_quantities_keep_items_a_float() -> None:
+    lf = frame([("a", "1", D(2024, 1, 1), 5.0, False, 0.25), ("a", "2", D(2024, 1, 2), 5.0, False, 1.0)],
+               CANON_SCHEMA | {"quantity": pl.Float64})
+    view = build_customers(lf)
+    assert view.frame.schema["items"] == pl.Float64
+    assert row(view, "a")["items"] == 1.25
+
+
+def test_discount_amount_is_summed_exactly() -> None:
+    lf = full_lf().with_columns(discount=pl.when(pl.col("order_id") == "D1").then(0.1).otherwise(0.2))
+    assert row(build_customers(lf), "D")["discount_amount"] == 0.3  # not 0.30000000000000004
