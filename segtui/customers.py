@@ -15,6 +15,10 @@ Decisions the design brief leaves open (documented here so rule authors can rely
   transactions on it are kept (recency 0).
 - Per-order occasion metrics (weekend share, top weekday / month / daypart) are over the
   customer's non-return orders; ``q4_revenue_share`` uses each line's own date.
+- ``q4_revenue_share`` is null unless revenue is positive to the cent (more than 0.005):
+  a share of nothing, or of a negative net (a returns-only customer), means nothing.  With
+  positive revenue it can still leave 0–1 when a return is dated in another quarter than
+  its purchase (revenue dated October–December over all revenue, as DESIGN.md defines it).
 - ``discount_orders`` counts non-return orders with a non-return line whose discount is > 0;
   ``discount_amount`` (only when the discount column holds money) sums the column over all lines.
 - Scores: ``score = ceil(5 * rank / n)`` where ``rank`` is the ``"min"`` rank (1 = worst) of
@@ -550,7 +554,9 @@ def _finish(
     orders = pl.col("orders")
     per_order = pl.when(orders > 0)
     first, last = pl.col("first_order_date"), pl.col("last_order_date")
-    q4_share = pl.when(pl.col("revenue") != 0).then(pl.col("_q4") / pl.col("revenue"))
+    # A share needs a positive total: revenue that prints as 0.00 gave shares like 1e16,
+    # and a negative net (returns outweigh purchases) gave shares of the wrong sign.
+    q4_share = pl.when(pl.col("revenue") > _MONEY_UNIT // 200).then(pl.col("_q4") / pl.col("revenue"))
     customers = customers.with_columns(
         q4_share.alias("q4_revenue_share"), *(_from_money_units(c) for c in _MONEY_SUMS if c in customers.columns)
     )

@@ -130,7 +130,7 @@ EXPECTED = {
         "discount_orders": 0, "discount_order_share": None, "discount_amount": 0.0,
         "distinct_products": 1, "distinct_categories": 1,
         "top_category": "a", "top_channel": "web",
-        "weekend_order_share": None, "q4_revenue_share": 0.0,
+        "weekend_order_share": None, "q4_revenue_share": None,  # revenue < 0: no share
         "top_weekday": None, "top_month": None,
         "r_score": 3, "f_score": 2, "m_score": 2, "rfm": "322", "revenue_percentile": 0.25,
         "lifecycle": "At risk", "country": "DE",
@@ -484,3 +484,20 @@ def test_fractional_quantities_keep_items_a_float() -> None:
 def test_discount_amount_is_summed_exactly() -> None:
     lf = full_lf().with_columns(discount=pl.when(pl.col("order_id") == "D1").then(0.1).otherwise(0.2))
     assert row(build_customers(lf), "D")["discount_amount"] == 0.3  # not 0.30000000000000004
+
+
+@pytest.mark.parametrize(
+    "amounts",
+    [
+        [(D(2024, 11, 1), 10.10), (D(2025, 1, 5), 20.20), (D(2025, 1, 6), -30.30)],  # nets to 0
+        [(D(2024, 11, 1), 10.004), (D(2025, 1, 5), -10.0)],  # 0.004: prints as 0.00
+        [(D(2024, 11, 1), 10.0), (D(2025, 1, 5), -30.0)],  # negative net
+        [(D(2024, 12, 1), -5.0)],  # returns only
+    ],
+)
+def test_q4_share_is_null_unless_revenue_is_positive_to_the_cent(amounts: list) -> None:
+    rows = [("x", str(i), day, amount) for i, (day, amount) in enumerate(amounts)]
+    rows.append(("y", "y", D(2024, 12, 1), 0.01))  # the smallest revenue that has a share
+    view = build_customers(simple_lf(rows))
+    assert row(view, "x")["q4_revenue_share"] is None
+    assert row(view, "y")["q4_revenue_share"] == 1.0
