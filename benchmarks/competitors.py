@@ -216,7 +216,7 @@ def scv_sql(spec: FileSpec) -> str:
     select += [alias for _, alias in modes]
     select += [
         per_order.format("weekend_orders / orders") + " AS weekend_order_share",
-        "CASE WHEN revenue <> 0 THEN q4 / revenue END AS q4_revenue_share",
+        "CASE WHEN revenue > 0.005 THEN q4 / revenue END AS q4_revenue_share",
         _top_of([f"wd{d}" for d in range(1, 8)]) + "::TINYINT AS top_weekday",
         _top_of([f"mo{m}" for m in range(1, 13)]) + "::TINYINT AS top_month",
     ]
@@ -366,7 +366,7 @@ def scv_pandas(spec: FileSpec):
     out["weekend_order_share"] = (
         (weekday >= 6).groupby(buys["customer_id"]).sum().reindex(out.index) / out["orders"]
     ).where(out["orders"] > 0)
-    out["q4_revenue_share"] = (g["q4"].sum() / out["revenue"]).where(out["revenue"] != 0)
+    out["q4_revenue_share"] = (g["q4"].sum() / out["revenue"]).where(out["revenue"] > 0.005)
     occasions = pd.DataFrame({"customer_id": buys["customer_id"], "weekday": weekday,
                               "month": buys["ts"].dt.month})
     out = out.join([_mode(occasions, "weekday", "top_weekday"), _mode(occasions, "month", "top_month")])
