@@ -21,11 +21,17 @@ Decisions the design brief leaves open (documented here so rule authors can rely
   its purchase (revenue dated October–December over all revenue, as DESIGN.md defines it).
 - ``discount_orders`` counts non-return orders with a non-return line whose discount is > 0;
   ``discount_amount`` (only when the discount column holds money) sums the column over all lines.
-- Scores: ``score = ceil(5 * rank / n)`` where ``rank`` is the ``"min"`` rank (1 = worst) of
-  recency (reversed), orders or revenue among all ``n`` customers.  Equal inputs always get
-  equal scores, and customers tied at the bottom (e.g. the many one-order customers) get the
-  bottom score.  ``revenue_percentile`` is the share of customers whose revenue is <= this
-  customer's (``"max"`` rank / n), so the top customer gets 1.0.
+- Scores use each customer's *mid-rank share*, ``share = (below + tied / 2) / n``: the
+  customers with a worse value count fully, those with the same value (the customer
+  included) half.  Equivalently ``(average rank - 1/2) / n`` with rank 1 = worst.  Then
+  ``score = ceil(5 * share)`` for recency (reversed: more days is worse), orders and revenue
+  in whole cents, and ``revenue_percentile = share`` of revenue, so
+  ``m_score = ceil(5 * revenue_percentile)``.  A tied group sits in the middle of the ranks
+  it spans, never at the bottom just for being tied: when everyone bought on the last day,
+  or everyone has one order, everyone gets 3 (no information, the middle score); when 40 %
+  of the customers have one order, those get ceil(5 * 0.2) = 1.  In SQL, with ``w`` the
+  window ordered worst first: ``CEIL(5 * (2 * (RANK() OVER w - 1) + COUNT(*) OVER
+  (PARTITION BY value)) / (2.0 * COUNT(*) OVER ()))``.
 - Money (``revenue``, ``gross_revenue``, ``returns_amount``, ``discount_amount`` and the
   Q4 part of revenue) is summed in whole millionths (line amounts rounded to 6 decimals),
   so sums are exact: 111.74 + 111.74 is 223.48, a full refund nets to exactly 0 and
@@ -158,27 +164,32 @@ def score_exprs() -> list[pl.Expr]:
     -------
     list[pl.Expr]
         ``r_score``, ``f_score``, ``m_score`` (Int8, 1–5, 5 = best), ``rfm`` (String) and
-        ``revenue_percentile`` (Float64 in (0, 1]).
+        ``revenue_percentile`` (Float64 in (0, 1)); ties as the module docstring says.
 
     Examples
     --------
     >>> df = pl.DataFrame({"recency_days": [1, 50, 50, 300, 9],
     ...                    "orders": [5, 1, 1, 1, 2], "revenue": [500.0, 20.0, 20.0, 5.0, 80.0]})
     >>> df.with_columns(score_exprs())["rfm"].to_list()
-    ['555', '212', '212', '111', '444']
+    ['555', '222', '222', '121', '444']
     """
-    n = pl.len().cast(pl.Int64)
+    twice_n = pl.len().cast(pl.Int64) * 2
 
-    def quintile(values: pl.Expr, *, smaller_is_better: bool = False) -> pl.Expr:
-        # "min" rank gives tied customers one rank, hence one score; integer ceil avoids
-        # float rounding at the quintile edges.
-        rank = values.rank("min", descending=smaller_is_better).cast(pl.Int64)
-        return ((rank * 5 + n - 1) // n).cast(pl.Int8)
+    def twice_share(values: pl.Expr, *, smaller_is_better: bool = False) -> pl.Expr:
+        # 2 * (average rank) - 1 = 2 * below + tied: an integer, so the score below is exact.
+        # A "min" rank put a tied group at the bottom of its span (everyone bought on the
+        # last day -> everyone r_score 1); a "max" rank would lift the many one-order
+        # customers to the middle frequency score. The average is neither.
+        return (values.rank("average", descending=smaller_is_better) * 2 - 1).cast(pl.Int64)
+
+    def quintile(twice: pl.Expr) -> pl.Expr:
+        return ((twice * 5 + twice_n - 1) // twice_n).cast(pl.Int8)  # ceil(5 * share)
 
     # Revenue is a float sum: customers who spent the same money can differ in the last
     # bits depending on summation order. Ranking whole cents makes them tie, in any engine.
-    cents = (pl.col("revenue") * 100).round(0)
-    r, f, m = quintile(pl.col("recency_days"), smaller_is_better=True), quintile(pl.col("orders")), quintile(cents)
+    money = twice_share((pl.col("revenue") * 100).round(0))
+    r = quintile(twice_share(pl.col("recency_days"), smaller_is_better=True))
+    f, m = quintile(twice_share(pl.col("orders"))), quintile(money)
     return [
         r.alias("r_score"),
         f.alias("f_score"),
@@ -186,7 +197,7 @@ def score_exprs() -> list[pl.Expr]:
         pl.concat_str([r, f, m]).alias("rfm"),
         # Polars divides by a scalar via its reciprocal (6/10 -> 0.6000000000000001); rounding
         # restores the exact fractions rules compare against (``revenue_percentile >= 0.6``).
-        (cents.rank("max").cast(pl.Float64) / n).round(12).alias("revenue_percentile"),
+        (money.cast(pl.Float64) / twice_n).round(12).alias("revenue_percentile"),
     ]
 
 
