@@ -64,6 +64,7 @@ __all__ = [
     "METRIC_COLUMNS",
     "LIFECYCLE_STAGES",
     "DAYPARTS",
+    "MAX_ATTRIBUTES",
 ]
 
 LIFECYCLE_STAGES = ("New", "Active", "At risk", "Churned")
@@ -77,6 +78,9 @@ DAYPARTS: dict[str, tuple[int, ...]] = {
 }
 
 _DAY_US = 86_400_000_000
+#: Attribute columns kept in the view (the first ones, in input order); a wide export's
+#: thousands of columns would make every customer row, table and breakdown unusable.
+MAX_ATTRIBUTES = 200
 #: Money is summed as integers in this unit per currency unit; float sums drift
 #: (111.74 + 111.74 = 223.48000000000002) and refunds left -2.7e-15 instead of 0.
 _MONEY_UNIT = 1_000_000
@@ -250,9 +254,12 @@ def build_customers(
         as_of = as_of.date()
     lf, discount_kind, attributes = _unpack(transactions)
     schema = lf.collect_schema()
-    lines = _normalise(lf, schema)
     notices: list[str] = []
     attributes = _safe_attributes(attributes, schema, notices)
+    # carry only what the view uses: columns left out stay out of every plan below
+    sources = {column for column, _ in attributes}
+    lf = lf.select(c for c in schema if c in CANONICAL_COLUMNS or c in sources)
+    lines = _normalise(lf, schema)
 
     used = lines
     if as_of is not None:
@@ -339,15 +346,16 @@ def _normalise(lf: pl.LazyFrame, schema: pl.Schema) -> pl.LazyFrame:
 
 
 def _safe_attributes(known: list[str] | None, schema: pl.Schema, notices: list[str]) -> list[tuple[str, str]]:
-    """(column, output name) of the attributes in input order.
+    """(column, output name) of the attributes in input order, at most ``MAX_ATTRIBUTES``.
 
     Nested dtypes (no "most frequent") are skipped; a name that is already a metric gets an
     ``_attr`` suffix so that rule files keep meaning the metric.
     """
     names = [c for c in schema if c not in CANONICAL_COLUMNS]
     if known is not None:  # keep the reader's order, then anything it did not list
-        names = [c for c in known if c in schema] + [c for c in names if c not in known]
-    kept = []
+        listed = set(known)  # a set: 10,000 columns against a list took a second
+        names = [c for c in known if c in schema] + [c for c in names if c not in listed]
+    kept: list[tuple[str, str]] = []
     for name in names:
         if schema[name].is_nested() or schema[name] == pl.Object:
             notices.append(f"attribute column {name!r} holds nested values; left out of the customer view")
@@ -356,6 +364,13 @@ def _safe_attributes(known: list[str] | None, schema: pl.Schema, notices: list[s
             kept.append((name, f"{name}_attr"))
         else:
             kept.append((name, name))
+    if len(kept) > MAX_ATTRIBUTES:
+        first_left_out = kept[MAX_ATTRIBUTES][0]
+        notices.append(
+            f"kept the first {MAX_ATTRIBUTES} of {len(kept):,} attribute columns; left out "
+            f"{len(kept) - MAX_ATTRIBUTES:,} (from {first_left_out!r} on)"
+        )
+        kept = kept[:MAX_ATTRIBUTES]
     return kept
 
 
@@ -467,12 +482,13 @@ def _customer_plan(
         line_aggs.append(pl.col("product").drop_nulls().n_unique().alias("distinct_products"))
     if "category" in schema:
         line_aggs.append(pl.col("category").drop_nulls().n_unique().alias("distinct_categories"))
-    if line_aggs:
-        customers = customers.join(used.group_by("customer_id").agg(line_aggs), on="customer_id", how="left")
     modes = [("category", "top_category"), ("channel", "top_channel")]
     modes = [(c, name) for c, name in modes if c in schema] + attributes
-    for column, name in modes:
-        customers = customers.join(_most_frequent(used, column, name), on="customer_id", how="left")
+    line_aggs += [_most_frequent(column).alias(name) for column, name in modes]
+    if line_aggs:
+        # One pass and one join for every line-level value: a group_by and join per
+        # attribute made the plan grow with the columns (1,000 attributes: 19 s for one row).
+        customers = customers.join(used.group_by("customer_id").agg(line_aggs), on="customer_id", how="left")
     return customers
 
 
@@ -539,15 +555,16 @@ def _top_of_counts(customers: pl.LazyFrame) -> pl.LazyFrame:
     ).with_columns(pl.col("top_weekday", "top_month").cast(pl.Int8))
 
 
-def _most_frequent(lines: pl.LazyFrame, column: str, name: str) -> pl.LazyFrame:
-    """customer_id and the most frequent non-null value of ``column``, ties to the smallest."""
-    present = lines.filter(pl.col(column).is_not_null())
-    counts = present.group_by("customer_id", column).agg(pl.len().alias("_n"))
-    return (
-        counts.filter(pl.col("_n") == pl.col("_n").max().over("customer_id"))
-        .group_by("customer_id")
-        .agg(pl.col(column).min().alias(name))
-    )
+def _most_frequent(column: str) -> pl.Expr:
+    """Aggregation: the most frequent non-null value of ``column``, ties to the smallest.
+
+    Examples
+    --------
+    >>> df = pl.DataFrame({"c": ["a", "a", "a", "b"], "v": ["y", "x", "y", None]})
+    >>> df.group_by("c", maintain_order=True).agg(_most_frequent("v")).rows()
+    [('a', 'y'), ('b', None)]
+    """
+    return pl.col(column).drop_nulls().mode().min()
 
 
 # --------------------------------------------------------------------------- finishing

@@ -576,3 +576,46 @@ def test_scores_on_cdnow_match_duckdb_window_functions(tmp_path: Path) -> None:
     # CDNOW is tie-heavy (most customers have one order): the case the rule is for
     assert view.frame["orders"].value_counts(sort=True)["orders"][0] == 1
     _assert_scores_match_duckdb(view, tmp_path)
+
+
+# --------------------------------------------------------------------------- wide files
+
+
+def _wide_file(folder: Path, attributes: int) -> Path:
+    path = folder / "wide.csv"
+    header = ["customer_id", "order_date", "amount"] + [f"attr{i}" for i in range(attributes)]
+    path.write_text(",".join(header) + "\n" + ",".join(["c1", "2024-01-01", "10.5"] + [f"v{i}" for i in range(attributes)]) + "\n")
+    return path
+
+
+def test_attribute_columns_are_capped_with_a_notice(tmp_path: Path) -> None:
+    from segtui.customers import MAX_ATTRIBUTES
+    from segtui.dataset import load_dataset
+
+    view = load_dataset(_wide_file(tmp_path, MAX_ATTRIBUTES + 50)).view
+    assert view.attributes == [f"attr{i}" for i in range(MAX_ATTRIBUTES)]
+    assert view.frame.row(0, named=True)[f"attr{MAX_ATTRIBUTES - 1}"] == f"v{MAX_ATTRIBUTES - 1}"
+    assert f"kept the first {MAX_ATTRIBUTES} of {MAX_ATTRIBUTES + 50} attribute columns; left out 50 " \
+           f"(from 'attr{MAX_ATTRIBUTES}' on)" in view.notices
+
+
+def test_a_thousand_attribute_columns_load_in_seconds_not_tens_of_seconds(tmp_path: Path) -> None:
+    import time
+
+    from segtui.dataset import load_dataset
+
+    path = _wide_file(tmp_path, 1000)
+    start = time.perf_counter()
+    load_dataset(path)
+    assert time.perf_counter() - start < 5  # one group_by + join per attribute took 15-22 s
+
+
+def test_all_modes_in_one_pass_keep_ties_to_the_smallest_per_dtype() -> None:
+    lf = simple_lf([("x", str(i), D(2024, 1, i + 1), 1.0) for i in range(4)]).with_columns(
+        code=pl.Series([10, 9, 10, 9]),  # numeric tie: 9 < 10 (as text "10" < "9")
+        day=pl.Series([date(2024, 5, 2), date(2024, 5, 1), None, None]),
+        flag=pl.Series([True, None, None, None]),
+        empty=pl.Series([None, None, None, None], dtype=pl.String),
+    )
+    got = row(build_customers(lf), "x")
+    assert (got["code"], got["day"], got["flag"], got["empty"]) == (9, date(2024, 5, 1), True, None)
