@@ -65,10 +65,15 @@ def _top_of(counts: list[str]) -> str:
     return f"CASE WHEN orders > 0 THEN list_position({lst}, list_max({lst})) END"
 
 
-def _quintile(col: str, desc: bool = False) -> str:
-    """segtui's score: ceil(5 * min-rank / n); ``desc`` when a smaller value is better."""
+def _twice_share(col: str, desc: bool = False) -> str:
+    """2 * below + tied (2n times segtui's mid-rank share); ``desc`` when a smaller value is better."""
     order = f"{col} DESC" if desc else col
-    return f"((rank() OVER (ORDER BY {order}) * 5 + COUNT(*) OVER () - 1) // COUNT(*) OVER ())::TINYINT"
+    return f"(2 * (rank() OVER (ORDER BY {order}) - 1) + COUNT(*) OVER (PARTITION BY {col}))"
+
+
+def _quintile(col: str, desc: bool = False) -> str:
+    """segtui's score: ceil(5 * mid-rank share), in integers."""
+    return f"(({_twice_share(col, desc)} * 5 + 2 * COUNT(*) OVER () - 1) // (2 * COUNT(*) OVER ()))::TINYINT"
 
 
 def _text(col: str) -> str:
@@ -216,7 +221,7 @@ def scv_sql(spec: FileSpec) -> str:
     select += [alias for _, alias in modes]
     select += [
         per_order.format("weekend_orders / orders") + " AS weekend_order_share",
-        "CASE WHEN revenue <> 0 THEN q4 / revenue END AS q4_revenue_share",
+        "CASE WHEN revenue > 0.005 THEN q4 / revenue END AS q4_revenue_share",
         _top_of([f"wd{d}" for d in range(1, 8)]) + "::TINYINT AS top_weekday",
         _top_of([f"mo{m}" for m in range(1, 13)]) + "::TINYINT AS top_month",
     ]
@@ -235,7 +240,7 @@ def scv_sql(spec: FileSpec) -> str:
 SELECT *,
   {r} AS r_score, {f} AS f_score, {m} AS m_score,
   {r}::VARCHAR || {f}::VARCHAR || {m}::VARCHAR AS rfm,
-  round(cume_dist() OVER (ORDER BY round(revenue * 100)), 12) AS revenue_percentile,
+  round({_twice_share("round(revenue * 100)")} / (2.0 * COUNT(*) OVER ()), 12) AS revenue_percentile,
   CASE WHEN tenure_days <= {lc.new_days} THEN 'New'
        WHEN recency_days > {lc.churn_days} THEN 'Churned'
        WHEN recency_days > {lc.at_risk_days} THEN 'At risk'
@@ -259,9 +264,12 @@ def _mode(frame, col: str, alias: str):  # noqa: ANN001
     return n.drop_duplicates("customer_id").set_index("customer_id")[col].rename(alias)
 
 
+def _twice_share_pd(s, desc: bool = False):  # noqa: ANN001
+    return (s.rank(method="average", ascending=not desc) * 2 - 1).astype("int64")
+
+
 def _quintile_pd(s, desc: bool = False):  # noqa: ANN001
-    rank = s.rank(method="min", ascending=not desc).astype("int64")
-    return ((rank * 5 + len(s) - 1) // len(s)).astype("int8")
+    return ((_twice_share_pd(s, desc) * 5 + 2 * len(s) - 1) // (2 * len(s))).astype("int8")
 
 
 def scv_pandas(spec: FileSpec):
@@ -366,7 +374,7 @@ def scv_pandas(spec: FileSpec):
     out["weekend_order_share"] = (
         (weekday >= 6).groupby(buys["customer_id"]).sum().reindex(out.index) / out["orders"]
     ).where(out["orders"] > 0)
-    out["q4_revenue_share"] = (g["q4"].sum() / out["revenue"]).where(out["revenue"] != 0)
+    out["q4_revenue_share"] = (g["q4"].sum() / out["revenue"]).where(out["revenue"] > 0.005)
     occasions = pd.DataFrame({"customer_id": buys["customer_id"], "weekday": weekday,
                               "month": buys["ts"].dt.month})
     out = out.join([_mode(occasions, "weekday", "top_weekday"), _mode(occasions, "month", "top_month")])
@@ -382,7 +390,7 @@ def scv_pandas(spec: FileSpec):
     cents = (out["revenue"] * 100).round(0)
     out["m_score"] = _quintile_pd(cents)
     out["rfm"] = out["r_score"].astype(str) + out["f_score"].astype(str) + out["m_score"].astype(str)
-    out["revenue_percentile"] = (cents.rank(method="max") / len(out)).round(12)
+    out["revenue_percentile"] = (_twice_share_pd(cents) / (2 * len(out))).round(12)
     lc = spec.lifecycle
     out["lifecycle"] = np.select(
         [out["tenure_days"] <= lc.new_days, out["recency_days"] > lc.churn_days,

@@ -15,13 +15,29 @@ Decisions the design brief leaves open (documented here so rule authors can rely
   transactions on it are kept (recency 0).
 - Per-order occasion metrics (weekend share, top weekday / month / daypart) are over the
   customer's non-return orders; ``q4_revenue_share`` uses each line's own date.
+- ``q4_revenue_share`` is null unless revenue is positive to the cent (more than 0.005):
+  a share of nothing, or of a negative net (a returns-only customer), means nothing.  With
+  positive revenue it can still leave 0–1 when a return is dated in another quarter than
+  its purchase (revenue dated October–December over all revenue, as DESIGN.md defines it).
 - ``discount_orders`` counts non-return orders with a non-return line whose discount is > 0;
   ``discount_amount`` (only when the discount column holds money) sums the column over all lines.
-- Scores: ``score = ceil(5 * rank / n)`` where ``rank`` is the ``"min"`` rank (1 = worst) of
-  recency (reversed), orders or revenue among all ``n`` customers.  Equal inputs always get
-  equal scores, and customers tied at the bottom (e.g. the many one-order customers) get the
-  bottom score.  ``revenue_percentile`` is the share of customers whose revenue is <= this
-  customer's (``"max"`` rank / n), so the top customer gets 1.0.
+- Scores use each customer's *mid-rank share*, ``share = (below + tied / 2) / n``: the
+  customers with a worse value count fully, those with the same value (the customer
+  included) half.  Equivalently ``(average rank - 1/2) / n`` with rank 1 = worst.  Then
+  ``score = ceil(5 * share)`` for recency (reversed: more days is worse), orders and revenue
+  in whole cents, and ``revenue_percentile = share`` of revenue, so
+  ``m_score = ceil(5 * revenue_percentile)``.  A tied group sits in the middle of the ranks
+  it spans, never at the bottom just for being tied: when everyone bought on the last day,
+  or everyone has one order, everyone gets 3 (no information, the middle score); when 40 %
+  of the customers have one order, those get ceil(5 * 0.2) = 1.  In SQL, with ``w`` the
+  window ordered worst first: ``CEIL(5 * (2 * (RANK() OVER w - 1) + COUNT(*) OVER
+  (PARTITION BY value)) / (2.0 * COUNT(*) OVER ()))``.
+- Money (``revenue``, ``gross_revenue``, ``returns_amount``, ``discount_amount`` and the
+  Q4 part of revenue) is summed in whole millionths (line amounts rounded to 6 decimals),
+  so sums are exact: 111.74 + 111.74 is 223.48, a full refund nets to exactly 0 and
+  ``returns_amount`` is never -0.0.  Text outputs round money to cents (see ``names.py``).
+- ``items`` is an integer column when every quantity is whole (it stays Float64 for
+  fractional quantities such as weights).
 - ``top_daypart`` ties go to the alphabetically smallest label
   (afternoon < evening < morning < night).
 - Rows are sorted by ``customer_id``, so the view is reproducible.
@@ -48,6 +64,7 @@ __all__ = [
     "METRIC_COLUMNS",
     "LIFECYCLE_STAGES",
     "DAYPARTS",
+    "MAX_ATTRIBUTES",
 ]
 
 LIFECYCLE_STAGES = ("New", "Active", "At risk", "Churned")
@@ -61,6 +78,14 @@ DAYPARTS: dict[str, tuple[int, ...]] = {
 }
 
 _DAY_US = 86_400_000_000
+#: Attribute columns kept in the view (the first ones, in input order); a wide export's
+#: thousands of columns would make every customer row, table and breakdown unusable.
+MAX_ATTRIBUTES = 200
+#: Money is summed as integers in this unit per currency unit; float sums drift
+#: (111.74 + 111.74 = 223.48000000000002) and refunds left -2.7e-15 instead of 0.
+_MONEY_UNIT = 1_000_000
+#: Money columns of the customer aggregation that are held in ``_MONEY_UNIT``s until ``_finish``.
+_MONEY_SUMS = ("revenue", "gross_revenue", "returns_amount", "_q4", "discount_amount")
 _TITLE = "Cannot build customers"
 
 
@@ -143,27 +168,32 @@ def score_exprs() -> list[pl.Expr]:
     -------
     list[pl.Expr]
         ``r_score``, ``f_score``, ``m_score`` (Int8, 1–5, 5 = best), ``rfm`` (String) and
-        ``revenue_percentile`` (Float64 in (0, 1]).
+        ``revenue_percentile`` (Float64 in (0, 1)); ties as the module docstring says.
 
     Examples
     --------
     >>> df = pl.DataFrame({"recency_days": [1, 50, 50, 300, 9],
     ...                    "orders": [5, 1, 1, 1, 2], "revenue": [500.0, 20.0, 20.0, 5.0, 80.0]})
     >>> df.with_columns(score_exprs())["rfm"].to_list()
-    ['555', '212', '212', '111', '444']
+    ['555', '222', '222', '121', '444']
     """
-    n = pl.len().cast(pl.Int64)
+    twice_n = pl.len().cast(pl.Int64) * 2
 
-    def quintile(values: pl.Expr, *, smaller_is_better: bool = False) -> pl.Expr:
-        # "min" rank gives tied customers one rank, hence one score; integer ceil avoids
-        # float rounding at the quintile edges.
-        rank = values.rank("min", descending=smaller_is_better).cast(pl.Int64)
-        return ((rank * 5 + n - 1) // n).cast(pl.Int8)
+    def twice_share(values: pl.Expr, *, smaller_is_better: bool = False) -> pl.Expr:
+        # 2 * (average rank) - 1 = 2 * below + tied: an integer, so the score below is exact.
+        # A "min" rank put a tied group at the bottom of its span (everyone bought on the
+        # last day -> everyone r_score 1); a "max" rank would lift the many one-order
+        # customers to the middle frequency score. The average is neither.
+        return (values.rank("average", descending=smaller_is_better) * 2 - 1).cast(pl.Int64)
+
+    def quintile(twice: pl.Expr) -> pl.Expr:
+        return ((twice * 5 + twice_n - 1) // twice_n).cast(pl.Int8)  # ceil(5 * share)
 
     # Revenue is a float sum: customers who spent the same money can differ in the last
     # bits depending on summation order. Ranking whole cents makes them tie, in any engine.
-    cents = (pl.col("revenue") * 100).round(0)
-    r, f, m = quintile(pl.col("recency_days"), smaller_is_better=True), quintile(pl.col("orders")), quintile(cents)
+    money = twice_share((pl.col("revenue") * 100).round(0))
+    r = quintile(twice_share(pl.col("recency_days"), smaller_is_better=True))
+    f, m = quintile(twice_share(pl.col("orders"))), quintile(money)
     return [
         r.alias("r_score"),
         f.alias("f_score"),
@@ -171,7 +201,7 @@ def score_exprs() -> list[pl.Expr]:
         pl.concat_str([r, f, m]).alias("rfm"),
         # Polars divides by a scalar via its reciprocal (6/10 -> 0.6000000000000001); rounding
         # restores the exact fractions rules compare against (``revenue_percentile >= 0.6``).
-        (cents.rank("max").cast(pl.Float64) / n).round(12).alias("revenue_percentile"),
+        (money.cast(pl.Float64) / twice_n).round(12).alias("revenue_percentile"),
     ]
 
 
@@ -224,9 +254,12 @@ def build_customers(
         as_of = as_of.date()
     lf, discount_kind, attributes = _unpack(transactions)
     schema = lf.collect_schema()
-    lines = _normalise(lf, schema)
     notices: list[str] = []
     attributes = _safe_attributes(attributes, schema, notices)
+    # carry only what the view uses: columns left out stay out of every plan below
+    sources = {column for column, _ in attributes}
+    lf = lf.select(c for c in schema if c in CANONICAL_COLUMNS or c in sources)
+    lines = _normalise(lf, schema)
 
     used = lines
     if as_of is not None:
@@ -313,15 +346,16 @@ def _normalise(lf: pl.LazyFrame, schema: pl.Schema) -> pl.LazyFrame:
 
 
 def _safe_attributes(known: list[str] | None, schema: pl.Schema, notices: list[str]) -> list[tuple[str, str]]:
-    """(column, output name) of the attributes in input order.
+    """(column, output name) of the attributes in input order, at most ``MAX_ATTRIBUTES``.
 
     Nested dtypes (no "most frequent") are skipped; a name that is already a metric gets an
     ``_attr`` suffix so that rule files keep meaning the metric.
     """
     names = [c for c in schema if c not in CANONICAL_COLUMNS]
     if known is not None:  # keep the reader's order, then anything it did not list
-        names = [c for c in known if c in schema] + [c for c in names if c not in known]
-    kept = []
+        listed = set(known)  # a set: 10,000 columns against a list took a second
+        names = [c for c in known if c in schema] + [c for c in names if c not in listed]
+    kept: list[tuple[str, str]] = []
     for name in names:
         if schema[name].is_nested() or schema[name] == pl.Object:
             notices.append(f"attribute column {name!r} holds nested values; left out of the customer view")
@@ -330,6 +364,13 @@ def _safe_attributes(known: list[str] | None, schema: pl.Schema, notices: list[s
             kept.append((name, f"{name}_attr"))
         else:
             kept.append((name, name))
+    if len(kept) > MAX_ATTRIBUTES:
+        first_left_out = kept[MAX_ATTRIBUTES][0]
+        notices.append(
+            f"kept the first {MAX_ATTRIBUTES} of {len(kept):,} attribute columns; left out "
+            f"{len(kept) - MAX_ATTRIBUTES:,} (from {first_left_out!r} on)"
+        )
+        kept = kept[:MAX_ATTRIBUTES]
     return kept
 
 
@@ -370,17 +411,42 @@ def _stats_plan(lines: pl.LazyFrame, used: pl.LazyFrame, as_of: date | None) -> 
     return facts.with_columns(after=pl.col("rows") - pl.col("used_rows"))
 
 
+def _money_units(value: pl.Expr) -> pl.Expr:
+    """A money expression as a whole number of ``_MONEY_UNIT``s (Int64), exact to sum.
+
+    Examples
+    --------
+    >>> pl.select(_money_units(pl.lit(111.74)) * 2).item()
+    223480000
+    """
+    return (value * _MONEY_UNIT).round(0).cast(pl.Int64)
+
+
+def _from_money_units(name: str) -> pl.Expr:
+    """Column ``name`` back from money units to Float64, the double nearest the exact decimal.
+
+    Polars divides by a scalar through its reciprocal, which is off by one bit for some
+    values; rounding to the unit's decimals lands on the nearest double again.
+
+    Examples
+    --------
+    >>> pl.DataFrame({"r": [223480000, -30300000, 0]}).select(_from_money_units("r"))["r"].to_list()
+    [223.48, -30.3, 0.0]
+    """
+    return (pl.col(name) / _MONEY_UNIT).round(6).alias(name)
+
+
 def _customer_plan(
     used: pl.LazyFrame, schema: pl.Schema, discount_kind: str | None, attributes: list[tuple[str, str]]
 ) -> pl.LazyFrame:
     """Per-order aggregation, then per-customer, then line-level mixes and attributes joined on."""
-    amount, buy_line = pl.col("amount"), ~pl.col("is_return").fill_null(False)
+    amount, buy_line = _money_units(pl.col("amount")), ~pl.col("is_return").fill_null(False)
     order_aggs = [
         pl.col("order_date").min().alias("ts"),
         amount.sum().alias("revenue"),
         amount.clip(lower_bound=0).sum().alias("gross"),
         amount.clip(upper_bound=0).sum().alias("returned"),
-        pl.when(pl.col("order_date").dt.month() >= 10).then(amount).otherwise(0.0).sum().alias("q4"),
+        pl.when(pl.col("order_date").dt.month() >= 10).then(amount).otherwise(0).sum().alias("q4"),
         buy_line.any().alias("buy"),
     ]
     if "quantity" in schema:
@@ -388,7 +454,7 @@ def _customer_plan(
     if "discount" in schema:
         order_aggs.append((_discount_flag(schema) & buy_line).any().alias("discounted"))
         if _has_discount_amount(schema, discount_kind):
-            order_aggs.append(pl.col("discount").sum().alias("discount_amount"))
+            order_aggs.append(_money_units(pl.col("discount")).sum().alias("discount_amount"))
 
     orders = used.group_by("customer_id", "order_id").agg(order_aggs).with_columns(
         pl.col("ts").dt.date().alias("day"),
@@ -416,12 +482,13 @@ def _customer_plan(
         line_aggs.append(pl.col("product").drop_nulls().n_unique().alias("distinct_products"))
     if "category" in schema:
         line_aggs.append(pl.col("category").drop_nulls().n_unique().alias("distinct_categories"))
-    if line_aggs:
-        customers = customers.join(used.group_by("customer_id").agg(line_aggs), on="customer_id", how="left")
     modes = [("category", "top_category"), ("channel", "top_channel")]
     modes = [(c, name) for c, name in modes if c in schema] + attributes
-    for column, name in modes:
-        customers = customers.join(_most_frequent(used, column, name), on="customer_id", how="left")
+    line_aggs += [_most_frequent(column).alias(name) for column, name in modes]
+    if line_aggs:
+        # One pass and one join for every line-level value: a group_by and join per
+        # attribute made the plan grow with the columns (1,000 attributes: 19 s for one row).
+        customers = customers.join(used.group_by("customer_id").agg(line_aggs), on="customer_id", how="left")
     return customers
 
 
@@ -434,7 +501,7 @@ def _customer_aggs(schema: pl.Schema, discount_kind: str | None) -> list[pl.Expr
         buy.sum().cast(pl.Int64).alias("orders"),
         pl.col("revenue").sum(),
         pl.col("gross").sum().alias("gross_revenue"),
-        (-pl.col("returned").sum() + 0.0).alias("returns_amount"),  # + 0.0 turns -0.0 into 0.0
+        (-pl.col("returned").sum()).alias("returns_amount"),
         pl.col("q4").sum().alias("_q4"),
         pl.coalesce(first_buy, day.min()).alias("first_order_date"),
         pl.coalesce(buy_day.max(), day.max()).alias("last_order_date"),
@@ -488,15 +555,16 @@ def _top_of_counts(customers: pl.LazyFrame) -> pl.LazyFrame:
     ).with_columns(pl.col("top_weekday", "top_month").cast(pl.Int8))
 
 
-def _most_frequent(lines: pl.LazyFrame, column: str, name: str) -> pl.LazyFrame:
-    """customer_id and the most frequent non-null value of ``column``, ties to the smallest."""
-    present = lines.filter(pl.col(column).is_not_null())
-    counts = present.group_by("customer_id", column).agg(pl.len().alias("_n"))
-    return (
-        counts.filter(pl.col("_n") == pl.col("_n").max().over("customer_id"))
-        .group_by("customer_id")
-        .agg(pl.col(column).min().alias(name))
-    )
+def _most_frequent(column: str) -> pl.Expr:
+    """Aggregation: the most frequent non-null value of ``column``, ties to the smallest.
+
+    Examples
+    --------
+    >>> df = pl.DataFrame({"c": ["a", "a", "a", "b"], "v": ["y", "x", "y", None]})
+    >>> df.group_by("c", maintain_order=True).agg(_most_frequent("v")).rows()
+    [('a', 'y'), ('b', None)]
+    """
+    return pl.col(column).drop_nulls().mode().min()
 
 
 # --------------------------------------------------------------------------- finishing
@@ -514,6 +582,16 @@ def _finish(
     orders = pl.col("orders")
     per_order = pl.when(orders > 0)
     first, last = pl.col("first_order_date"), pl.col("last_order_date")
+    # A share needs a positive total: revenue that prints as 0.00 gave shares like 1e16,
+    # and a negative net (returns outweigh purchases) gave shares of the wrong sign.
+    q4_share = pl.when(pl.col("revenue") > _MONEY_UNIT // 200).then(pl.col("_q4") / pl.col("revenue"))
+    customers = customers.with_columns(
+        q4_share.alias("q4_revenue_share"), *(_from_money_units(c) for c in _MONEY_SUMS if c in customers.columns)
+    )
+    if "items" in customers.columns and customers.schema["items"].is_float():
+        items = customers["items"]
+        if (items == items.round(0)).all() and items.abs().max() < 2**53:
+            customers = customers.with_columns(pl.col("items").cast(pl.Int64))
     frame = customers.with_columns(
         per_order.then(pl.col("revenue") / orders).alias("aov"),
         _days(pl.lit(as_of), last).alias("recency_days"),
@@ -525,7 +603,6 @@ def _finish(
         .alias("avg_days_between_orders"),
         _days(pl.col("_second_day"), first).alias("days_to_second_order"),
         per_order.then(pl.col("_weekend_orders") / orders).alias("weekend_order_share"),
-        pl.when(pl.col("revenue") != 0).then(pl.col("_q4") / pl.col("revenue")).alias("q4_revenue_share"),
     )
     if "discount" in schema:
         share = per_order.then(pl.col("discount_orders") / orders)

@@ -16,11 +16,16 @@ from pathlib import Path
 import polars as pl
 
 from segtui.errors import SegtuiError
+from segtui.names import TEXT_DECIMALS
 
-__all__ = ["OUTPUT_FORMATS", "WRITE_TITLE", "check_output_path", "write_atomic", "write_frame"]
+__all__ = [
+    "OUTPUT_FORMATS", "WRITE_TITLE", "check_output_path", "for_text", "text_value", "write_atomic", "write_frame",
+]
 
 #: extension -> Polars writer method name
 OUTPUT_FORMATS = {".csv": "write_csv", ".parquet": "write_parquet", ".json": "write_json"}
+#: Formats written as text, whose floats get ``TEXT_DECIMALS`` (Parquet keeps full floats).
+TEXT_FORMATS = (".csv", ".json")
 #: Dialog heading for a failed write.
 WRITE_TITLE = "Cannot write file"
 
@@ -53,19 +58,57 @@ def check_output_path(path: str | Path) -> Path:
     return path
 
 
+def for_text(df: pl.DataFrame) -> pl.DataFrame:
+    """``df`` with every float column at its ``TEXT_DECIMALS`` precision and no -0.0.
+
+    The one place that decides how values leave segtui in text (CSV, JSON, summaries).
+
+    Examples
+    --------
+    >>> df = pl.DataFrame({"revenue": [223.48000000000002, -0.001], "q4_revenue_share": [1 / 3, 0.0],
+    ...                    "weight": [-0.0, 1.25]})
+    >>> for_text(df).rows()
+    [(223.48, 0.3333, 0.0), (0.0, 0.0, 1.25)]
+    """
+    exprs = []
+    for name, dtype in df.schema.items():
+        if dtype.is_float():
+            value = pl.col(name)
+            if name in TEXT_DECIMALS:
+                value = value.round(TEXT_DECIMALS[name])
+            # -0.0 == 0.0, so this also turns negative zero (from rounding -0.001) into 0.0
+            exprs.append(pl.when(value == 0).then(pl.lit(0.0, dtype)).otherwise(value).alias(name))
+    return df.with_columns(exprs) if exprs else df
+
+
+def text_value(name: str, value: float | None) -> float | None:
+    """A single value of column ``name`` as ``for_text`` writes it.
+
+    Examples
+    --------
+    >>> text_value("revenue", -0.001), text_value("pct_revenue", 12.34567)
+    (0.0, 12.35)
+    """
+    if value is None:
+        return None
+    return for_text(pl.DataFrame({name: [float(value)]})).item()
+
+
 def write_frame(df: pl.DataFrame, path: str | Path) -> Path:
-    """Write ``df`` to ``path`` (.csv, .parquet or .json) atomically.
+    """Write ``df`` to ``path`` (.csv, .parquet or .json) atomically; text formats via ``for_text``.
 
     Examples
     --------
     >>> import polars as pl, tempfile, os
     >>> target = os.path.join(tempfile.mkdtemp(), "out.csv")
-    >>> write_frame(pl.DataFrame({"a": [1, 2]}), target).read_text()
-    'a\\n1\\n2\\n'
+    >>> write_frame(pl.DataFrame({"a": [1, 2], "aov": [0.1 + 0.2, -0.0]}), target).read_text()
+    'a,aov\\n1,0.3\\n2,0.0\\n'
     """
     path = check_output_path(path)
-    writer = OUTPUT_FORMATS[path.suffix.lower()]
-    return write_atomic(path, lambda tmp: getattr(df, writer)(tmp))
+    suffix = path.suffix.lower()
+    out = for_text(df) if suffix in TEXT_FORMATS else df
+    writer = OUTPUT_FORMATS[suffix]
+    return write_atomic(path, lambda tmp: getattr(out, writer)(tmp))
 
 
 def write_atomic(

@@ -7,7 +7,7 @@ any of them. Keeping the lists here lets every module agree without importing ea
 
 from __future__ import annotations
 
-__all__ = ["CANONICAL_COLUMNS", "METRIC_COLUMNS", "METRIC_NEEDS"]
+__all__ = ["CANONICAL_COLUMNS", "METRIC_COLUMNS", "METRIC_NEEDS", "TEXT_DECIMALS"]
 
 #: Canonical transaction columns ``read_transactions`` produces; every other column is an attribute.
 CANONICAL_COLUMNS: tuple[str, ...] = (
@@ -39,4 +39,17 @@ METRIC_NEEDS: dict[str, str] = {
     "top_category": "a category column (--map category=COLUMN)",
     "top_channel": "a channel column (--map channel=COLUMN)",
     "top_daypart": "order times (its dates carry no time of day)",
+}
+
+#: Decimal places of each float column in text outputs (CSV and JSON files, ``apply``
+#: summaries); Parquet keeps full floats.  Money to cents, shares of 0-1 to 4 places
+#: (percentages of 0-100 to 2, the same precision), averages of days or orders to 2.
+#: Counts are integer columns and need no entry; a float column not named here
+#: (an attribute) is written as it came in.  No text output holds -0.0.
+TEXT_DECIMALS: dict[str, int] = {
+    **dict.fromkeys(("revenue", "gross_revenue", "returns_amount", "aov", "discount_amount", "avg_revenue"), 2),
+    **dict.fromkeys(("discount_order_share", "weekend_order_share", "q4_revenue_share", "revenue_percentile"), 4),
+    **dict.fromkeys(("pct_customers", "pct_revenue"), 2),
+    **dict.fromkeys(("avg_days_between_orders", "avg_orders"), 2),
+    "items": 4,  # only a float column when quantities have fractions (weights)
 }

@@ -34,11 +34,10 @@ SEGMENT_FIELDS = (
 
 
 def segments_records(evaluation: "Evaluation") -> list[dict]:
-    """One dict per segment with exactly ``SEGMENT_FIELDS`` (floats rounded to cents/0.01 %)."""
-    records = []
-    for row in evaluation.segments.select(SEGMENT_FIELDS).iter_rows(named=True):
-        records.append({k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()})
-    return records
+    """One dict per segment with exactly ``SEGMENT_FIELDS``, rounded as ``export.for_text`` writes."""
+    from segtui.export import for_text
+
+    return for_text(evaluation.segments.select(SEGMENT_FIELDS)).to_dicts()
 
 
 def segments_json(
@@ -48,6 +47,8 @@ def segments_json(
 
     Keys: rules, data, as_of, assign, universe {customers, revenue}, total_customers, segments.
     """
+    from segtui.export import text_value
+
     doc = {
         "rules": str(rules),
         "data": str(data),
@@ -55,7 +56,7 @@ def segments_json(
         "assign": ruleset.assign,
         "universe": {
             "customers": evaluation.universe_customers,
-            "revenue": round(evaluation.universe_revenue, 4),
+            "revenue": text_value("revenue", evaluation.universe_revenue),
         },
         "total_customers": evaluation.total_customers,
         "segments": segments_records(evaluation),
@@ -71,7 +72,8 @@ def segments_csv(evaluation: "Evaluation") -> str:
 
 
 def _money(value: float | None, decimals: int = 2) -> str:
-    return "" if value is None else f"{value:,.{decimals}f}"
+    # round first and add 0.0 so that -0.001 prints as 0.00, not -0.00
+    return "" if value is None else f"{round(value, decimals) + 0.0:,.{decimals}f}"
 
 
 def print_segments(

@@ -82,7 +82,8 @@ def test_duckdb_and_pandas_build_the_same_customer_view(small):
     assert duck["customer_id"].to_list() == frame["customer_id"].to_list() == pand["customer_id"].to_list()
     # exact on counts and days; revenue to the cent (float sums in a different order)
     for col in ("orders", "recency_days", "tenure_days", "purchase_days", "days_to_second_order",
-                "top_weekday", "top_month", "top_daypart", "top_category", "country", "lifecycle"):
+                "top_weekday", "top_month", "top_daypart", "top_category", "country", "lifecycle",
+                "r_score", "f_score", "m_score", "revenue_percentile"):
         assert _norm(duck[col]) == _norm(frame[col]) == _norm(pand[col]), col
     for col in ("revenue", "gross_revenue", "returns_amount", "discount_amount", "discount_order_share",
                 "q4_revenue_share", "aov", "items", "weekend_order_share", "avg_days_between_orders"):

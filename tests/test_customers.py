@@ -102,7 +102,7 @@ EXPECTED = {
         "top_channel": "store",  # store 3, web 3 -> smallest
         "weekend_order_share": 2 / 3, "q4_revenue_share": 40.0 / 95.0,
         "top_weekday": 6, "top_month": 1,
-        "r_score": 4, "f_score": 5, "m_score": 4, "rfm": "454", "revenue_percentile": 0.75,
+        "r_score": 4, "f_score": 5, "m_score": 4, "rfm": "454", "revenue_percentile": 0.625,
         "lifecycle": "Active", "country": "UK",
     },
     "B": {
@@ -117,7 +117,7 @@ EXPECTED = {
         "top_category": "z", "top_channel": None,
         "weekend_order_share": 0.0, "q4_revenue_share": None,  # revenue 0
         "top_weekday": 2, "top_month": 3,
-        "r_score": 2, "f_score": 3, "m_score": 3, "rfm": "233", "revenue_percentile": 0.5,
+        "r_score": 1, "f_score": 2, "m_score": 2, "rfm": "122", "revenue_percentile": 0.375,
         "lifecycle": "At risk", "country": None,
     },
     "C": {
@@ -130,9 +130,9 @@ EXPECTED = {
         "discount_orders": 0, "discount_order_share": None, "discount_amount": 0.0,
         "distinct_products": 1, "distinct_categories": 1,
         "top_category": "a", "top_channel": "web",
-        "weekend_order_share": None, "q4_revenue_share": 0.0,
+        "weekend_order_share": None, "q4_revenue_share": None,  # revenue < 0: no share
         "top_weekday": None, "top_month": None,
-        "r_score": 3, "f_score": 2, "m_score": 2, "rfm": "322", "revenue_percentile": 0.25,
+        "r_score": 2, "f_score": 1, "m_score": 1, "rfm": "211", "revenue_percentile": 0.125,
         "lifecycle": "At risk", "country": "DE",
     },
     "D": {
@@ -148,7 +148,7 @@ EXPECTED = {
         "weekend_order_share": 0.5, "q4_revenue_share": 1.0,
         "top_weekday": 1,  # Monday and Sunday once each -> smallest
         "top_month": 12,
-        "r_score": 5, "f_score": 4, "m_score": 5, "rfm": "545", "revenue_percentile": 1.0,
+        "r_score": 5, "f_score": 4, "m_score": 5, "rfm": "545", "revenue_percentile": 0.875,
         "lifecycle": "New", "country": "CA",  # CA / US tie -> smallest
     },
 }
@@ -364,13 +364,39 @@ def test_quintile_scores_give_ties_the_same_score() -> None:
         "orders": [1, 1, 1, 1, 1, 1, 2, 2, 3, 5],
         "revenue": [5.0, 5.0, 10.0, 10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0],
     }).with_columns(score_exprs())
-    # orders: "min" ranks 1,1,1,1,1,1,7,7,9,10 -> ceil(5 * rank / 10)
-    assert df["f_score"].to_list() == [1, 1, 1, 1, 1, 1, 4, 4, 5, 5]
-    # recency: smaller is better; the four 10s share the best rank (7)
+    # orders: the six one-order customers span ranks 1-6, average 3.5 -> share (3.5 - 0.5) / 10
+    # -> ceil(5 * 0.3) = 2: the middle of their span, not the bottom score a "min" rank gave
+    assert df["f_score"].to_list() == [2, 2, 2, 2, 2, 2, 4, 4, 5, 5]
+    # recency: smaller is better; the four 10s span the best ranks 7-10 -> ceil(5 * 0.8) = 4
     assert df["r_score"].to_list() == [4, 4, 4, 4, 3, 3, 2, 2, 1, 1]
     assert df["m_score"].to_list() == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
-    assert df["rfm"][0] == "411"
-    assert df["revenue_percentile"].to_list() == [0.2, 0.2, 0.4, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]
+    assert df["rfm"][0] == "421"
+    assert df["revenue_percentile"].to_list() == [0.1, 0.1, 0.3, 0.3, 0.45, 0.55, 0.65, 0.75, 0.85, 0.95]
+
+
+def test_a_tie_never_falls_to_the_worst_score_for_being_tied() -> None:
+    # like the first 999 lines of UCI Online Retail: everyone bought on the same (last) day
+    rows = [(f"c{i}", f"o{i}-{k}", D(2010, 12, 1, 8 + k), 10.0 * (i + 1)) for i in range(10) for k in range(1 + i % 2)]
+    view = build_customers(simple_lf(rows))
+    assert view.frame["recency_days"].unique().to_list() == [1]
+    # nothing tells them apart: the middle score (a "min" rank gave everyone 1: "Lost")
+    assert view.frame["r_score"].unique().to_list() == [3]
+    assert view.frame["lifecycle"].unique().to_list() == ["New"]
+    # the same for frequency when everyone has one order
+    one_order = build_customers(simple_lf([(c, o, d, a) for c, o, d, a in rows if o.endswith("-0")]))
+    assert one_order.frame["f_score"].unique().to_list() == [3]
+
+
+def test_rfm_rules_do_not_file_yesterdays_buyers_as_lost() -> None:
+    from segtui.evaluate import Evaluator
+    from segtui.resources import RULES_DIR
+    from segtui.rulefile import load_rules
+
+    rows = [(f"c{i}", f"o{i}-{k}", D(2010, 12, 1, 8 + k), 10.0 * (i + 1)) for i in range(10) for k in range(1 + i % 3)]
+    view = build_customers(simple_lf(rows))
+    members = Evaluator(view.frame).assignments(load_rules(RULES_DIR / "rfm.yaml"))
+    segments = set(members["segment"])
+    assert not segments & {"Lost", "Hibernating", "At risk", "Can't lose them"}, segments
 
 
 def test_equal_inputs_always_get_equal_scores() -> None:
@@ -449,3 +475,147 @@ def test_nested_attribute_is_left_out_with_a_notice() -> None:
     view = build_customers(lf)
     assert "tags" not in view.frame.columns
     assert view.notices == ["attribute column 'tags' holds nested values; left out of the customer view"]
+
+
+# --------------------------------------------------------------------------- exact money
+
+
+def test_money_sums_are_exact_and_refunds_net_to_zero() -> None:
+    lf = frame([
+        ("a", "1", D(2024, 12, 1), 111.74, False, 3.0),
+        ("a", "2", D(2024, 12, 2), 111.74, False, 1.0),
+        ("r", "3", D(2024, 11, 1), 10.10, False, 1.0),
+        ("r", "4", D(2025, 1, 5), 20.20, False, 2.0),
+        ("r", "5", D(2025, 1, 6), -30.30, True, -1.0),
+    ], CANON_SCHEMA | {"quantity": pl.Float64})
+    view = build_customers(lf)
+    a, r = row(view, "a"), row(view, "r")
+    assert a["revenue"] == 223.48  # not 223.48000000000002
+    assert a["aov"] == 111.74
+    assert r["revenue"] == 0.0 and r["aov"] == 0.0  # not -3.55e-15
+    assert r["gross_revenue"] == 30.3 and r["returns_amount"] == 30.3
+    assert math.copysign(1.0, a["returns_amount"]) == 1.0  # 0.0, never -0.0
+    assert view.frame.schema["items"] == pl.Int64
+    assert (a["items"], r["items"]) == (4, 3)
+
+
+def test_fractional_quantities_keep_items_a_float() -> None:
+    lf = frame([("a", "1", D(2024, 1, 1), 5.0, False, 0.25), ("a", "2", D(2024, 1, 2), 5.0, False, 1.0)],
+               CANON_SCHEMA | {"quantity": pl.Float64})
+    view = build_customers(lf)
+    assert view.frame.schema["items"] == pl.Float64
+    assert row(view, "a")["items"] == 1.25
+
+
+def test_discount_amount_is_summed_exactly() -> None:
+    lf = full_lf().with_columns(discount=pl.when(pl.col("order_id") == "D1").then(0.1).otherwise(0.2))
+    assert row(build_customers(lf), "D")["discount_amount"] == 0.3  # not 0.30000000000000004
+
+
+@pytest.mark.parametrize(
+    "amounts",
+    [
+        [(D(2024, 11, 1), 10.10), (D(2025, 1, 5), 20.20), (D(2025, 1, 6), -30.30)],  # nets to 0
+        [(D(2024, 11, 1), 10.004), (D(2025, 1, 5), -10.0)],  # 0.004: prints as 0.00
+        [(D(2024, 11, 1), 10.0), (D(2025, 1, 5), -30.0)],  # negative net
+        [(D(2024, 12, 1), -5.0)],  # returns only
+    ],
+)
+def test_q4_share_is_null_unless_revenue_is_positive_to_the_cent(amounts: list) -> None:
+    rows = [("x", str(i), day, amount) for i, (day, amount) in enumerate(amounts)]
+    rows.append(("y", "y", D(2024, 12, 1), 0.01))  # the smallest revenue that has a share
+    view = build_customers(simple_lf(rows))
+    assert row(view, "x")["q4_revenue_share"] is None
+    assert row(view, "y")["q4_revenue_share"] == 1.0
+
+
+def _scores_by_duckdb(view: CustomerView, folder: Path) -> pl.DataFrame:
+    """The README's score formula, recomputed by DuckDB's window functions (worst first)."""
+    duckdb = pytest.importorskip("duckdb")
+    path = folder / "view.parquet"
+    view.frame.select("customer_id", "recency_days", "orders", "revenue").write_parquet(path)
+    def share(value: str, order: str = "") -> str:  # (below + tied / 2) / n
+        below = f"RANK() OVER (ORDER BY {value} {order}) - 1"
+        return f"(2 * ({below}) + COUNT(*) OVER (PARTITION BY {value})) / (2.0 * COUNT(*) OVER ())"
+
+    cents = "ROUND(revenue * 100)"
+    query = f"""
+        SELECT customer_id,
+               CAST(CEIL(5 * {share('recency_days', 'DESC')}) AS TINYINT) AS r_score,
+               CAST(CEIL(5 * {share('orders')}) AS TINYINT) AS f_score,
+               CAST(CEIL(5 * {share(cents)}) AS TINYINT) AS m_score,
+               {share(cents)} AS revenue_percentile
+        FROM read_parquet('{path}') ORDER BY customer_id
+    """
+    rows = duckdb.sql(query)
+    names = [d[0] for d in rows.description]
+    return pl.DataFrame(rows.fetchall(), schema=names, orient="row")
+
+
+def _assert_scores_match_duckdb(view: CustomerView, folder: Path) -> None:
+    expected = _scores_by_duckdb(view, folder)
+    got = view.frame.select(expected.columns)
+    for name in ("r_score", "f_score", "m_score"):
+        assert got[name].cast(pl.Int64).to_list() == expected[name].cast(pl.Int64).to_list(), name
+    assert got["revenue_percentile"].to_list() == pytest.approx(expected["revenue_percentile"].to_list())
+
+
+def test_scores_on_the_bundled_sample_match_duckdb_window_functions(tmp_path: Path) -> None:
+    from segtui.dataset import load_dataset
+    from segtui.resources import SAMPLE_FILE
+
+    _assert_scores_match_duckdb(load_dataset(SAMPLE_FILE).view, tmp_path)
+
+
+def test_scores_on_cdnow_match_duckdb_window_functions(tmp_path: Path) -> None:
+    if not CDNOW.exists():
+        pytest.skip(f"{CDNOW} not present")
+    from segtui.dataset import load_dataset
+
+    view = load_dataset(CDNOW, columns={"amount": "DollarValue"}).view
+    # CDNOW is tie-heavy (most customers have one order): the case the rule is for
+    assert view.frame["orders"].value_counts(sort=True)["orders"][0] == 1
+    _assert_scores_match_duckdb(view, tmp_path)
+
+
+# --------------------------------------------------------------------------- wide files
+
+
+def _wide_file(folder: Path, attributes: int) -> Path:
+    path = folder / "wide.csv"
+    header = ["customer_id", "order_date", "amount"] + [f"attr{i}" for i in range(attributes)]
+    path.write_text(",".join(header) + "\n" + ",".join(["c1", "2024-01-01", "10.5"] + [f"v{i}" for i in range(attributes)]) + "\n")
+    return path
+
+
+def test_attribute_columns_are_capped_with_a_notice(tmp_path: Path) -> None:
+    from segtui.customers import MAX_ATTRIBUTES
+    from segtui.dataset import load_dataset
+
+    view = load_dataset(_wide_file(tmp_path, MAX_ATTRIBUTES + 50)).view
+    assert view.attributes == [f"attr{i}" for i in range(MAX_ATTRIBUTES)]
+    assert view.frame.row(0, named=True)[f"attr{MAX_ATTRIBUTES - 1}"] == f"v{MAX_ATTRIBUTES - 1}"
+    assert f"kept the first {MAX_ATTRIBUTES} of {MAX_ATTRIBUTES + 50} attribute columns; left out 50 " \
+           f"(from 'attr{MAX_ATTRIBUTES}' on)" in view.notices
+
+
+def test_a_thousand_attribute_columns_load_in_seconds_not_tens_of_seconds(tmp_path: Path) -> None:
+    import time
+
+    from segtui.dataset import load_dataset
+
+    path = _wide_file(tmp_path, 1000)
+    start = time.perf_counter()
+    load_dataset(path)
+    assert time.perf_counter() - start < 5  # one group_by + join per attribute took 15-22 s
+
+
+def test_all_modes_in_one_pass_keep_ties_to_the_smallest_per_dtype() -> None:
+    lf = simple_lf([("x", str(i), D(2024, 1, i + 1), 1.0) for i in range(4)]).with_columns(
+        code=pl.Series([10, 9, 10, 9]),  # numeric tie: 9 < 10 (as text "10" < "9")
+        day=pl.Series([date(2024, 5, 2), date(2024, 5, 1), None, None]),
+        flag=pl.Series([True, None, None, None]),
+        empty=pl.Series([None, None, None, None], dtype=pl.String),
+    )
+    got = row(build_customers(lf), "x")
+    assert (got["code"], got["day"], got["flag"], got["empty"]) == (9, date(2024, 5, 1), True, None)
