@@ -243,14 +243,16 @@ def customers(
 def sample(
     output: Path = typer.Option(..., "--output", "-o", help="File to write (.csv, .parquet, .jsonl, .json, .xlsx)."),
     n_customers: int = typer.Option(3000, "--customers", "-n", min=1, help="Number of customers."),
-    seed: int = typer.Option(42, "--seed", help="Random seed; the same seed gives the same file."),
+    seed: int = typer.Option(42, "--seed", min=0, help="Random seed (0 or more); the same seed gives the same file."),
 ) -> None:
     """Generate synthetic transactions shaped like a real shop's export.
 
     Example: segtui sample -o big.parquet --customers 1000000
     """
-    from segtui.sample import write_sample
+    from segtui.sample import MAX_CUSTOMERS, write_sample
 
+    if n_customers > MAX_CUSTOMERS:
+        raise typer.BadParameter(f"{n_customers:,} is more than the {MAX_CUSTOMERS:,} supported", param_hint="--customers")
     try:
         write_sample(output, customers=n_customers, seed=seed)
     except SegtuiError as err:

@@ -62,6 +62,17 @@ def test_usage_error_exits_2():
 # --- sample ---------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("option", "value"), [("--seed", -1), ("--customers", 99_999_999_999_999), ("--customers", 0)]
+)
+def test_sample_out_of_range_option_is_a_usage_error(tmp_path, option, value):
+    out = tmp_path / "x.csv"
+    result = run("sample", "-o", out, option, value)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output and option in result.output
+    assert not out.exists()
+
+
 def test_sample_is_deterministic_per_seed(tmp_path, small_sample):
     again = tmp_path / "again.csv"
     assert run("sample", "-o", again, "--customers", 300, "--seed", 7).exit_code == 0
