@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Optional
+from typing import TYPE_CHECKING, Callable, NoReturn, Optional
 
 import typer
 
@@ -79,6 +79,12 @@ def _fail(err: SegtuiError) -> None:
     for line in lines:
         console.print(f"[bold red]error:[/] {line}", markup=True, highlight=False)
     raise typer.Exit(1)
+
+
+def _usage_fail(message: str) -> NoReturn:
+    """Print a usage error (one line) and exit 2."""
+    _stderr().print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
+    raise typer.Exit(2)
 
 
 def _customers(n: int) -> str:
@@ -269,15 +275,22 @@ def open_app(
     date_format: Optional[str] = DateFormatOption,
 ) -> None:
     """Open the interactive app."""
+    if data is not None and not data.exists():
+        _usage_fail(unknown_word_message(str(data)))
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        # Textual would draw into the pipe forever; a script wants the headless command.
+        _usage_fail("the app needs a terminal; in scripts and pipes use `segtui apply RULES DATA`")
     try:
         columns = _parse_map(map_)
     except SegtuiError as err:
         _fail(err)
     from segtui.tui.app import make_app
 
-    make_app(
+    tui = make_app(
         data_path=data, rules_path=rules, columns=columns, as_of=_parse_as_of(as_of), date_format=date_format
-    ).run()
+    )
+    tui.run()
+    raise typer.Exit(tui.return_code or 0)
 
 
 def _version(value: bool) -> None:
@@ -297,6 +310,32 @@ def _root(
     """
 
 
+def command_names() -> list[str]:
+    """The visible commands, as typed on the command line."""
+    return [
+        command.name or command.callback.__name__.replace("_", "-")  # type: ignore[union-attr]
+        for command in app.registered_commands
+        if not command.hidden
+    ]
+
+
+def unknown_word_message(word: str) -> str:
+    """The usage error for a word that is neither a command nor an existing file.
+
+    Examples
+    --------
+    >>> unknown_word_message("aply")
+    'no such command or file: "aply" (did you mean `segtui apply`?)'
+    >>> unknown_word_message("sales.csv")
+    'no such command or file: "sales.csv" (`segtui --help` lists the commands)'
+    """
+    import difflib
+
+    close = difflib.get_close_matches(word, command_names(), n=1)
+    hint = f"did you mean `segtui {close[0]}`?" if close else "`segtui --help` lists the commands"
+    return f'no such command or file: "{word}" ({hint})'
+
+
 def route_argv(argv: list[str]) -> list[str]:
     """Send `segtui [DATA] [options]` to the hidden app command; leave subcommands alone.
 
@@ -311,7 +350,7 @@ def route_argv(argv: list[str]) -> list[str]:
     >>> route_argv(["--help"])
     ['--help']
     """
-    commands = {"apply", "validate", "customers", "sample", OPEN_COMMAND}
+    commands = {*command_names(), OPEN_COMMAND}
     if argv and (argv[0] in commands or argv[0] in ("-h", "--help", "--version")):
         return argv
     return [OPEN_COMMAND, *argv]
@@ -319,4 +358,11 @@ def route_argv(argv: list[str]) -> list[str]:
 
 def main() -> None:
     """Console-script entry point."""
-    app(args=route_argv(sys.argv[1:]), prog_name="segtui")
+    args = route_argv(sys.argv[1:])
+    word = args[1] if len(args) > 1 and args[0] == OPEN_COMMAND else None
+    if word is not None and not word.startswith("-") and not Path(word).exists():
+        # Before Typer parses the rest: `segtui aply rules.yaml data.csv` would otherwise
+        # be reported as "unexpected extra argument" of the app command.
+        _stderr().print(f"[bold red]error:[/] {unknown_word_message(word)}", markup=True, highlight=False)
+        sys.exit(2)
+    app(args=args, prog_name="segtui")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import polars as pl
@@ -302,3 +304,70 @@ def test_rows_without_customer_id_are_dropped_with_a_notice(tmp_path):
     result = run("customers", data)
     assert result.exit_code == 0, result.output
     assert "dropped 2 rows with no customer id" in result.output
+
+
+# --- the app's entry: mistyped words, no terminal, failed loads -------------------------
+
+SEGTUI = [sys.executable, "-c", "from segtui.cli import main; main()"]
+
+
+def _segtui(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    """Run the real entry point with stdout and stderr piped (not a terminal)."""
+    return subprocess.run([*SEGTUI, *args], capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+
+
+def test_mistyped_command_is_a_usage_error_with_a_suggestion(tmp_path):
+    result = _segtui("aply", "rules/rfm.yaml")
+    assert result.returncode == 2, result.stderr[-500:]
+    assert "no such command or file" in result.stderr and "apply" in result.stderr
+    assert "\x1b[" not in result.stdout + result.stderr and "Traceback" not in result.stderr
+
+
+def test_missing_data_file_is_a_usage_error(tmp_path):
+    result = _segtui(str(tmp_path / "sales.csv"))
+    assert result.returncode == 2, result.stderr[-500:]
+    assert "no such command or file" in result.stderr and "sales.csv" in result.stderr
+
+
+def test_app_refuses_to_start_without_a_terminal():
+    result = _segtui()
+    assert result.returncode == 2, result.stderr[-500:]
+    assert "terminal" in result.stderr and "segtui apply" in result.stderr
+    assert result.stdout == ""
+
+
+def _run_in_pty(args: list[str], wait_for: bytes, keys: bytes, timeout: float = 60) -> int:
+    """Run segtui in a pseudo-terminal, press ``keys`` once ``wait_for`` was drawn; its exit code."""
+    import os
+    import pty
+    import select
+    import time
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([*SEGTUI, *args], stdin=slave, stdout=slave, stderr=slave, close_fds=True)
+    os.close(slave)
+    seen, sent, deadline = b"", False, time.monotonic() + timeout
+    try:
+        while proc.poll() is None and time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.2)
+            if ready:
+                try:
+                    seen += os.read(master, 65536)
+                except OSError:
+                    break
+            if not sent and wait_for in seen:
+                time.sleep(0.5)
+                os.write(master, keys)
+                sent = True
+        return proc.wait(timeout=max(1.0, deadline - time.monotonic()))
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
+
+
+@pytest.mark.parametrize("keys", [b"\r", b"\x11"], ids=["quit-button", "ctrl+q"])
+def test_quitting_the_app_after_a_failed_load_exits_1(tmp_path, keys):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b\n1,2\n")
+    assert _run_in_pty([str(bad)], b"Cannot", keys) == 1

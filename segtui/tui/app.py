@@ -89,6 +89,7 @@ class SegtuiApp(App[None]):
         self._detail_gen = 0
         self._table_segment: object = object()
         self._reading = threading.Event()  # set while the load worker reads the files
+        self._load_failed = False  # then any way out exits 1: the run did not do its job
 
     def get_default_screen(self) -> MainScreen:
         name = self.options.data_path.name if self.options.data_path else "the sample data"
@@ -159,6 +160,7 @@ class SegtuiApp(App[None]):
         else:
             title, message = "Unexpected error", f"{type(error).__name__}: {error}"
         if event.worker.group == "load":
+            self._load_failed = True
             self.push_screen(ErrorScreen(title, message, button="Quit"), lambda _: self.exit(return_code=1))
         else:
             self.push_screen(ErrorScreen(title, message))
@@ -394,6 +396,9 @@ class SegtuiApp(App[None]):
     # -- quitting and help --------------------------------------------------------------
 
     async def action_quit(self) -> None:
+        if self._load_failed:
+            self.exit(return_code=1)
+            return
         if isinstance(self.screen, UnsavedChangesScreen):
             return
         self._unless_unsaved(self.exit)
