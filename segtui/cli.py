@@ -72,18 +72,31 @@ def _stdout() -> "Console":
     return console
 
 
-def _fail(err: SegtuiError) -> None:
+def _say(console: "Console", text: str, label: str = "", style: str = "") -> None:
+    """Print one line of user text (names, rules, paths) as text, never as Rich markup.
+
+    A segment called "[/]VIP" would otherwise be a MarkupError, "Customer ID [x]" would
+    lose its "[x]".
+    """
+    from rich.text import Text
+
+    console.print(Text.assemble((label, style), text), highlight=False)
+
+
+def _error(message: str) -> None:
+    _say(_stderr(), message, "error: ", "bold red")
+
+
+def _fail(err: SegtuiError) -> NoReturn:
     """Print a user error (one line per problem) and exit 1."""
-    console = _stderr()
-    lines = err.problems if isinstance(err, RuleFileError) else [err.message]
-    for line in lines:
-        console.print(f"[bold red]error:[/] {line}", markup=True, highlight=False)
+    for line in err.problems if isinstance(err, RuleFileError) else [err.message]:
+        _error(line)
     raise typer.Exit(1)
 
 
 def _usage_fail(message: str) -> NoReturn:
     """Print a usage error (one line) and exit 2."""
-    _stderr().print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
+    _error(message)
     raise typer.Exit(2)
 
 
@@ -108,14 +121,16 @@ def _parse_map(values: Optional[list[str]]) -> dict[str, str]:
 
 def _load(label: str, load: "Callable[[], Dataset]") -> "Dataset":
     """Run a load with a spinner on a terminal (quiet when stderr is piped), then print its notices."""
+    from rich.text import Text
+
     console = _stderr()
     if console.is_terminal:
-        with console.status(f"Loading {label} and building the customer view…"):
+        with console.status(Text(f"Loading {label} and building the customer view…")):
             ds = load()
     else:
         ds = load()
     for notice in ds.notices:
-        console.print(f"[yellow]note:[/] {notice}", markup=True, highlight=False)
+        _say(console, notice, "note: ", "yellow")
     return ds
 
 
@@ -169,18 +184,24 @@ def apply(
             raise RuleFileError(problems)
         evaluator = Evaluator(ds.view.frame)
         evaluation = evaluator.evaluate(ruleset)
+        # The summary is rendered before the members file is written: a failure in either
+        # must never leave a replaced -o file behind a run that exits 1.
+        if fmt == "json":
+            summary = segments_json(evaluation, ruleset, rules=rules, data=path, as_of=ds.view.as_of) + "\n"
+        elif fmt == "csv":
+            summary = segments_csv(evaluation)
+        else:
+            console = _stdout()
+            with console.capture() as captured:
+                print_segments(console, evaluation, ruleset, data=path, as_of=ds.view.as_of)
+            summary = captured.get()
         if output is not None:
             write_frame(evaluator.assignments(ruleset), output)
     except SegtuiError as err:
         _fail(err)
-    if fmt == "json":
-        sys.stdout.write(segments_json(evaluation, ruleset, rules=rules, data=path, as_of=ds.view.as_of) + "\n")
-    elif fmt == "csv":
-        sys.stdout.write(segments_csv(evaluation))
-    else:
-        print_segments(_stdout(), evaluation, ruleset, data=path, as_of=ds.view.as_of)
+    sys.stdout.write(summary)
     if output is not None:
-        _stderr().print(f"wrote {_customers(evaluation.universe_customers)} to {output}")
+        _say(_stderr(), f"wrote {_customers(evaluation.universe_customers)} to {output}")
 
 
 @app.command()
@@ -208,7 +229,7 @@ def validate(
     except SegtuiError as err:
         _fail(err)
     checked = " against " + data.name if data is not None else ""
-    _stdout().print(f"ok: {rules} ({len(ruleset.segments)} segments){checked}")
+    _say(_stdout(), f"ok: {rules} ({len(ruleset.segments)} segments){checked}")
 
 
 @app.command()
@@ -240,7 +261,7 @@ def customers(
     except SegtuiError as err:
         _fail(err)
     if output is not None:
-        _stderr().print(f"wrote {_customers(ds.view.frame.height)} to {output}")
+        _say(_stderr(), f"wrote {_customers(ds.view.frame.height)} to {output}")
     else:
         print_dataset(_stdout(), ds)
 
@@ -263,7 +284,7 @@ def sample(
         write_sample(output, customers=n_customers, seed=seed)
     except SegtuiError as err:
         _fail(err)
-    _stderr().print(f"wrote {output} ({_customers(n_customers)}, seed {seed})")
+    _say(_stderr(), f"wrote {output} ({_customers(n_customers)}, seed {seed})")
 
 
 @app.command(OPEN_COMMAND, hidden=True)
@@ -363,6 +384,6 @@ def main() -> None:
     if word is not None and not word.startswith("-") and not Path(word).exists():
         # Before Typer parses the rest: `segtui aply rules.yaml data.csv` would otherwise
         # be reported as "unexpected extra argument" of the app command.
-        _stderr().print(f"[bold red]error:[/] {unknown_word_message(word)}", markup=True, highlight=False)
+        _error(unknown_word_message(word))
         sys.exit(2)
     app(args=args, prog_name="segtui")

@@ -80,9 +80,11 @@ def print_segments(
     """Print the segment summary as a Rich table."""
     from rich import box
     from rich.table import Table
+    from rich.text import Text
 
-    title = ruleset.name or "Segments"
-    caption = (
+    # Every user-given string goes in as Text: a str cell or title is Rich markup.
+    title = Text(ruleset.name or "Segments")
+    caption = Text(
         f"{data.name} · as of {as_of.isoformat()} · {ruleset.assign} · "
         f"universe {evaluation.universe_customers:,} of {evaluation.total_customers:,} customers"
     )
@@ -100,7 +102,7 @@ def print_segments(
         table.add_column(name, justify="right", no_wrap=True)
     for rec in segments_records(evaluation):
         table.add_row(
-            rec["segment"],
+            Text(rec["segment"]),
             f"{rec['customers']:,}",
             f"{rec['pct_customers']:.1f}",
             _money(rec["revenue"], 0),
@@ -115,10 +117,12 @@ def print_segments(
 def print_dataset(console: "Console", ds: "Dataset") -> None:
     """Print what `segtui customers` learnt about a file: size, span and mapping (the CLI prints notices)."""
     from rich.table import Table
+    from rich.text import Text
 
     view = ds.view
     frame = view.frame
-    table = Table(title=f"{ds.transactions.source.name}: single customer view", show_header=False, title_justify="left")
+    title = Text(f"{ds.transactions.source.name}: single customer view")
+    table = Table(title=title, show_header=False, title_justify="left")
     table.add_column(style="bold")
     table.add_column()
     table.add_row("customers", f"{frame.height:,}")
@@ -128,6 +132,6 @@ def print_dataset(console: "Console", ds: "Dataset") -> None:
     table.add_row("dates", f"{view.first_date.isoformat()} → {view.last_date.isoformat()}")
     table.add_row("as of", view.as_of.isoformat())
     for role, column in ds.transactions.mapping.items():
-        table.add_row(f"  {role}", f"← {column}")
+        table.add_row(f"  {role}", Text(f"← {column}"))
     table.add_row("columns", f"{frame.width} (segtui customers DATA -o view.csv to export)")
     console.print(table)

@@ -371,3 +371,72 @@ def test_quitting_the_app_after_a_failed_load_exits_1(tmp_path, keys):
     bad = tmp_path / "bad.csv"
     bad.write_text("a,b\n1,2\n")
     assert _run_in_pty([str(bad)], b"Cannot", keys) == 1
+
+
+# --- user text is printed as text -------------------------------------------------------
+
+MARKUP_RULES = """\
+version: 1
+name: "Tiers [/]"
+segments:
+  - name: "[/]VIP"
+    rules: ["orders >= 2", "country <> '[/]'"]
+  - name: "Customer ID [x]"
+    rules: ["orders >= 1"]
+"""
+
+
+@pytest.fixture
+def markup_paths(tmp_path, small_sample) -> tuple[Path, Path]:
+    folder = tmp_path / "a[/]b"
+    folder.mkdir(parents=True)  # "a[" holding "]b"
+    # The data stays on a plain path: Polars reads "[" in a CSV path as a glob.
+    rules = folder / "r[x].yaml"
+    rules.write_text(MARKUP_RULES)
+    return rules, small_sample
+
+
+def test_apply_prints_markup_like_names_rules_and_paths_as_text(markup_paths):
+    rules, data = markup_paths
+    result = run("apply", rules, data)
+    assert result.exit_code == 0, result.output
+    for text in ("[/]VIP", "Customer ID [x]", "Tiers [/]"):
+        assert text in result.output
+
+
+def test_an_error_naming_a_markup_like_path_prints_it(tmp_path):
+    missing = tmp_path / "a[" / "]b" / "tx [red].csv"
+    assert_clean_failure(run("customers", missing), str(missing))
+
+
+def test_validate_and_errors_print_markup_like_text(markup_paths, tmp_path):
+    rules, data = markup_paths
+    result = run("validate", rules, data)
+    assert result.exit_code == 0, result.output
+    assert "a[/]b/r[x].yaml" in result.output
+    bad = rules.parent / "bad[x].yaml"
+    bad.write_text(MARKUP_RULES.replace("'[/]'", "'[/]' AND recency_day < 3"))
+    assert_clean_failure(run("validate", bad, data), "bad[x].yaml", '"[/]VIP"', "recency_day")
+
+
+def test_customers_summary_shows_bracketed_column_names(tmp_path, small_sample):
+    frame = pl.read_csv(small_sample).rename({"customer_id": "Customer ID [x]", "amount": "Betrag [/]"})
+    data = tmp_path / "tx.csv"
+    frame.write_csv(data)
+    result = run("customers", data, "--map", "amount=Betrag [/]", "--map", "customer_id=Customer ID [x]")
+    assert result.exit_code == 0, result.output
+    assert "← Customer ID [x]" in result.output and "← Betrag [/]" in result.output
+
+
+def test_apply_keeps_the_existing_output_when_the_summary_fails(tmp_path, small_sample, monkeypatch):
+    import segtui.summary
+    from segtui.errors import SegtuiError
+
+    def broken(*args, **kwargs):
+        raise SegtuiError("summary: cannot print")
+
+    monkeypatch.setattr(segtui.summary, "print_segments", broken)
+    out = tmp_path / "members.csv"
+    out.write_text("precious\n")
+    assert_clean_failure(run("apply", RULES_DIR / "rfm.yaml", small_sample, "-o", out), "cannot print")
+    assert out.read_text() == "precious\n"
