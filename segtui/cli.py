@@ -76,11 +76,13 @@ def _say(console: "Console", text: str, label: str = "", style: str = "") -> Non
     """Print one line of user text (names, rules, paths) as text, never as Rich markup.
 
     A segment called "[/]VIP" would otherwise be a MarkupError, "Customer ID [x]" would
-    lose its "[x]".
+    lose its "[x]"; control characters are shown escaped rather than obeyed.
     """
     from rich.text import Text
 
-    console.print(Text.assemble((label, style), text), highlight=False)
+    from segtui.display import printable
+
+    console.print(Text.assemble((label, style), printable(text)), highlight=False)
 
 
 def _error(message: str) -> None:
@@ -123,9 +125,11 @@ def _load(label: str, load: "Callable[[], Dataset]") -> "Dataset":
     """Run a load with a spinner on a terminal (quiet when stderr is piped), then print its notices."""
     from rich.text import Text
 
+    from segtui.display import printable
+
     console = _stderr()
     if console.is_terminal:
-        with console.status(Text(f"Loading {label} and building the customer view…")):
+        with console.status(Text(f"Loading {printable(label)} and building the customer view…")):
             ds = load()
     else:
         ds = load()
@@ -168,6 +172,7 @@ def apply(
     """
     if fmt not in ("table", "json", "csv"):
         raise typer.BadParameter(f"{fmt!r} is not one of table, json, csv", param_hint="--format")
+    from segtui.display import printable
     from segtui.evaluate import Evaluator
     from segtui.export import check_output_path, write_frame
     from segtui.rulefile import load_rules, validate_rules
@@ -190,6 +195,8 @@ def apply(
             summary = segments_json(evaluation, ruleset, rules=rules, data=path, as_of=ds.view.as_of) + "\n"
         elif fmt == "csv":
             summary = segments_csv(evaluation)
+            if sys.stdout.isatty():  # read on a screen, not parsed from a pipe: shown, not obeyed
+                summary = "".join(printable(line) + "\n" for line in summary.splitlines())
         else:
             console = _stdout()
             with console.capture() as captured:

@@ -82,12 +82,15 @@ def print_segments(
     from rich.table import Table
     from rich.text import Text
 
-    # Every user-given string goes in as Text: a str cell or title is Rich markup.
-    title = Text(ruleset.name or "Segments")
-    caption = Text(
+    from segtui.display import printable
+
+    # Every user-given string goes in as Text (a str cell or title is Rich markup), with
+    # control characters escaped.
+    title = Text(printable(ruleset.name or "Segments"))
+    caption = Text(printable(
         f"{data.name} · as of {as_of.isoformat()} · {ruleset.assign} · "
         f"universe {evaluation.universe_customers:,} of {evaluation.total_customers:,} customers"
-    )
+    ))
     # box.SIMPLE and whole-unit revenue keep all eight columns readable at 80 columns.
     table = Table(
         title=title,
@@ -102,7 +105,7 @@ def print_segments(
         table.add_column(name, justify="right", no_wrap=True)
     for rec in segments_records(evaluation):
         table.add_row(
-            Text(rec["segment"]),
+            Text(printable(rec["segment"])),
             f"{rec['customers']:,}",
             f"{rec['pct_customers']:.1f}",
             _money(rec["revenue"], 0),
@@ -119,9 +122,11 @@ def print_dataset(console: "Console", ds: "Dataset") -> None:
     from rich.table import Table
     from rich.text import Text
 
+    from segtui.display import printable
+
     view = ds.view
     frame = view.frame
-    title = Text(f"{ds.transactions.source.name}: single customer view")
+    title = Text(printable(f"{ds.transactions.source.name}: single customer view"))
     table = Table(title=title, show_header=False, title_justify="left")
     table.add_column(style="bold")
     table.add_column()
@@ -132,6 +137,6 @@ def print_dataset(console: "Console", ds: "Dataset") -> None:
     table.add_row("dates", f"{view.first_date.isoformat()} → {view.last_date.isoformat()}")
     table.add_row("as of", view.as_of.isoformat())
     for role, column in ds.transactions.mapping.items():
-        table.add_row(f"  {role}", Text(f"← {column}"))
+        table.add_row(f"  {role}", Text(printable(f"← {column}")))
     table.add_row("columns", f"{frame.width} (segtui customers DATA -o view.csv to export)")
     console.print(table)

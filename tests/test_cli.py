@@ -440,3 +440,33 @@ def test_apply_keeps_the_existing_output_when_the_summary_fails(tmp_path, small_
     out.write_text("precious\n")
     assert_clean_failure(run("apply", RULES_DIR / "rfm.yaml", small_sample, "-o", out), "cannot print")
     assert out.read_text() == "precious\n"
+
+
+# --- control characters in user text are shown, not obeyed ------------------------------
+
+ESCAPE_RULES = r"""version: 1
+name: "Evil\e]0;owned\a\e[2J"
+segments:
+  - name: "VIP\e[31m"
+    rules: ["orders >= 2"]
+  - name: "Broken\e[2J"
+    rules: ["recency_day < 3"]
+"""
+
+
+def test_apply_shows_escape_sequences_in_names_escaped(tmp_path, small_sample):
+    rules = tmp_path / "evil.yaml"
+    rules.write_text(ESCAPE_RULES.replace("recency_day", "recency_days"))
+    for fmt in ("table", "json"):
+        result = run("apply", rules, small_sample, "--format", fmt)
+        assert result.exit_code == 0, result.output
+        assert "\x1b" not in result.output and "\x07" not in result.output
+        assert "\\x1b[31m" in result.output or "\\u001b[31m" in result.output
+
+
+def test_errors_show_escape_sequences_escaped(tmp_path, small_sample):
+    rules = tmp_path / "evil\x1b[2J.yaml"
+    rules.write_text(ESCAPE_RULES)
+    result = run("validate", rules, small_sample)
+    assert_clean_failure(result, "Broken\\x1b[2J", "evil\\x1b[2J.yaml")
+    assert "\x1b" not in result.output

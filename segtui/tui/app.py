@@ -27,6 +27,7 @@ from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.worker import Worker, WorkerState
 
+from segtui.display import printable
 from segtui.errors import SegtuiError
 from segtui.evaluate import UNASSIGNED, Evaluation
 from segtui.rules import RuleSet
@@ -91,8 +92,13 @@ class SegtuiApp(App[None]):
         self._reading = threading.Event()  # set while the load worker reads the files
         self._load_failed = False  # then any way out exits 1: the run did not do its job
 
+    def notify(self, message: str, *, title: str = "", **kwargs: Any) -> None:
+        """Show a toast; its text often quotes names and paths, so control characters in
+        it are escaped here, for every caller."""
+        super().notify(printable(message), title=printable(title), **kwargs)
+
     def get_default_screen(self) -> MainScreen:
-        name = self.options.data_path.name if self.options.data_path else "the sample data"
+        name = printable(self.options.data_path.name) if self.options.data_path else "the sample data"
         return MainScreen(loading=f"Loading {name} and building the customer view…")
 
     @property
@@ -271,7 +277,7 @@ class SegtuiApp(App[None]):
         table = main.query_one(CustomerTable)
         table.set_frame(members, keep_position=segment == self._table_segment, presorted=presorted)
         # Content, not a str: a str title is markup, and "VIP [top]" would lose "[top]".
-        table.border_title = Content(f"Customers · {segment or 'all'} ({fmt_count(members.height)})")
+        table.border_title = Content(f"Customers · {printable(segment or 'all')} ({fmt_count(members.height)})")
         self._table_segment = segment
         if split is not None and dimension is not None:
             main.query_one(BreakdownView).update_breakdown(split, dimension, segment)

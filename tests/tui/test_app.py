@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -496,3 +497,40 @@ def test_open_prompt_problems_name_the_fix(tmp_path: Path) -> None:
     assert existing_file_problem(str(tmp_path / "gone.yaml")) == f"{tmp_path / 'gone.yaml'}: no such file"
     (tmp_path / "ok.yaml").write_text("version: 1\n")
     assert existing_file_problem(str(tmp_path / "ok.yaml")) is None
+
+
+# -- control characters in user text ---------------------------------------------------------
+
+ESCAPE_RULES = r"""version: 1
+name: "Evil\e]0;owned\a\e[2J"
+universe: "country <> '\e[5m'"
+segments:
+  - name: "VIP\e[31m"
+    rules: ["orders >= 2", "country <> '\e[2J'"]
+"""
+
+
+def test_escape_sequences_in_names_and_values_are_shown_escaped(tmp_path: Path, data_file: Path) -> None:
+    rules = tmp_path / "evil.yaml"
+    rules.write_text(ESCAPE_RULES)
+    data = tmp_path / "evil\x1bc.csv"
+    data.write_text(data_file.read_text().replace("Spain", "Sp\x1b[2Jain"))
+    app = make_app(data_path=data, rules_path=rules, as_of=date(2024, 7, 1))
+
+    async def scenario(pilot: Pilot) -> None:
+        assert app.session is not None, [str(w.render()) for w in app.screen.query(Static)]
+        main = app.main
+        texts = [main.query_one(SegtuiHeader).line(200).plain, *tree_labels(app)]
+        texts += [line.plain for line in main.query_one(BreakdownView).render_text(100).split()]
+        from segtui.tui.widgets.bars import SegmentBars
+
+        texts += [line.plain for line in main.query_one(SegmentBars).render_text(100).split()]
+        table = main.query_one(CustomerTable)
+        texts.append(str(table.border_title))
+        texts += [table.render_line(y).text for y in range(table.size.height)]
+        joined = "\n".join(texts)
+        assert "\x1b" not in joined
+        for shown in ("Evil\\x1b]0;owned", "VIP\\x1b[31m", "country <> '\\x1b[2J'", "evil\\x1bc.csv", "Sp\\x1b[2Jain"):
+            assert shown in joined, shown
+
+    run(app, scenario, size=(200, 50))

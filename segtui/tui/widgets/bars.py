@@ -20,6 +20,7 @@ from textual.binding import Binding, BindingType
 from textual.geometry import Size
 from textual.widget import Widget
 
+from segtui.display import printable
 from segtui.tui.format import fmt_count, fmt_money, fmt_pct
 
 __all__ = ["bar", "share_lines", "rows_from_frame", "ShareRow", "ShareTable", "SegmentBars", "BreakdownView"]
@@ -102,7 +103,7 @@ def _layout(rows: list[ShareRow], width: int, name_header: str) -> _Layout:
     ``_MIN_BAR``; only then do they give way, down to ``_MIN_NAME``, so that a wide panel
     never shows "Discount …" beside a stub of a bar. Bars take whatever is left.
     """
-    name = min(_MAX_NAME, max([len(name_header)] + [len(r.name) for r in rows]))
+    name = min(_MAX_NAME, max([len(printable(name_header))] + [len(printable(r.name)) for r in rows]))
     customers = max([len(_HEADERS[0])] + [len(fmt_count(r.customers)) for r in rows])
     revenue = max([len(_HEADERS[2])] + [len(fmt_money(r.revenue)) for r in rows])
     # Five text columns separated by single spaces.
@@ -163,7 +164,7 @@ def share_lines(
     styles = styles or {}
     lay = _layout(rows, width, name_header)
     header = Text(no_wrap=True, overflow="crop", style=styles.get("header", ""))
-    header.append(_cut(name_header, lay.name).ljust(lay.name))
+    header.append(_cut(printable(name_header), lay.name).ljust(lay.name))
     header.append(f" {_HEADERS[0]:>{lay.customers}} {_HEADERS[1]:>{_PCT_WIDTH}}")
     if lay.customer_bar:
         header.append(" " + " " * lay.customer_bar)
@@ -173,7 +174,7 @@ def share_lines(
     lines = [header]
     for row in rows:
         line = Text(no_wrap=True, overflow="crop")
-        line.append(_cut(row.name, lay.name).ljust(lay.name))
+        line.append(_cut(printable(row.name), lay.name).ljust(lay.name))
         line.append(f" {fmt_count(row.customers):>{lay.customers}} {fmt_pct(row.pct_customers):>{_PCT_WIDTH}}")
         if lay.customer_bar:
             line.append(" ")
@@ -360,7 +361,7 @@ class BreakdownView(ShareTable, can_focus=True):
         """E.g. "VIP by country", or "All customers by country" without a segment."""
         if not self._dimension:
             return ""
-        return f"{self._segment or 'All customers'} by {self._dimension}"
+        return printable(f"{self._segment or 'All customers'} by {self._dimension}")
 
     def update_breakdown(self, df: pl.DataFrame, dimension: str, segment: str | None) -> None:
         """Show an ``Evaluator.breakdown`` frame (value, customers, pct_customers,

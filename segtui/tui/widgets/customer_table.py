@@ -23,6 +23,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from segtui.display import printable
 from segtui.tui.format import fmt_number, fmt_value
 
 __all__ = ["CustomerTable", "Presorted", "sort_order"]
@@ -65,12 +66,13 @@ def _format_datetime(s: pl.Series) -> list[str | None]:
 
 
 def _format_as_string(s: pl.Series) -> list[str | None]:
-    # Dates, strings, categoricals: Polars' own cast already gives ISO / plain text.
-    return s.cast(pl.String).to_list()
+    # Dates, strings, categoricals: Polars' own cast already gives ISO / plain text; the
+    # values come from the user's file, so control characters in them are escaped.
+    return [None if v is None else printable(v) for v in s.cast(pl.String).to_list()]
 
 
 def _format_other(s: pl.Series) -> list[str | None]:
-    return [None if v is None else fmt_value(v) for v in s.to_list()]
+    return [None if v is None else printable(fmt_value(v)) for v in s.to_list()]
 
 
 def _formatter_for(dtype: pl.DataType) -> tuple[Callable[[pl.Series], list[str | None]], bool]:
@@ -113,7 +115,7 @@ def _fit_columns(df: pl.DataFrame, max_width: int) -> list[_Column]:
                 if v is not None
             ]
         widest = max((cell_len(v) for v in values), default=1)
-        header = cell_len(name) + len(_ARROWS[False])
+        header = cell_len(printable(name)) + len(_ARROWS[False])
         columns.append(_Column(name, max(1, min(max_width, max(widest, header))), numeric, formatter))
     return columns
 
@@ -694,7 +696,7 @@ class CustomerTable(ScrollView, can_focus=True):
         pad = " " * _PAD
         parts: list[Segment] = []
         for index, column in enumerate(self._columns):
-            label = column.name
+            label = printable(column.name)
             if self._sort is not None and self._sort[0] == column.name:
                 label += _ARROWS[self._sort[1]]
             text = _fit(label, column.width, column.numeric)
