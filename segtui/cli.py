@@ -174,7 +174,7 @@ def apply(
         raise typer.BadParameter(f"{fmt!r} is not one of table, json, csv", param_hint="--format")
     from segtui.display import printable
     from segtui.evaluate import Evaluator
-    from segtui.export import check_output_path, write_frame
+    from segtui.export import check_not_input, check_output_path, write_frame
     from segtui.rulefile import load_rules, validate_rules
     from segtui.summary import print_segments, segments_csv, segments_json
 
@@ -184,6 +184,8 @@ def apply(
         ruleset = load_rules(rules)
         ds = _load_for_rules(ruleset, data, map_, as_of, date_format)
         path = ds.transactions.source
+        if output is not None:
+            check_not_input(output, path, rules)
         problems = validate_rules(ruleset, ds.view.frame.schema, source=str(rules))
         if problems:
             raise RuleFileError(problems)
@@ -253,12 +255,13 @@ def customers(
 
     Example: segtui customers sales.csv --map amount=DollarValue -o view.parquet
     """
-    from segtui.export import check_output_path, write_frame
+    from segtui.export import check_not_input, check_output_path, write_frame
     from segtui.summary import print_dataset
 
     try:
         if output is not None:
             check_output_path(output)
+            check_not_input(output, data)
         from segtui.dataset import load_dataset
 
         columns, as_of_date = _parse_map(map_), _parse_as_of(as_of)

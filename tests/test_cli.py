@@ -470,3 +470,64 @@ def test_errors_show_escape_sequences_escaped(tmp_path, small_sample):
     result = run("validate", rules, small_sample)
     assert_clean_failure(result, "Broken\\x1b[2J", "evil\\x1b[2J.yaml")
     assert "\x1b" not in result.output
+
+
+# --- write failures ---------------------------------------------------------------------
+
+
+def _no_temp_files(folder: Path) -> bool:
+    return not [p for p in folder.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_read_only_folder_is_one_line_even_when_the_cleanup_fails(tmp_path, small_sample, monkeypatch):
+    # Simulated (tests may run as root, where chmod does not stop writes): on a read-only
+    # file system both the write and the temp file's removal fail with EROFS.
+    import errno
+
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(pl.DataFrame, "write_csv", read_only)
+    monkeypatch.setattr(Path, "unlink", read_only)
+    out = tmp_path / "view.csv"
+    assert_clean_failure(run("customers", small_sample, "-o", out), "view.csv: cannot write (Read-only file system)")
+
+
+def test_full_disk_while_writing_parquet_is_one_line_and_keeps_the_old_file(tmp_path, small_sample, monkeypatch):
+    def disk_full(self, file, *args, **kwargs):
+        Path(file).write_bytes(b"PAR1 half")
+        raise pl.exceptions.ComputeError("No space left on device (os error 28)\n\nmore detail")
+
+    monkeypatch.setattr(pl.DataFrame, "write_parquet", disk_full)
+    out = tmp_path / "members.parquet"
+    out.write_bytes(b"old")
+    result = run("apply", RULES_DIR / "rfm.yaml", small_sample, "-o", out)
+    assert_clean_failure(result, "members.parquet: cannot write (No space left on device (os error 28))")
+    assert out.read_bytes() == b"old" and _no_temp_files(tmp_path)
+
+
+@pytest.mark.parametrize("command", ["customers", "apply"])
+def test_output_that_is_the_input_file_is_refused(tmp_path, small_sample, command):
+    data = tmp_path / "tx.csv"
+    data.write_bytes(small_sample.read_bytes())
+    args = ("customers", data) if command == "customers" else ("apply", RULES_DIR / "rfm.yaml", data)
+    same = tmp_path / "." / "tx.csv"
+    assert_clean_failure(run(*args, "-o", same), "tx.csv", "input")
+    assert data.read_bytes() == small_sample.read_bytes()
+
+
+def test_stale_temp_files_of_a_killed_write_are_cleaned(tmp_path, small_sample):
+    import os
+    import time
+
+    stale = tmp_path / ".view.csv.0123456789ab.tmp"
+    stale.write_text("half a file from a killed run")
+    hour_ago = time.time() - 3600
+    os.utime(stale, (hour_ago, hour_ago))
+    busy = tmp_path / ".view.csv.ba9876543210.tmp"  # another run writing right now
+    busy.write_text("being written")
+    other = tmp_path / ".notes.txt.0123456789ab.tmp"  # not ours to judge
+    other.write_text("x")
+    os.utime(other, (hour_ago, hour_ago))
+    assert run("customers", small_sample, "-o", tmp_path / "view.csv").exit_code == 0
+    assert not stale.exists() and busy.exists() and other.exists()

@@ -304,6 +304,21 @@ def test_export_selected_segment_members(fixture_app: SegtuiApp, tmp_path: Path)
     run(fixture_app, scenario)
 
 
+def test_export_over_the_loaded_data_file_is_refused(fixture_app: SegtuiApp, data_file: Path) -> None:
+    before = data_file.read_bytes()
+
+    async def scenario(pilot: Pilot) -> None:
+        await pilot.press("x")
+        fixture_app.screen.query_one(Input).value = str(data_file.parent / "." / data_file.name)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(fixture_app.screen, ErrorScreen)
+        assert any("input file" in str(w.render()) for w in fixture_app.screen.query(Static))
+        assert data_file.read_bytes() == before
+
+    run(fixture_app, scenario)
+
+
 def test_open_other_rule_set(fixture_app: SegtuiApp, tmp_path: Path) -> None:
     other = tmp_path / "other.yaml"
     other.write_text("version: 1\nname: Spain\nsegments:\n  - name: Spanish\n    rules: [\"country = 'Spain'\"]\n")
