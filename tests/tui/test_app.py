@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import copy
+import re
 from datetime import date
 from pathlib import Path
 
 import polars as pl
+import pytest
 from textual.pilot import Pilot
 from textual.content import Content
 from textual.widgets import Input, Label, Static
@@ -14,11 +16,12 @@ from textual.widgets import Input, Label, Static
 from segtui.dataset import load_dataset
 from segtui.errors import SegtuiError
 from segtui.evaluate import Evaluator
-from segtui.resources import DEFAULT_RULES, SAMPLE_FILE
+from segtui.resources import DEFAULT_RULES, RULES_DIR, SAMPLE_FILE
 from segtui.rulefile import load_rules
 from segtui.tui import editing
 from segtui.tui.app import SegtuiApp, make_app
 from segtui.tui.editing import NodeRef
+from segtui.tui.format import fmt_value
 from segtui.tui.screens.dialogs import ConfirmScreen, ErrorScreen, PromptScreen, UnsavedChangesScreen
 from segtui.tui.screens.help import HelpScreen
 from segtui.tui.screens.main import MainScreen
@@ -549,3 +552,60 @@ def test_escape_sequences_in_names_and_values_are_shown_escaped(tmp_path: Path, 
             assert shown in joined, shown
 
     run(app, scenario, size=(200, 50))
+
+
+# -- the customer table never shows part of a number -----------------------------------------
+
+_NUMBER = re.compile(r"-?[\d,]*\d(\.\d+)?")
+
+
+def _table_on_screen(app: SegtuiApp) -> list[str]:
+    """The customer table's rows as the terminal shows them (scrollbars drawn over)."""
+    table = app.main.query_one(CustomerTable)
+    region = table.content_region
+    strips = app.screen._compositor.render_strips()  # the composited screen, as sent out
+    return [strips[y].text[region.x : region.right] for y in range(region.y, region.bottom)]
+
+
+def _assert_no_cut_numbers(app: SegtuiApp) -> int:
+    """Every number token on screen is a whole value of its row; returns rows checked."""
+    table = app.main.query_one(CustomerTable)
+    frame = table.frame
+    checked = 0
+    for y, line in enumerate(_table_on_screen(app)[1:], start=1):
+        row = round(table.scroll_y) + y - 1
+        if row >= frame.height or "─" in line or "▁" in line:
+            continue  # past the data, or the horizontal scrollbar
+        values = {tok for value in frame.row(row) for tok in fmt_value(value).split()}
+        for token in line.replace("│", " ").replace("▐", " ").split():
+            if _NUMBER.fullmatch(token):
+                assert token in values, f"{token!r} is not a value of row {row}: {line!r}"
+        checked += 1
+    return checked
+
+
+@pytest.mark.parametrize(
+    ("size", "rules", "keys"),
+    [
+        ((200, 50), "rfm.yaml", ()),
+        ((80, 24), None, ("2",)),
+        ((80, 24), None, ("2", *["right"] * 7)),
+        ((120, 34), None, ()),
+        ((160, 48), "value.yaml", ("2", *["right"] * 4)),
+    ],
+    ids=["200x50-rfm", "80x24-tab2", "80x24-scrolled", "120x34", "160x48-scrolled"],
+)
+def test_customer_table_never_shows_part_of_a_number(size, rules, keys) -> None:
+    app = make_app(rules_path=RULES_DIR / rules if rules else None)
+
+    async def scenario(pilot: Pilot) -> None:
+        for key in keys:
+            await pilot.press(key)
+        await settle(pilot)
+        assert _assert_no_cut_numbers(app) >= 5
+        header = _table_on_screen(app)[0]
+        names = set(app.main.query_one(CustomerTable).frame.columns)
+        for token in header.split():
+            assert token in names or token.endswith("…") or token.startswith("…") or token in "▲▼", header
+
+    run(app, scenario, size=size)
