@@ -46,7 +46,10 @@ def segments_json(
 ) -> str:
     """The ``apply --format json`` document: stable keys, one object per segment.
 
-    Keys: rules, data, as_of, assign, universe {customers, revenue}, total_customers, segments.
+    Keys: rules, data, as_of, assign, universe {customers, revenue}, total_customers,
+    in_no_segment {customers, pct_customers}, segments. ``in_no_segment`` counts the
+    universe's customers that no enabled segment holds: in first_match the Unassigned
+    row, in overlap the only way to learn it (segment rows overlap and do not add up).
     """
     doc = {
         "rules": str(rules),
@@ -58,6 +61,10 @@ def segments_json(
             "revenue": round(evaluation.universe_revenue, 4),
         },
         "total_customers": evaluation.total_customers,
+        "in_no_segment": {
+            "customers": evaluation.no_segment_customers,
+            "pct_customers": _share(evaluation.no_segment_customers, evaluation.universe_customers),
+        },
         "segments": segments_records(evaluation),
     }
     return json.dumps(doc, indent=2)
@@ -68,6 +75,11 @@ def segments_csv(evaluation: "Evaluation") -> str:
     import polars as pl
 
     return pl.DataFrame(segments_records(evaluation), schema=evaluation.segments.select(SEGMENT_FIELDS).schema).write_csv()
+
+
+def _share(part: int, whole: int) -> float | None:
+    """``part`` as a percentage of ``whole``, rounded like the segment records (None for 0)."""
+    return round(100 * part / whole, 4) if whole else None
 
 
 def _money(value: float | None, decimals: int = 2) -> str:
@@ -91,6 +103,14 @@ def print_segments(
         f"{data.name} · as of {as_of.isoformat()} · {ruleset.assign} · "
         f"universe {evaluation.universe_customers:,} of {evaluation.total_customers:,} customers"
     ))
+    if ruleset.assign == "overlap":
+        # No Unassigned row here: overlapping rows do not add up, so the rest is a figure.
+        share = _share(evaluation.no_segment_customers, evaluation.universe_customers)
+        caption.append(
+            f"\nin no segment: {evaluation.no_segment_customers:,} customers"
+            + ("" if share is None else f" ({share:.1f}%)")
+            + " · segments overlap, so the rows do not add up"
+        )
     # box.SIMPLE and whole-unit revenue keep all eight columns readable at 80 columns.
     table = Table(
         title=title,

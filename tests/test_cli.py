@@ -531,3 +531,49 @@ def test_stale_temp_files_of_a_killed_write_are_cleaned(tmp_path, small_sample):
     os.utime(other, (hour_ago, hour_ago))
     assert run("customers", small_sample, "-o", tmp_path / "view.csv").exit_code == 0
     assert not stale.exists() and busy.exists() and other.exists()
+
+
+# --- overlap mode: the customers in no segment -------------------------------------------
+
+OVERLAP_RULES = """\
+version: 1
+name: Overlapping
+assign: overlap
+segments:
+  - name: Repeat
+    rules: ["orders >= 3"]
+  - name: Recent
+    rules: ["recency_days <= 90"]
+"""
+
+
+def _in_no_segment(data: Path) -> int:
+    """Independently: customers matching neither predicate (null counts as no match)."""
+    frame = load_dataset(data).view.frame
+    return frame.filter(~((pl.col("orders") >= 3).fill_null(False) | (pl.col("recency_days") <= 90).fill_null(False))).height
+
+
+def test_apply_json_gives_the_customers_in_no_segment_in_overlap_mode(tmp_path, small_sample):
+    rules = tmp_path / "overlap.yaml"
+    rules.write_text(OVERLAP_RULES)
+    doc = json.loads(run("apply", rules, small_sample, "--format", "json").stdout)
+    expected = _in_no_segment(small_sample)
+    assert 0 < expected < doc["universe"]["customers"]
+    assert doc["in_no_segment"]["customers"] == expected
+    assert doc["in_no_segment"]["pct_customers"] == round(100 * expected / doc["universe"]["customers"], 4)
+    assert [s["segment"] for s in doc["segments"]] == ["Repeat", "Recent"]  # no extra row
+
+
+def test_apply_table_says_overlap_and_how_many_are_in_no_segment(tmp_path, small_sample):
+    rules = tmp_path / "overlap.yaml"
+    rules.write_text(OVERLAP_RULES)
+    result = run("apply", rules, small_sample)
+    assert result.exit_code == 0, result.output
+    assert f"in no segment: {_in_no_segment(small_sample):,} customers" in result.output
+    assert "overlap" in result.output
+
+
+def test_apply_json_in_no_segment_equals_unassigned_in_first_match(small_sample):
+    doc = json.loads(run("apply", RULES_DIR / "rfm.yaml", small_sample, "--format", "json").stdout)
+    unassigned = next(s for s in doc["segments"] if s["segment"] == "Unassigned")
+    assert doc["in_no_segment"]["customers"] == unassigned["customers"]

@@ -191,7 +191,7 @@ class SegtuiApp(App[None]):
 
     def _update_header(self) -> None:
         name = self.ruleset.name or (self.session.rules_path.stem if self.session and self.session.rules_path else "untitled")
-        self.main.query_one(SegtuiHeader).update(ruleset=name, unsaved=self.dirty)
+        self.main.query_one(SegtuiHeader).update(ruleset=name, assign=self.ruleset.assign, unsaved=self.dirty)
 
     def selected_segment(self) -> str | None:
         return editing.segment_name(self.ruleset, self.main.tree.selected, UNASSIGNED)
@@ -262,8 +262,13 @@ class SegtuiApp(App[None]):
             evaluation.rules.rows(named=True),
             evaluation.universe_customers,
             evaluation.universe_revenue,
+            no_segment=evaluation.no_segment_customers,
         )
-        main.query_one(SegmentBars).update_segments(evaluation.segments)
+        overlap = self.ruleset.assign == "overlap"
+        main.query_one(SegmentBars).update_segments(
+            evaluation.segments,
+            no_segment=(evaluation.no_segment_customers, evaluation.universe_customers) if overlap else None,
+        )
         self.call_after_refresh(self._painted, started)
 
     def _painted(self, started: float) -> None:

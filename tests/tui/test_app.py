@@ -609,3 +609,28 @@ def test_customer_table_never_shows_part_of_a_number(size, rules, keys) -> None:
             assert token in names or token.endswith("…") or token.startswith("…") or token in "▲▼", header
 
     run(app, scenario, size=size)
+
+
+# -- overlap mode is visible, with the customers in no segment -------------------------------
+
+
+def test_overlap_mode_is_shown_with_the_customers_in_no_segment(fixture_app: SegtuiApp) -> None:
+    async def scenario(pilot: Pilot) -> None:
+        header = fixture_app.main.query_one(SegtuiHeader)
+        assert "overlap" not in header.line(80).plain
+        await pilot.press("A")
+        await settle(pilot)
+        # Overlap: Loyal = A, B; Lapsed = C, D, G, H; in neither: E, F (2 of 8).
+        assert counts(fixture_app) == {"Loyal": 2, "Lapsed": 4}
+        assert "overlap" in header.line(80).plain
+        root = fixture_app.main.query_one(SegmentTree).root.label.plain
+        assert "overlap" in root and "2 in no segment" in root
+        from segtui.tui.widgets.bars import SegmentBars
+
+        bars = fixture_app.main.query_one(SegmentBars).render_text(100).plain
+        assert "In no segment: 2 customers (25.0%)" in bars
+        short = fixture_app.main.query_one(SegmentBars).render_text(100, height=3).plain
+        assert short.splitlines()[-1].startswith("In no segment: 2")
+        assert "Unassigned" not in bars
+
+    run(fixture_app, scenario)

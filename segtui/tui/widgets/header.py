@@ -28,6 +28,7 @@ class HeaderInfo:
     last_date: date | None = None
     as_of: date | None = None
     ruleset: str = ""
+    assign: str = ""
     unsaved: bool = False
     status: str = ""
 
@@ -79,6 +80,9 @@ class SegtuiHeader(Widget):
             parts.append(Text(f"as of {i.as_of}"))
         if i.ruleset:
             name = Text(printable(i.ruleset), style="bold")
+            if i.assign == "overlap":
+                # Counts then overlap and do not add up: as vital as the name, never dropped.
+                name.append(" (overlap)", style="italic")
             if i.unsaved:
                 name.append(" ●", style="bold yellow")
             parts.append(name)

@@ -87,11 +87,19 @@ class SegmentTree(Tree[NodeRef]):
         self.cursor_line = -1
         self.call_after_refresh(self.move_cursor_to_line, lines[selected])
 
-    def update_counts(self, segments: list[dict[str, Any]], rules: list[dict[str, Any]], universe: int, revenue: float) -> None:
-        """Refresh the labels from an evaluation (``segments`` / ``rules`` rows as dicts)."""
+    def update_counts(
+        self,
+        segments: list[dict[str, Any]],
+        rules: list[dict[str, Any]],
+        universe: int,
+        revenue: float,
+        no_segment: int | None = None,
+    ) -> None:
+        """Refresh the labels from an evaluation (``segments`` / ``rules`` rows as dicts);
+        ``no_segment``: customers of the universe in no segment (shown in overlap mode)."""
         by_segment = {row["segment"]: row for row in segments}
         by_rule = {(row["segment"], row["rule_index"]): row for row in rules}
-        self.root.set_label(self._root_label(universe, revenue))
+        self.root.set_label(self._root_label(universe, revenue, no_segment))
         for node in self._walk(self.root):
             ref = node.data
             if ref is None or self._ruleset is None:
@@ -115,11 +123,15 @@ class SegmentTree(Tree[NodeRef]):
 
     # -- labels -------------------------------------------------------------------------
 
-    def _root_label(self, universe: int | None, revenue: float | None) -> Text:
+    def _root_label(self, universe: int | None, revenue: float | None, no_segment: int | None = None) -> Text:
         rs = self._ruleset
         label = Text(printable(rs.name) if rs is not None and rs.name else "All customers", style="bold")
         if universe is not None:
             label.append(f"  {fmt_count(universe)} · {fmt_money(revenue)}", style="dim")
+        if rs is not None and rs.assign == "overlap":
+            # No Unassigned node in overlap mode: the customers left out are a figure here.
+            rest = "" if no_segment is None else f" · {fmt_count(no_segment)} in no segment"
+            label.append(f"  overlap{rest}", style="italic")
         if rs is not None and rs.universe:
             # the filter changes every count below, so it must be visible, not only in `u`
             label.append(f"  where {printable(rs.universe)}", style="italic")
