@@ -302,7 +302,7 @@ def test_bad_targets_raise_one_line_errors(tmp_path: Path, path: str, message: s
 
 
 def test_bad_arguments_raise() -> None:
-    with pytest.raises(SegtuiError, match="at least 1"):
+    with pytest.raises(SegtuiError, match="between 1 and 10,000,000"):
         generate_transactions(customers=0)
     with pytest.raises(SegtuiError, match="before start"):
         generate_transactions(start=date(2025, 1, 2), end=date(2025, 1, 1))
