@@ -308,8 +308,9 @@ def open_app(
     """Open the interactive app."""
     if data is not None and not data.exists():
         _usage_fail(unknown_word_message(str(data)))
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        # Textual would draw into the pipe forever; a script wants the headless command.
+    if not all(stream.isatty() for stream in (sys.stdin, sys.stdout, sys.stderr)):
+        # Textual draws on stderr and reads stdin: into a pipe or a file it would stream
+        # escape codes forever. A script wants the headless command.
         _usage_fail("the app needs a terminal; in scripts and pipes use `segtui apply RULES DATA`")
     try:
         columns = _parse_map(map_)

@@ -336,6 +336,20 @@ def test_app_refuses_to_start_without_a_terminal():
     assert result.stdout == ""
 
 
+def test_app_refuses_to_draw_into_a_redirected_stderr(tmp_path):
+    import os
+    import pty
+
+    master, slave = pty.openpty()
+    log = tmp_path / "log.txt"
+    with log.open("w") as stderr:
+        proc = subprocess.run([*SEGTUI], stdin=slave, stdout=slave, stderr=stderr, timeout=60)
+    os.close(slave)
+    os.close(master)
+    assert proc.returncode == 2
+    assert "terminal" in log.read_text() and "\x1b[" not in log.read_text()
+
+
 def _run_in_pty(args: list[str], wait_for: bytes, keys: bytes, timeout: float = 60) -> int:
     """Run segtui in a pseudo-terminal, press ``keys`` once ``wait_for`` was drawn; its exit code."""
     import os
