@@ -301,7 +301,7 @@ class SegtuiApp(App[None]):
         """A rule editor wired to the core's check and count for the loaded view."""
         assert self.session is not None
         return RuleEditorScreen(
-            title,
+            printable(title),  # it names the segment
             value,
             columns=self.session.columns,
             check=self.session.check,

@@ -546,7 +546,12 @@ def test_escape_sequences_in_names_and_values_are_shown_escaped(tmp_path: Path, 
         table = main.query_one(CustomerTable)
         texts.append(str(table.border_title))
         texts += [table.render_line(y).text for y in range(table.size.height)]
+        await select(pilot, NodeRef("rule", 0, 0))
+        await pilot.press("e")
+        await settle(pilot)
+        texts += [str(label.render()) for label in app.screen.query(Label)]
         joined = "\n".join(texts)
+        assert "Edit rule of VIP\\x1b[31m" in joined
         assert "\x1b" not in joined
         for shown in ("Evil\\x1b]0;owned", "VIP\\x1b[31m", "country <> '\\x1b[2J'", "evil\\x1bc.csv", "Sp\\x1b[2Jain"):
             assert shown in joined, shown
