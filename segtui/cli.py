@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Optional
+from typing import TYPE_CHECKING, Callable, NoReturn, Optional
 
 import typer
 
@@ -74,13 +74,34 @@ def _stdout() -> "Console":
     return console
 
 
-def _fail(err: SegtuiError) -> None:
+def _say(console: "Console", text: str, label: str = "", style: str = "") -> None:
+    """Print one line of user text (names, rules, paths) as text, never as Rich markup.
+
+    A segment called "[/]VIP" would otherwise be a MarkupError, "Customer ID [x]" would
+    lose its "[x]"; control characters are shown escaped rather than obeyed.
+    """
+    from rich.text import Text
+
+    from segtui.display import printable
+
+    console.print(Text.assemble((label, style), printable(text)), highlight=False)
+
+
+def _error(message: str) -> None:
+    _say(_stderr(), message, "error: ", "bold red")
+
+
+def _fail(err: SegtuiError) -> NoReturn:
     """Print a user error (one line per problem) and exit 1."""
-    console = _stderr()
-    lines = err.problems if isinstance(err, RuleFileError) else [err.message]
-    for line in lines:
-        console.print(f"[bold red]error:[/] {line}", markup=True, highlight=False)
+    for line in err.problems if isinstance(err, RuleFileError) else [err.message]:
+        _error(line)
     raise typer.Exit(1)
+
+
+def _usage_fail(message: str) -> NoReturn:
+    """Print a usage error (one line) and exit 2."""
+    _error(message)
+    raise typer.Exit(2)
 
 
 def _customers(n: int) -> str:
@@ -104,14 +125,18 @@ def _parse_map(values: Optional[list[str]]) -> dict[str, str]:
 
 def _load(label: str, load: "Callable[[], Dataset]") -> "Dataset":
     """Run a load with a spinner on a terminal (quiet when stderr is piped), then print its notices."""
+    from rich.text import Text
+
+    from segtui.display import printable
+
     console = _stderr()
     if console.is_terminal:
-        with console.status(f"Loading {label} and building the customer view…"):
+        with console.status(Text(f"Loading {printable(label)} and building the customer view…")):
             ds = load()
     else:
         ds = load()
     for notice in ds.notices:
-        console.print(f"[yellow]note:[/] {notice}", markup=True, highlight=False)
+        _say(console, notice, "note: ", "yellow")
     return ds
 
 
@@ -151,8 +176,9 @@ def apply(
     """
     if fmt not in ("table", "json", "csv"):
         raise typer.BadParameter(f"{fmt!r} is not one of table, json, csv", param_hint="--format")
+    from segtui.display import printable
     from segtui.evaluate import Evaluator
-    from segtui.export import check_output_path, write_frame
+    from segtui.export import check_not_input, check_output_path, write_frame
     from segtui.rulefile import load_rules, validate_rules
     from segtui.summary import print_segments, segments_csv, segments_json
 
@@ -162,23 +188,33 @@ def apply(
         ruleset = load_rules(rules)
         ds = _load_for_rules(ruleset, data, map_, as_of, date_format)
         path = ds.transactions.source
+        if output is not None:
+            check_not_input(output, path, rules)
         problems = validate_rules(ruleset, ds.view.frame.schema, source=str(rules))
         if problems:
             raise RuleFileError(problems)
         evaluator = Evaluator(ds.view.frame)
         evaluation = evaluator.evaluate(ruleset)
+        # The summary is rendered before the members file is written: a failure in either
+        # must never leave a replaced -o file behind a run that exits 1.
+        if fmt == "json":
+            summary = segments_json(evaluation, ruleset, rules=rules, data=path, as_of=ds.view.as_of) + "\n"
+        elif fmt == "csv":
+            summary = segments_csv(evaluation)
+            if sys.stdout.isatty():  # read on a screen, not parsed from a pipe: shown, not obeyed
+                summary = "".join(printable(line) + "\n" for line in summary.splitlines())
+        else:
+            console = _stdout()
+            with console.capture() as captured:
+                print_segments(console, evaluation, ruleset, data=path, as_of=ds.view.as_of)
+            summary = captured.get()
         if output is not None:
             write_frame(evaluator.assignments(ruleset), output)
     except SegtuiError as err:
         _fail(err)
-    if fmt == "json":
-        sys.stdout.write(segments_json(evaluation, ruleset, rules=rules, data=path, as_of=ds.view.as_of) + "\n")
-    elif fmt == "csv":
-        sys.stdout.write(segments_csv(evaluation))
-    else:
-        print_segments(_stdout(), evaluation, ruleset, data=path, as_of=ds.view.as_of)
+    sys.stdout.write(summary)
     if output is not None:
-        _stderr().print(f"wrote {_customers(evaluation.universe_customers)} to {output}")
+        _say(_stderr(), f"wrote {_customers(evaluation.universe_customers)} to {output}")
 
 
 @app.command()
@@ -208,7 +244,7 @@ def validate(
     except SegtuiError as err:
         _fail(err)
     checked = " against " + data.name if data is not None else ""
-    _stdout().print(f"ok: {rules} ({len(ruleset.segments)} segments){checked}")
+    _say(_stdout(), f"ok: {rules} ({len(ruleset.segments)} segments){checked}")
 
 
 @app.command()
@@ -225,12 +261,13 @@ def customers(
 
     Example: segtui customers sales.csv --map amount=DollarValue -o view.parquet
     """
-    from segtui.export import check_output_path, write_frame
+    from segtui.export import check_not_input, check_output_path, write_frame
     from segtui.summary import print_dataset
 
     try:
         if output is not None:
             check_output_path(output)
+            check_not_input(output, data)
         from segtui.dataset import load_dataset
 
         columns, as_of_date = _parse_map(map_), _parse_as_of(as_of)
@@ -240,7 +277,7 @@ def customers(
     except SegtuiError as err:
         _fail(err)
     if output is not None:
-        _stderr().print(f"wrote {_customers(ds.view.frame.height)} to {output}")
+        _say(_stderr(), f"wrote {_customers(ds.view.frame.height)} to {output}")
     else:
         print_dataset(_stdout(), ds)
 
@@ -249,19 +286,21 @@ def customers(
 def sample(
     output: Path = typer.Option(..., "--output", "-o", help="File to write (.csv, .parquet, .jsonl, .json, .xlsx)."),
     n_customers: int = typer.Option(3000, "--customers", "-n", min=1, help="Number of customers."),
-    seed: int = typer.Option(42, "--seed", help="Random seed; the same seed gives the same file."),
+    seed: int = typer.Option(42, "--seed", min=0, help="Random seed (0 or more); the same seed gives the same file."),
 ) -> None:
     """Generate synthetic transactions shaped like a real shop's export.
 
     Example: segtui sample -o big.parquet --customers 1000000
     """
-    from segtui.sample import write_sample
+    from segtui.sample import MAX_CUSTOMERS, write_sample
 
+    if n_customers > MAX_CUSTOMERS:
+        raise typer.BadParameter(f"{n_customers:,} is more than the {MAX_CUSTOMERS:,} supported", param_hint="--customers")
     try:
         write_sample(output, customers=n_customers, seed=seed)
     except SegtuiError as err:
         _fail(err)
-    _stderr().print(f"wrote {output} ({_customers(n_customers)}, seed {seed})")
+    _say(_stderr(), f"wrote {output} ({_customers(n_customers)}, seed {seed})")
 
 
 @app.command(OPEN_COMMAND, hidden=True)
@@ -277,15 +316,23 @@ def open_app(
     date_format: Optional[str] = DateFormatOption,
 ) -> None:
     """Open the interactive app."""
+    if data is not None and not data.exists():
+        _usage_fail(unknown_word_message(str(data)))
+    if not all(stream.isatty() for stream in (sys.stdin, sys.stdout, sys.stderr)):
+        # Textual draws on stderr and reads stdin: into a pipe or a file it would stream
+        # escape codes forever. A script wants the headless command.
+        _usage_fail("the app needs a terminal; in scripts and pipes use `segtui apply RULES DATA`")
     try:
         columns = _parse_map(map_)
     except SegtuiError as err:
         _fail(err)
     from segtui.tui.app import make_app
 
-    make_app(
+    tui = make_app(
         data_path=data, rules_path=rules, columns=columns, as_of=_parse_as_of(as_of), date_format=date_format
-    ).run()
+    )
+    tui.run()
+    raise typer.Exit(tui.return_code or 0)
 
 
 def _version(value: bool) -> None:
@@ -305,6 +352,32 @@ def _root(
     """
 
 
+def command_names() -> list[str]:
+    """The visible commands, as typed on the command line."""
+    return [
+        command.name or command.callback.__name__.replace("_", "-")  # type: ignore[union-attr]
+        for command in app.registered_commands
+        if not command.hidden
+    ]
+
+
+def unknown_word_message(word: str) -> str:
+    """The usage error for a word that is neither a command nor an existing file.
+
+    Examples
+    --------
+    >>> unknown_word_message("aply")
+    'no such command or file: "aply" (did you mean `segtui apply`?)'
+    >>> unknown_word_message("sales.csv")
+    'no such command or file: "sales.csv" (`segtui --help` lists the commands)'
+    """
+    import difflib
+
+    close = difflib.get_close_matches(word, command_names(), n=1)
+    hint = f"did you mean `segtui {close[0]}`?" if close else "`segtui --help` lists the commands"
+    return f'no such command or file: "{word}" ({hint})'
+
+
 def route_argv(argv: list[str]) -> list[str]:
     """Send `segtui [DATA] [options]` to the hidden app command; leave subcommands alone.
 
@@ -319,7 +392,7 @@ def route_argv(argv: list[str]) -> list[str]:
     >>> route_argv(["--help"])
     ['--help']
     """
-    commands = {"apply", "validate", "customers", "sample", OPEN_COMMAND}
+    commands = {*command_names(), OPEN_COMMAND}
     if argv and (argv[0] in commands or argv[0] in ("-h", "--help", "--version")):
         return argv
     return [OPEN_COMMAND, *argv]
@@ -327,4 +400,11 @@ def route_argv(argv: list[str]) -> list[str]:
 
 def main() -> None:
     """Console-script entry point."""
-    app(args=route_argv(sys.argv[1:]), prog_name="segtui")
+    args = route_argv(sys.argv[1:])
+    word = args[1] if len(args) > 1 and args[0] == OPEN_COMMAND else None
+    if word is not None and not word.startswith("-") and not Path(word).exists():
+        # Before Typer parses the rest: `segtui aply rules.yaml data.csv` would otherwise
+        # be reported as "unexpected extra argument" of the app command.
+        _error(unknown_word_message(word))
+        sys.exit(2)
+    app(args=args, prog_name="segtui")

@@ -72,6 +72,9 @@ class Evaluation:
     universe_customers: int
     universe_revenue: float
     total_customers: int
+    #: Customers of the universe in no (enabled) segment: the Unassigned row in
+    #: first_match; in overlap, a figure of its own (there is no row that adds up).
+    no_segment_customers: int = 0
 
 
 def _constant(value: bool | int, height: int, dtype: pl.DataType) -> pl.Series:
@@ -346,7 +349,13 @@ class Evaluator:
             parts = parts + [rest]
             names.append(UNASSIGNED)
             enabled.append(True)
-        whole, *stats = self._stats_of([(("U", _universe_key(ruleset)), universe), *parts])
+            nowhere = rest
+        else:
+            in_any = self._none
+            for _, mask in parts:
+                in_any = in_any | mask
+            nowhere = (("N",) + tuple(key for key, _ in parts), universe & ~in_any)
+        whole, *stats, no_segment = self._stats_of([(("U", _universe_key(ruleset)), universe), *parts, nowhere])
 
         segments = pl.DataFrame(
             {
@@ -374,6 +383,7 @@ class Evaluator:
             universe_customers=whole.customers,
             universe_revenue=universe_revenue,
             total_customers=self._height,
+            no_segment_customers=no_segment.customers,
         )
 
     def _funnel(self, segment: Segment, universe: pl.Series) -> list[tuple[int, int]]:

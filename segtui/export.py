@@ -9,17 +9,20 @@ customer views, rule files, sample data).
 from __future__ import annotations
 
 import os
+import re
 import secrets
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
 
-from segtui.errors import SegtuiError
+from segtui.errors import SegtuiError, first_line
 from segtui.names import TEXT_DECIMALS
 
 __all__ = [
-    "OUTPUT_FORMATS", "WRITE_TITLE", "check_output_path", "for_text", "text_value", "write_atomic", "write_frame",
+    "OUTPUT_FORMATS", "WRITE_TITLE", "check_not_input", "check_output_path", "for_text", "text_value",
+    "write_atomic", "write_frame",
 ]
 
 #: extension -> Polars writer method name
@@ -93,6 +96,33 @@ def text_value(name: str, value: float | None) -> float | None:
         return None
     return for_text(pl.DataFrame({name: [float(value)]})).item()
 
+def check_not_input(output: str | Path, *inputs: str | Path | None) -> None:
+    """Refuse to write over a file the run reads (``segtui customers tx.csv -o tx.csv``).
+
+    The same file under another spelling (``./tx.csv``, a symlink, a hard link) counts.
+
+    Examples
+    --------
+    >>> check_not_input("view.csv", "tx.csv", None)
+    >>> check_not_input("./tx.csv", "tx.csv")
+    Traceback (most recent call last):
+    ...
+    segtui.errors.SegtuiError: ./tx.csv: that is the input file tx.csv; write the output to another path
+    """
+    for source in inputs:
+        if source is None:
+            continue
+        same = Path(output).resolve() == Path(source).resolve()
+        if not same:
+            try:
+                same = os.path.samefile(output, source)
+            except OSError:  # one of them does not exist (yet): not the same file
+                same = False
+        if same:
+            raise SegtuiError(
+                f"{output}: that is the input file {source}; write the output to another path", title=WRITE_TITLE
+            )
+
 
 def write_frame(df: pl.DataFrame, path: str | Path) -> Path:
     """Write ``df`` to ``path`` (.csv, .parquet or .json) atomically; text formats via ``for_text``.
@@ -117,9 +147,10 @@ def write_atomic(
     """Write a file through ``write(tmp)`` and rename it over ``path`` only if that succeeded.
 
     The temporary file sits in the target folder (a rename across file systems is not
-    atomic) and is removed whatever happens.  A new file gets the usual umask
-    permissions, a replaced file keeps its own (``mkstemp``'s 0600 would hide a shared
-    export or rule file from colleagues).
+    atomic) and is removed whatever happens; temporary files of an earlier write to the
+    same target that was killed (older than ``STALE_TEMP_SECONDS``) are removed first.
+    A new file gets the usual umask permissions, a replaced file keeps its own
+    (``mkstemp``'s 0600 would hide a shared export or rule file from colleagues).
 
     Parameters
     ----------
@@ -138,8 +169,8 @@ def write_atomic(
     Raises
     ------
     SegtuiError
-        The OS refused (read-only or missing folder, target is a folder, disk full);
-        the previous file, if any, is left untouched.
+        The OS or Polars' writer refused (read-only or missing folder, target is a
+        folder, disk full); the previous file, if any, is left untouched.
 
     Examples
     --------
@@ -152,6 +183,7 @@ def write_atomic(
     ...
     segtui.errors.SegtuiError: /proc/no/x.txt: cannot write (No such file or directory)
     """
+    _remove_stale_temp_files(path)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
     try:
         write(tmp)
@@ -160,6 +192,37 @@ def write_atomic(
         os.replace(tmp, path)
     except OSError as exc:
         raise SegtuiError(f"{path}: cannot {verb} ({exc.strerror or exc})", title=title) from exc
+    except pl.exceptions.PolarsError as exc:  # Polars reports a full disk as ComputeError
+        raise SegtuiError(f"{path}: cannot {verb} ({first_line(exc)})", title=title) from exc
     finally:
-        tmp.unlink(missing_ok=True)
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass  # e.g. EROFS: nothing was written, and the error above says why
     return path
+
+
+#: A temporary file untouched for this long belongs to a killed run, not a live writer
+#: (writers append continuously, so a live one's modification time stays fresh).
+STALE_TEMP_SECONDS = 15 * 60
+_TEMP_SUFFIX = re.compile(r"\.[0-9a-f]{12}\.tmp")
+
+
+def _remove_stale_temp_files(path: Path) -> None:
+    """Delete ``.<name>.<hex>.tmp`` files that a killed write to ``path`` left behind.
+
+    Only this target's own temporary names are touched, and only old ones, so a
+    concurrent write to the same path keeps its file. Failures are ignored: cleaning
+    up is a courtesy, the write itself reports real problems.
+    """
+    prefix = f".{path.name}"
+    now = time.time()
+    try:
+        for candidate in (path.parent if str(path.parent) else Path(".")).iterdir():
+            name = candidate.name
+            if not (name.startswith(prefix) and _TEMP_SUFFIX.fullmatch(name[len(prefix):])):
+                continue
+            if now - candidate.stat().st_mtime > STALE_TEMP_SECONDS:
+                candidate.unlink()
+    except OSError:
+        pass

@@ -28,6 +28,7 @@ __all__ = [
     "DEFAULT_START",
     "DEFAULT_END",
     "LINES_PER_CUSTOMER",
+    "MAX_CUSTOMERS",
     "SAMPLE_CUSTOMERS",
     "SAMPLE_SEED",
     "SAMPLE_FORMATS",
@@ -44,6 +45,9 @@ LINES_PER_CUSTOMER = 10.0
 #: How the bundled ``sample_data/transactions.csv`` was made.
 SAMPLE_CUSTOMERS = 3000
 SAMPLE_SEED = 42
+#: Most customers one call generates (~100M lines): far beyond any benchmark, and a
+#: typo of a few extra digits gets a message instead of a MemoryError from numpy.
+MAX_CUSTOMERS = 10_000_000
 #: File extensions ``write_sample`` understands.
 SAMPLE_FORMATS = (".csv", ".parquet", ".jsonl", ".ndjson", ".json", ".xlsx")
 
@@ -389,7 +393,8 @@ def generate_transactions(
     Raises
     ------
     SegtuiError
-        If ``customers`` is below 1 or ``end`` is before ``start``.
+        If ``customers`` is not between 1 and ``MAX_CUSTOMERS``, ``seed`` is negative
+        or ``end`` is before ``start``.
 
     Examples
     --------
@@ -401,8 +406,10 @@ def generate_transactions(
     >>> df.equals(generate_transactions(customers=50, seed=1))
     True
     """
-    if customers < 1:
-        raise SegtuiError(f"sample: --customers must be at least 1, got {customers}")
+    if not 1 <= customers <= MAX_CUSTOMERS:
+        raise SegtuiError(f"sample: --customers must be between 1 and {MAX_CUSTOMERS:,}, got {customers:,}")
+    if seed < 0:
+        raise SegtuiError(f"sample: --seed must be 0 or more, got {seed}")
     if end < start:
         raise SegtuiError(f"sample: end date {end} is before start date {start}")
     rng = np.random.default_rng(seed)

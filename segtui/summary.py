@@ -45,7 +45,10 @@ def segments_json(
 ) -> str:
     """The ``apply --format json`` document: stable keys, one object per segment.
 
-    Keys: rules, data, as_of, assign, universe {customers, revenue}, total_customers, segments.
+    Keys: rules, data, as_of, assign, universe {customers, revenue}, total_customers,
+    in_no_segment {customers, pct_customers}, segments. ``in_no_segment`` counts the
+    universe's customers that no enabled segment holds: in first_match the Unassigned
+    row, in overlap the only way to learn it (segment rows overlap and do not add up).
     """
     from segtui.export import text_value
 
@@ -59,6 +62,10 @@ def segments_json(
             "revenue": text_value("revenue", evaluation.universe_revenue),
         },
         "total_customers": evaluation.total_customers,
+        "in_no_segment": {
+            "customers": evaluation.no_segment_customers,
+            "pct_customers": _share(evaluation.no_segment_customers, evaluation.universe_customers),
+        },
         "segments": segments_records(evaluation),
     }
     return json.dumps(doc, indent=2)
@@ -69,6 +76,11 @@ def segments_csv(evaluation: "Evaluation") -> str:
     import polars as pl
 
     return pl.DataFrame(segments_records(evaluation), schema=evaluation.segments.select(SEGMENT_FIELDS).schema).write_csv()
+
+
+def _share(part: int, whole: int) -> float | None:
+    """``part`` as a percentage of ``whole``, rounded like the segment records (None for 0)."""
+    return round(100 * part / whole, 4) if whole else None
 
 
 def _money(value: float | None, decimals: int = 2) -> str:
@@ -82,12 +94,25 @@ def print_segments(
     """Print the segment summary as a Rich table."""
     from rich import box
     from rich.table import Table
+    from rich.text import Text
 
-    title = ruleset.name or "Segments"
-    caption = (
+    from segtui.display import printable
+
+    # Every user-given string goes in as Text (a str cell or title is Rich markup), with
+    # control characters escaped.
+    title = Text(printable(ruleset.name or "Segments"))
+    caption = Text(printable(
         f"{data.name} · as of {as_of.isoformat()} · {ruleset.assign} · "
         f"universe {evaluation.universe_customers:,} of {evaluation.total_customers:,} customers"
-    )
+    ))
+    if ruleset.assign == "overlap":
+        # No Unassigned row here: overlapping rows do not add up, so the rest is a figure.
+        share = _share(evaluation.no_segment_customers, evaluation.universe_customers)
+        caption.append(
+            f"\nin no segment: {evaluation.no_segment_customers:,} customers"
+            + ("" if share is None else f" ({share:.1f}%)")
+            + " · segments overlap, so the rows do not add up"
+        )
     # box.SIMPLE and whole-unit revenue keep all eight columns readable at 80 columns.
     table = Table(
         title=title,
@@ -102,7 +127,7 @@ def print_segments(
         table.add_column(name, justify="right", no_wrap=True)
     for rec in segments_records(evaluation):
         table.add_row(
-            rec["segment"],
+            Text(printable(rec["segment"])),
             f"{rec['customers']:,}",
             f"{rec['pct_customers']:.1f}",
             _money(rec["revenue"], 0),
@@ -117,10 +142,14 @@ def print_segments(
 def print_dataset(console: "Console", ds: "Dataset") -> None:
     """Print what `segtui customers` learnt about a file: size, span and mapping (the CLI prints notices)."""
     from rich.table import Table
+    from rich.text import Text
+
+    from segtui.display import printable
 
     view = ds.view
     frame = view.frame
-    table = Table(title=f"{ds.transactions.source.name}: single customer view", show_header=False, title_justify="left")
+    title = Text(printable(f"{ds.transactions.source.name}: single customer view"))
+    table = Table(title=title, show_header=False, title_justify="left")
     table.add_column(style="bold")
     table.add_column()
     table.add_row("customers", f"{frame.height:,}")
@@ -130,6 +159,6 @@ def print_dataset(console: "Console", ds: "Dataset") -> None:
     table.add_row("dates", f"{view.first_date.isoformat()} → {view.last_date.isoformat()}")
     table.add_row("as of", view.as_of.isoformat())
     for role, column in ds.transactions.mapping.items():
-        table.add_row(f"  {role}", f"← {column}")
+        table.add_row(f"  {role}", Text(printable(f"← {column}")))
     table.add_row("columns", f"{frame.width} (segtui customers DATA -o view.csv to export)")
     console.print(table)

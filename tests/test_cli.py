@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import polars as pl
@@ -60,6 +62,17 @@ def test_usage_error_exits_2():
 
 
 # --- sample ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("option", "value"), [("--seed", -1), ("--customers", 99_999_999_999_999), ("--customers", 0)]
+)
+def test_sample_out_of_range_option_is_a_usage_error(tmp_path, option, value):
+    out = tmp_path / "x.csv"
+    result = run("sample", "-o", out, option, value)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output and option in result.output
+    assert not out.exists()
 
 
 def test_sample_is_deterministic_per_seed(tmp_path, small_sample):
@@ -352,3 +365,289 @@ def test_chmod_000_data_file_is_an_error_line(tmp_path):
     data.write_text("customer,date,amount\n1,2020-01-01,5\n")
     data.chmod(0)
     assert_clean_failure(run("customers", data), "error: t.csv: permission denied")
+
+# --- the app's entry: mistyped words, no terminal, failed loads -------------------------
+
+SEGTUI = [sys.executable, "-c", "from segtui.cli import main; main()"]
+
+
+def _segtui(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    """Run the real entry point with stdout and stderr piped (not a terminal)."""
+    return subprocess.run([*SEGTUI, *args], capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+
+
+def test_mistyped_command_is_a_usage_error_with_a_suggestion(tmp_path):
+    result = _segtui("aply", "rules/rfm.yaml")
+    assert result.returncode == 2, result.stderr[-500:]
+    assert "no such command or file" in result.stderr and "apply" in result.stderr
+    assert "\x1b[" not in result.stdout + result.stderr and "Traceback" not in result.stderr
+
+
+def test_missing_data_file_is_a_usage_error(tmp_path):
+    result = _segtui(str(tmp_path / "sales.csv"))
+    assert result.returncode == 2, result.stderr[-500:]
+    assert "no such command or file" in result.stderr and "sales.csv" in result.stderr
+
+
+def test_app_refuses_to_start_without_a_terminal():
+    result = _segtui()
+    assert result.returncode == 2, result.stderr[-500:]
+    assert "terminal" in result.stderr and "segtui apply" in result.stderr
+    assert result.stdout == ""
+
+
+def test_app_refuses_to_draw_into_a_redirected_stderr(tmp_path):
+    import os
+    import pty
+
+    master, slave = pty.openpty()
+    log = tmp_path / "log.txt"
+    with log.open("w") as stderr:
+        proc = subprocess.run([*SEGTUI], stdin=slave, stdout=slave, stderr=stderr, timeout=60)
+    os.close(slave)
+    os.close(master)
+    assert proc.returncode == 2
+    assert "terminal" in log.read_text() and "\x1b[" not in log.read_text()
+
+
+def _run_in_pty(args: list[str], wait_for: bytes, keys: bytes, timeout: float = 60) -> int:
+    """Run segtui in a pseudo-terminal, press ``keys`` once ``wait_for`` was drawn; its exit code."""
+    import os
+    import pty
+    import select
+    import time
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([*SEGTUI, *args], stdin=slave, stdout=slave, stderr=slave, close_fds=True)
+    os.close(slave)
+    seen, sent, deadline = b"", False, time.monotonic() + timeout
+    try:
+        while proc.poll() is None and time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.2)
+            if ready:
+                try:
+                    seen += os.read(master, 65536)
+                except OSError:
+                    break
+            if not sent and wait_for in seen:
+                time.sleep(0.5)
+                os.write(master, keys)
+                sent = True
+        return proc.wait(timeout=max(1.0, deadline - time.monotonic()))
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
+
+
+@pytest.mark.parametrize("keys", [b"\r", b"\x11"], ids=["quit-button", "ctrl+q"])
+def test_quitting_the_app_after_a_failed_load_exits_1(tmp_path, keys):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b\n1,2\n")
+    assert _run_in_pty([str(bad)], b"Cannot", keys) == 1
+
+
+# --- user text is printed as text -------------------------------------------------------
+
+MARKUP_RULES = """\
+version: 1
+name: "Tiers [/]"
+segments:
+  - name: "[/]VIP"
+    rules: ["orders >= 2", "country <> '[/]'"]
+  - name: "Customer ID [x]"
+    rules: ["orders >= 1"]
+"""
+
+
+@pytest.fixture
+def markup_paths(tmp_path, small_sample) -> tuple[Path, Path]:
+    folder = tmp_path / "a[/]b"
+    folder.mkdir(parents=True)  # "a[" holding "]b"
+    # The data stays on a plain path: Polars reads "[" in a CSV path as a glob.
+    rules = folder / "r[x].yaml"
+    rules.write_text(MARKUP_RULES)
+    return rules, small_sample
+
+
+def test_apply_prints_markup_like_names_rules_and_paths_as_text(markup_paths):
+    rules, data = markup_paths
+    result = run("apply", rules, data)
+    assert result.exit_code == 0, result.output
+    for text in ("[/]VIP", "Customer ID [x]", "Tiers [/]"):
+        assert text in result.output
+
+
+def test_an_error_naming_a_markup_like_path_prints_it(tmp_path):
+    missing = tmp_path / "a[" / "]b" / "tx [red].csv"
+    assert_clean_failure(run("customers", missing), str(missing))
+
+
+def test_validate_and_errors_print_markup_like_text(markup_paths, tmp_path):
+    rules, data = markup_paths
+    result = run("validate", rules, data)
+    assert result.exit_code == 0, result.output
+    assert "a[/]b/r[x].yaml" in result.output
+    bad = rules.parent / "bad[x].yaml"
+    bad.write_text(MARKUP_RULES.replace("'[/]'", "'[/]' AND recency_day < 3"))
+    assert_clean_failure(run("validate", bad, data), "bad[x].yaml", '"[/]VIP"', "recency_day")
+
+
+def test_customers_summary_shows_bracketed_column_names(tmp_path, small_sample):
+    frame = pl.read_csv(small_sample).rename({"customer_id": "Customer ID [x]", "amount": "Betrag [/]"})
+    data = tmp_path / "tx.csv"
+    frame.write_csv(data)
+    result = run("customers", data, "--map", "amount=Betrag [/]", "--map", "customer_id=Customer ID [x]")
+    assert result.exit_code == 0, result.output
+    assert "← Customer ID [x]" in result.output and "← Betrag [/]" in result.output
+
+
+def test_apply_keeps_the_existing_output_when_the_summary_fails(tmp_path, small_sample, monkeypatch):
+    import segtui.summary
+    from segtui.errors import SegtuiError
+
+    def broken(*args, **kwargs):
+        raise SegtuiError("summary: cannot print")
+
+    monkeypatch.setattr(segtui.summary, "print_segments", broken)
+    out = tmp_path / "members.csv"
+    out.write_text("precious\n")
+    assert_clean_failure(run("apply", RULES_DIR / "rfm.yaml", small_sample, "-o", out), "cannot print")
+    assert out.read_text() == "precious\n"
+
+
+# --- control characters in user text are shown, not obeyed ------------------------------
+
+ESCAPE_RULES = r"""version: 1
+name: "Evil\e]0;owned\a\e[2J"
+segments:
+  - name: "VIP\e[31m"
+    rules: ["orders >= 2"]
+  - name: "Broken\e[2J"
+    rules: ["recency_day < 3"]
+"""
+
+
+def test_apply_shows_escape_sequences_in_names_escaped(tmp_path, small_sample):
+    rules = tmp_path / "evil.yaml"
+    rules.write_text(ESCAPE_RULES.replace("recency_day", "recency_days"))
+    for fmt in ("table", "json"):
+        result = run("apply", rules, small_sample, "--format", fmt)
+        assert result.exit_code == 0, result.output
+        assert "\x1b" not in result.output and "\x07" not in result.output
+        assert "\\x1b[31m" in result.output or "\\u001b[31m" in result.output
+
+
+def test_errors_show_escape_sequences_escaped(tmp_path, small_sample):
+    rules = tmp_path / "evil\x1b[2J.yaml"
+    rules.write_text(ESCAPE_RULES)
+    result = run("validate", rules, small_sample)
+    assert_clean_failure(result, "Broken\\x1b[2J", "evil\\x1b[2J.yaml")
+    assert "\x1b" not in result.output
+
+
+# --- write failures ---------------------------------------------------------------------
+
+
+def _no_temp_files(folder: Path) -> bool:
+    return not [p for p in folder.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_read_only_folder_is_one_line_even_when_the_cleanup_fails(tmp_path, small_sample, monkeypatch):
+    # Simulated (tests may run as root, where chmod does not stop writes): on a read-only
+    # file system both the write and the temp file's removal fail with EROFS.
+    import errno
+
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(pl.DataFrame, "write_csv", read_only)
+    monkeypatch.setattr(Path, "unlink", read_only)
+    out = tmp_path / "view.csv"
+    assert_clean_failure(run("customers", small_sample, "-o", out), "view.csv: cannot write (Read-only file system)")
+
+
+def test_full_disk_while_writing_parquet_is_one_line_and_keeps_the_old_file(tmp_path, small_sample, monkeypatch):
+    def disk_full(self, file, *args, **kwargs):
+        Path(file).write_bytes(b"PAR1 half")
+        raise pl.exceptions.ComputeError("No space left on device (os error 28)\n\nmore detail")
+
+    monkeypatch.setattr(pl.DataFrame, "write_parquet", disk_full)
+    out = tmp_path / "members.parquet"
+    out.write_bytes(b"old")
+    result = run("apply", RULES_DIR / "rfm.yaml", small_sample, "-o", out)
+    assert_clean_failure(result, "members.parquet: cannot write (No space left on device (os error 28))")
+    assert out.read_bytes() == b"old" and _no_temp_files(tmp_path)
+
+
+@pytest.mark.parametrize("command", ["customers", "apply"])
+def test_output_that_is_the_input_file_is_refused(tmp_path, small_sample, command):
+    data = tmp_path / "tx.csv"
+    data.write_bytes(small_sample.read_bytes())
+    args = ("customers", data) if command == "customers" else ("apply", RULES_DIR / "rfm.yaml", data)
+    same = tmp_path / "." / "tx.csv"
+    assert_clean_failure(run(*args, "-o", same), "tx.csv", "input")
+    assert data.read_bytes() == small_sample.read_bytes()
+
+
+def test_stale_temp_files_of_a_killed_write_are_cleaned(tmp_path, small_sample):
+    import os
+    import time
+
+    stale = tmp_path / ".view.csv.0123456789ab.tmp"
+    stale.write_text("half a file from a killed run")
+    hour_ago = time.time() - 3600
+    os.utime(stale, (hour_ago, hour_ago))
+    busy = tmp_path / ".view.csv.ba9876543210.tmp"  # another run writing right now
+    busy.write_text("being written")
+    other = tmp_path / ".notes.txt.0123456789ab.tmp"  # not ours to judge
+    other.write_text("x")
+    os.utime(other, (hour_ago, hour_ago))
+    assert run("customers", small_sample, "-o", tmp_path / "view.csv").exit_code == 0
+    assert not stale.exists() and busy.exists() and other.exists()
+
+
+# --- overlap mode: the customers in no segment -------------------------------------------
+
+OVERLAP_RULES = """\
+version: 1
+name: Overlapping
+assign: overlap
+segments:
+  - name: Repeat
+    rules: ["orders >= 3"]
+  - name: Recent
+    rules: ["recency_days <= 90"]
+"""
+
+
+def _in_no_segment(data: Path) -> int:
+    """Independently: customers matching neither predicate (null counts as no match)."""
+    frame = load_dataset(data).view.frame
+    return frame.filter(~((pl.col("orders") >= 3).fill_null(False) | (pl.col("recency_days") <= 90).fill_null(False))).height
+
+
+def test_apply_json_gives_the_customers_in_no_segment_in_overlap_mode(tmp_path, small_sample):
+    rules = tmp_path / "overlap.yaml"
+    rules.write_text(OVERLAP_RULES)
+    doc = json.loads(run("apply", rules, small_sample, "--format", "json").stdout)
+    expected = _in_no_segment(small_sample)
+    assert 0 < expected < doc["universe"]["customers"]
+    assert doc["in_no_segment"]["customers"] == expected
+    assert doc["in_no_segment"]["pct_customers"] == round(100 * expected / doc["universe"]["customers"], 4)
+    assert [s["segment"] for s in doc["segments"]] == ["Repeat", "Recent"]  # no extra row
+
+
+def test_apply_table_says_overlap_and_how_many_are_in_no_segment(tmp_path, small_sample):
+    rules = tmp_path / "overlap.yaml"
+    rules.write_text(OVERLAP_RULES)
+    result = run("apply", rules, small_sample)
+    assert result.exit_code == 0, result.output
+    assert f"in no segment: {_in_no_segment(small_sample):,} customers" in result.output
+    assert "overlap" in result.output
+
+
+def test_apply_json_in_no_segment_equals_unassigned_in_first_match(small_sample):
+    doc = json.loads(run("apply", RULES_DIR / "rfm.yaml", small_sample, "--format", "json").stdout)
+    unassigned = next(s for s in doc["segments"] if s["segment"] == "Unassigned")
+    assert doc["in_no_segment"]["customers"] == unassigned["customers"]

@@ -302,7 +302,28 @@ def test_bad_targets_raise_one_line_errors(tmp_path: Path, path: str, message: s
 
 
 def test_bad_arguments_raise() -> None:
-    with pytest.raises(SegtuiError, match="at least 1"):
+    with pytest.raises(SegtuiError, match="between 1 and 10,000,000"):
         generate_transactions(customers=0)
     with pytest.raises(SegtuiError, match="before start"):
         generate_transactions(start=date(2025, 1, 2), end=date(2025, 1, 1))
+
+
+# --- bad arguments -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "needle"),
+    [({"seed": -1}, "seed"), ({"customers": 99_999_999_999_999}, "customers")],
+)
+def test_out_of_range_arguments_are_a_segtui_error(kwargs: dict, needle: str) -> None:
+    with pytest.raises(SegtuiError, match=needle):
+        generate_transactions(**{"customers": 10, **kwargs})
+
+
+def test_numpy_the_generator_needs_is_a_declared_dependency() -> None:
+    # `pip install -e .` (no extras) must be enough for `segtui sample`.
+    import tomllib
+
+    pyproject = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())
+    declared = {dep.split(">")[0].split("=")[0].split("[")[0].strip().lower() for dep in pyproject["project"]["dependencies"]}
+    assert "numpy" in declared

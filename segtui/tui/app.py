@@ -27,6 +27,7 @@ from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.worker import Worker, WorkerState
 
+from segtui.display import printable
 from segtui.errors import SegtuiError
 from segtui.evaluate import UNASSIGNED, Evaluation
 from segtui.rules import RuleSet
@@ -89,9 +90,15 @@ class SegtuiApp(App[None]):
         self._detail_gen = 0
         self._table_segment: object = object()
         self._reading = threading.Event()  # set while the load worker reads the files
+        self._load_failed = False  # then any way out exits 1: the run did not do its job
+
+    def notify(self, message: str, *, title: str = "", **kwargs: Any) -> None:
+        """Show a toast; its text often quotes names and paths, so control characters in
+        it are escaped here, for every caller."""
+        super().notify(printable(message), title=printable(title), **kwargs)
 
     def get_default_screen(self) -> MainScreen:
-        name = self.options.data_path.name if self.options.data_path else "the sample data"
+        name = printable(self.options.data_path.name) if self.options.data_path else "the sample data"
         return MainScreen(loading=f"Loading {name} and building the customer view…")
 
     @property
@@ -159,6 +166,7 @@ class SegtuiApp(App[None]):
         else:
             title, message = "Unexpected error", f"{type(error).__name__}: {error}"
         if event.worker.group == "load":
+            self._load_failed = True
             self.push_screen(ErrorScreen(title, message, button="Quit"), lambda _: self.exit(return_code=1))
         else:
             self.push_screen(ErrorScreen(title, message))
@@ -183,7 +191,7 @@ class SegtuiApp(App[None]):
 
     def _update_header(self) -> None:
         name = self.ruleset.name or (self.session.rules_path.stem if self.session and self.session.rules_path else "untitled")
-        self.main.query_one(SegtuiHeader).update(ruleset=name, unsaved=self.dirty)
+        self.main.query_one(SegtuiHeader).update(ruleset=name, assign=self.ruleset.assign, unsaved=self.dirty)
 
     def selected_segment(self) -> str | None:
         return editing.segment_name(self.ruleset, self.main.tree.selected, UNASSIGNED)
@@ -254,8 +262,13 @@ class SegtuiApp(App[None]):
             evaluation.rules.rows(named=True),
             evaluation.universe_customers,
             evaluation.universe_revenue,
+            no_segment=evaluation.no_segment_customers,
         )
-        main.query_one(SegmentBars).update_segments(evaluation.segments)
+        overlap = self.ruleset.assign == "overlap"
+        main.query_one(SegmentBars).update_segments(
+            evaluation.segments,
+            no_segment=(evaluation.no_segment_customers, evaluation.universe_customers) if overlap else None,
+        )
         self.call_after_refresh(self._painted, started)
 
     def _painted(self, started: float) -> None:
@@ -269,7 +282,7 @@ class SegtuiApp(App[None]):
         table = main.query_one(CustomerTable)
         table.set_frame(members, keep_position=segment == self._table_segment, presorted=presorted)
         # Content, not a str: a str title is markup, and "VIP [top]" would lose "[top]".
-        table.border_title = Content(f"Customers · {segment or 'all'} ({fmt_count(members.height)})")
+        table.border_title = Content(f"Customers · {printable(segment or 'all')} ({fmt_count(members.height)})")
         self._table_segment = segment
         if split is not None and dimension is not None:
             main.query_one(BreakdownView).update_breakdown(split, dimension, segment)
@@ -288,7 +301,7 @@ class SegtuiApp(App[None]):
         """A rule editor wired to the core's check and count for the loaded view."""
         assert self.session is not None
         return RuleEditorScreen(
-            title,
+            printable(title),  # it names the segment
             value,
             columns=self.session.columns,
             check=self.session.check,
@@ -394,6 +407,9 @@ class SegtuiApp(App[None]):
     # -- quitting and help --------------------------------------------------------------
 
     async def action_quit(self) -> None:
+        if self._load_failed:
+            self.exit(return_code=1)
+            return
         if isinstance(self.screen, UnsavedChangesScreen):
             return
         self._unless_unsaved(self.exit)

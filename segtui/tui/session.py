@@ -18,7 +18,7 @@ import polars as pl
 from segtui.dataset import Dataset, load_dataset_for_rules
 from segtui.errors import RuleFileError, SegtuiError
 from segtui.evaluate import Evaluation, Evaluator
-from segtui.export import check_output_path, write_frame
+from segtui.export import check_not_input, check_output_path, write_frame
 from segtui.resources import DEFAULT_RULES, RULES_DIR, SAMPLE_FILE
 from segtui.rulefile import load_rules, save_rules, validate_rules
 from segtui.rules import RuleSet, check_rule
@@ -149,6 +149,7 @@ class Session:
     def export(self, ruleset: RuleSet, segment: str | None, path: Path, assignments: bool) -> int:
         """Write members of ``segment`` (or every customer's assignment); returns rows written."""
         check_output_path(path)
+        check_not_input(path, self.data_path, self.rules_path)
         with self.lock:
             df = self.evaluator.assignments(ruleset) if assignments else self.evaluator.members(ruleset, segment)
         write_frame(df, path)

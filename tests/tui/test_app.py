@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import copy
+import re
+from datetime import date
 from pathlib import Path
 
 import polars as pl
+import pytest
 from textual.pilot import Pilot
 from textual.content import Content
 from textual.widgets import Input, Label, Static
@@ -13,11 +16,12 @@ from textual.widgets import Input, Label, Static
 from segtui.dataset import load_dataset
 from segtui.errors import SegtuiError
 from segtui.evaluate import Evaluator
-from segtui.resources import DEFAULT_RULES, SAMPLE_FILE
+from segtui.resources import DEFAULT_RULES, RULES_DIR, SAMPLE_FILE
 from segtui.rulefile import load_rules
 from segtui.tui import editing
 from segtui.tui.app import SegtuiApp, make_app
 from segtui.tui.editing import NodeRef
+from segtui.tui.format import fmt_value
 from segtui.tui.screens.dialogs import ConfirmScreen, ErrorScreen, PromptScreen, UnsavedChangesScreen
 from segtui.tui.screens.help import HelpScreen
 from segtui.tui.screens.main import MainScreen
@@ -303,6 +307,21 @@ def test_export_selected_segment_members(fixture_app: SegtuiApp, tmp_path: Path)
     run(fixture_app, scenario)
 
 
+def test_export_over_the_loaded_data_file_is_refused(fixture_app: SegtuiApp, data_file: Path) -> None:
+    before = data_file.read_bytes()
+
+    async def scenario(pilot: Pilot) -> None:
+        await pilot.press("x")
+        fixture_app.screen.query_one(Input).value = str(data_file.parent / "." / data_file.name)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(fixture_app.screen, ErrorScreen)
+        assert any("input file" in str(w.render()) for w in fixture_app.screen.query(Static))
+        assert data_file.read_bytes() == before
+
+    run(fixture_app, scenario)
+
+
 def test_open_other_rule_set(fixture_app: SegtuiApp, tmp_path: Path) -> None:
     other = tmp_path / "other.yaml"
     other.write_text("version: 1\nname: Spain\nsegments:\n  - name: Spanish\n    rules: [\"country = 'Spain'\"]\n")
@@ -496,3 +515,127 @@ def test_open_prompt_problems_name_the_fix(tmp_path: Path) -> None:
     assert existing_file_problem(str(tmp_path / "gone.yaml")) == f"{tmp_path / 'gone.yaml'}: no such file"
     (tmp_path / "ok.yaml").write_text("version: 1\n")
     assert existing_file_problem(str(tmp_path / "ok.yaml")) is None
+
+
+# -- control characters in user text ---------------------------------------------------------
+
+ESCAPE_RULES = r"""version: 1
+name: "Evil\e]0;owned\a\e[2J"
+universe: "country <> '\e[5m'"
+segments:
+  - name: "VIP\e[31m"
+    rules: ["orders >= 2", "country <> '\e[2J'"]
+"""
+
+
+def test_escape_sequences_in_names_and_values_are_shown_escaped(tmp_path: Path, data_file: Path) -> None:
+    rules = tmp_path / "evil.yaml"
+    rules.write_text(ESCAPE_RULES)
+    data = tmp_path / "evil\x1bc.csv"
+    data.write_text(data_file.read_text().replace("Spain", "Sp\x1b[2Jain"))
+    app = make_app(data_path=data, rules_path=rules, as_of=date(2024, 7, 1))
+
+    async def scenario(pilot: Pilot) -> None:
+        assert app.session is not None, [str(w.render()) for w in app.screen.query(Static)]
+        main = app.main
+        texts = [main.query_one(SegtuiHeader).line(200).plain, *tree_labels(app)]
+        texts += [line.plain for line in main.query_one(BreakdownView).render_text(100).split()]
+        from segtui.tui.widgets.bars import SegmentBars
+
+        texts += [line.plain for line in main.query_one(SegmentBars).render_text(100).split()]
+        table = main.query_one(CustomerTable)
+        texts.append(str(table.border_title))
+        texts += [table.render_line(y).text for y in range(table.size.height)]
+        await select(pilot, NodeRef("rule", 0, 0))
+        await pilot.press("e")
+        await settle(pilot)
+        texts += [str(label.render()) for label in app.screen.query(Label)]
+        joined = "\n".join(texts)
+        assert "Edit rule of VIP\\x1b[31m" in joined
+        assert "\x1b" not in joined
+        for shown in ("Evil\\x1b]0;owned", "VIP\\x1b[31m", "country <> '\\x1b[2J'", "evil\\x1bc.csv", "Sp\\x1b[2Jain"):
+            assert shown in joined, shown
+
+    run(app, scenario, size=(200, 50))
+
+
+# -- the customer table never shows part of a number -----------------------------------------
+
+_NUMBER = re.compile(r"-?[\d,]*\d(\.\d+)?")
+
+
+def _table_on_screen(app: SegtuiApp) -> list[str]:
+    """The customer table's rows as the terminal shows them (scrollbars drawn over)."""
+    table = app.main.query_one(CustomerTable)
+    region = table.content_region
+    strips = app.screen._compositor.render_strips()  # the composited screen, as sent out
+    return [strips[y].text[region.x : region.right] for y in range(region.y, region.bottom)]
+
+
+def _assert_no_cut_numbers(app: SegtuiApp) -> int:
+    """Every number token on screen is a whole value of its row; returns rows checked."""
+    table = app.main.query_one(CustomerTable)
+    frame = table.frame
+    checked = 0
+    for y, line in enumerate(_table_on_screen(app)[1:], start=1):
+        row = round(table.scroll_y) + y - 1
+        if row >= frame.height or "─" in line or "▁" in line:
+            continue  # past the data, or the horizontal scrollbar
+        values = {tok for value in frame.row(row) for tok in fmt_value(value).split()}
+        for token in line.replace("│", " ").replace("▐", " ").split():
+            if _NUMBER.fullmatch(token):
+                assert token in values, f"{token!r} is not a value of row {row}: {line!r}"
+        checked += 1
+    return checked
+
+
+@pytest.mark.parametrize(
+    ("size", "rules", "keys"),
+    [
+        ((200, 50), "rfm.yaml", ()),
+        ((80, 24), None, ("2",)),
+        ((80, 24), None, ("2", *["right"] * 7)),
+        ((120, 34), None, ()),
+        ((160, 48), "value.yaml", ("2", *["right"] * 4)),
+    ],
+    ids=["200x50-rfm", "80x24-tab2", "80x24-scrolled", "120x34", "160x48-scrolled"],
+)
+def test_customer_table_never_shows_part_of_a_number(size, rules, keys) -> None:
+    app = make_app(rules_path=RULES_DIR / rules if rules else None)
+
+    async def scenario(pilot: Pilot) -> None:
+        for key in keys:
+            await pilot.press(key)
+        await settle(pilot)
+        assert _assert_no_cut_numbers(app) >= 5
+        header = _table_on_screen(app)[0]
+        names = set(app.main.query_one(CustomerTable).frame.columns)
+        for token in header.split():
+            assert token in names or token.endswith("…") or token.startswith("…") or token in "▲▼", header
+
+    run(app, scenario, size=size)
+
+
+# -- overlap mode is visible, with the customers in no segment -------------------------------
+
+
+def test_overlap_mode_is_shown_with_the_customers_in_no_segment(fixture_app: SegtuiApp) -> None:
+    async def scenario(pilot: Pilot) -> None:
+        header = fixture_app.main.query_one(SegtuiHeader)
+        assert "overlap" not in header.line(80).plain
+        await pilot.press("A")
+        await settle(pilot)
+        # Overlap: Loyal = A, B; Lapsed = C, D, G, H; in neither: E, F (2 of 8).
+        assert counts(fixture_app) == {"Loyal": 2, "Lapsed": 4}
+        assert "overlap" in header.line(80).plain
+        root = fixture_app.main.query_one(SegmentTree).root.label.plain
+        assert "overlap" in root and "2 in no segment" in root
+        from segtui.tui.widgets.bars import SegmentBars
+
+        bars = fixture_app.main.query_one(SegmentBars).render_text(100).plain
+        assert "In no segment: 2 customers (25.0%)" in bars
+        short = fixture_app.main.query_one(SegmentBars).render_text(100, height=3).plain
+        assert short.splitlines()[-1].startswith("In no segment: 2")
+        assert "Unassigned" not in bars
+
+    run(fixture_app, scenario)

@@ -1,7 +1,8 @@
 """Small modal dialogs: a one-line prompt, yes/no, save/discard/cancel, and an error box.
 
 Every text shown here can carry user data (segment names, rules, paths, core messages),
-so none of it is read as Textual markup: "VIP [top]" must not lose its "[top]".
+so none of it is read as Textual markup: "VIP [top]" must not lose its "[top]", and
+control characters in it are shown escaped (``printable``), never sent to the terminal.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
+
+from segtui.display import printable
 
 __all__ = ["PromptScreen", "ConfirmScreen", "UnsavedChangesScreen", "ErrorScreen", "UnsavedChoice"]
 
@@ -44,7 +47,7 @@ class PromptScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self._title, classes="dialog-title", markup=False)
+            yield Label(printable(self._title), classes="dialog-title", markup=False)
             yield Input(self._value, placeholder=self._placeholder, id="prompt-input")
             yield Static("", id="prompt-problem", classes="problem", markup=False)
             yield Static(self._hint, classes="hint")
@@ -55,7 +58,7 @@ class PromptScreen(ModalScreen[str | None]):
         value = event.value.strip()
         problem = self._check(value) if self._check else None
         if problem:
-            self.query_one("#prompt-problem", Static).update(problem)
+            self.query_one("#prompt-problem", Static).update(printable(problem))
             return
         self.dismiss(value)
 
@@ -79,7 +82,7 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self._question, classes="dialog-title", markup=False)
+            yield Label(printable(self._question), classes="dialog-title", markup=False)
             with Horizontal(classes="buttons"):
                 yield Button(f"{self._yes} (y)", id="yes", variant="error")
                 yield Button(f"{self._no} (n)", id="no")
@@ -140,8 +143,8 @@ class ErrorScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog error"):
-            yield Label(self._title, classes="dialog-title", markup=False)
-            yield Static(self._message, classes="problem", markup=False)
+            yield Label(printable(self._title), classes="dialog-title", markup=False)
+            yield Static(printable(self._message), classes="problem", markup=False)
             with Horizontal(classes="buttons"):
                 yield Button(self._button, id="close", variant="primary")
 

@@ -20,6 +20,7 @@ from textual.binding import Binding, BindingType
 from textual.geometry import Size
 from textual.widget import Widget
 
+from segtui.display import printable
 from segtui.tui.format import fmt_count, fmt_money, fmt_pct
 
 __all__ = ["bar", "share_lines", "rows_from_frame", "ShareRow", "ShareTable", "SegmentBars", "BreakdownView"]
@@ -102,7 +103,7 @@ def _layout(rows: list[ShareRow], width: int, name_header: str) -> _Layout:
     ``_MIN_BAR``; only then do they give way, down to ``_MIN_NAME``, so that a wide panel
     never shows "Discount …" beside a stub of a bar. Bars take whatever is left.
     """
-    name = min(_MAX_NAME, max([len(name_header)] + [len(r.name) for r in rows]))
+    name = min(_MAX_NAME, max([len(printable(name_header))] + [len(printable(r.name)) for r in rows]))
     customers = max([len(_HEADERS[0])] + [len(fmt_count(r.customers)) for r in rows])
     revenue = max([len(_HEADERS[2])] + [len(fmt_money(r.revenue)) for r in rows])
     # Five text columns separated by single spaces.
@@ -163,7 +164,7 @@ def share_lines(
     styles = styles or {}
     lay = _layout(rows, width, name_header)
     header = Text(no_wrap=True, overflow="crop", style=styles.get("header", ""))
-    header.append(_cut(name_header, lay.name).ljust(lay.name))
+    header.append(_cut(printable(name_header), lay.name).ljust(lay.name))
     header.append(f" {_HEADERS[0]:>{lay.customers}} {_HEADERS[1]:>{_PCT_WIDTH}}")
     if lay.customer_bar:
         header.append(" " + " " * lay.customer_bar)
@@ -173,7 +174,7 @@ def share_lines(
     lines = [header]
     for row in rows:
         line = Text(no_wrap=True, overflow="crop")
-        line.append(_cut(row.name, lay.name).ljust(lay.name))
+        line.append(_cut(printable(row.name), lay.name).ljust(lay.name))
         line.append(f" {fmt_count(row.customers):>{lay.customers}} {fmt_pct(row.pct_customers):>{_PCT_WIDTH}}")
         if lay.customer_bar:
             line.append(" ")
@@ -274,6 +275,9 @@ class ShareTable(Widget):
     def _title(self) -> Text | None:
         return None
 
+    def _footer(self) -> Text | None:
+        return None
+
     def _lines(self, width: int) -> list[Text]:
         styles = self._styles_by_role() if self.is_mounted else None
         lines: list[Text] = []
@@ -290,6 +294,9 @@ class ShareTable(Widget):
             )
         else:
             lines.append(Text(self._empty_text, style="dim"))
+        footer = self._footer()
+        if footer is not None:
+            lines.append(footer)
         return lines
 
     def render_text(self, width: int, height: int | None = None) -> Text:
@@ -300,14 +307,18 @@ class ShareTable(Widget):
         """
         lines = self._lines(width)
         if height is not None and 0 < height < len(lines):
-            hidden = len(lines) - height + 1
-            lines = lines[: height - 1] + [Text(f"… {hidden} more row{'s' if hidden > 1 else ''}", style="dim italic")]
+            # The footer is a figure of its own (not one of the rows): it stays in view.
+            footer = [lines.pop()] if self._footer() is not None and height > 2 else []
+            keep = height - 1 - len(footer)
+            hidden = len(lines) - keep
+            more = Text(f"… {hidden} more row{'s' if hidden > 1 else ''}", style="dim italic")
+            lines = lines[:keep] + [more] + footer
         return Text("\n", no_wrap=True, overflow="crop").join(lines)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         # The full height, whatever is shown now: render() may be cut to a max-height.
-        title = 1 if self._title() is not None else 0
-        return title + (len(self._rows) + 1 if self._rows else 1)
+        extra = (self._title() is not None) + (self._footer() is not None)
+        return extra + (len(self._rows) + 1 if self._rows else 1)
 
     def render(self) -> RenderableType:
         return self.render_text(self.size.width or 80, self.size.height or None)
@@ -324,12 +335,30 @@ class SegmentBars(ShareTable):
     """
 
     _empty_text = "(no segments)"
+    _no_segment: tuple[int, int] | None = None  # replaced, never mutated
 
-    def update_segments(self, df: pl.DataFrame) -> None:
+    def update_segments(self, df: pl.DataFrame, no_segment: tuple[int, int] | None = None) -> None:
         """Show an ``Evaluation.segments`` frame (segment, customers, pct_customers,
-        revenue, pct_revenue; other columns ignored)."""
+        revenue, pct_revenue; other columns ignored).
+
+        ``no_segment``: ``(customers in no segment, universe customers)`` for overlap mode,
+        drawn as a line under the rows rather than as a row (the rows do not add up).
+        """
         self._rows = rows_from_frame(df, "segment")
+        self._no_segment = no_segment
         self.refresh(layout=True)
+
+    def _footer(self) -> Text | None:
+        if self._no_segment is None:
+            return None
+        customers, universe = self._no_segment
+        share = f" ({fmt_pct(100 * customers / universe)})" if universe else ""
+        return Text(
+            f"In no segment: {fmt_count(customers)} customers{share} · rows overlap",
+            style="italic",
+            no_wrap=True,
+            overflow="ellipsis",
+        )
 
     def highlight(self, segment: str | None) -> None:
         """Highlight the row of ``segment`` (None: no highlight)."""
@@ -360,7 +389,7 @@ class BreakdownView(ShareTable, can_focus=True):
         """E.g. "VIP by country", or "All customers by country" without a segment."""
         if not self._dimension:
             return ""
-        return f"{self._segment or 'All customers'} by {self._dimension}"
+        return printable(f"{self._segment or 'All customers'} by {self._dimension}")
 
     def update_breakdown(self, df: pl.DataFrame, dimension: str, segment: str | None) -> None:
         """Show an ``Evaluator.breakdown`` frame (value, customers, pct_customers,

@@ -23,6 +23,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from segtui.display import printable
 from segtui.tui.format import fmt_number, fmt_value
 
 __all__ = ["CustomerTable", "Presorted", "sort_order"]
@@ -65,12 +66,13 @@ def _format_datetime(s: pl.Series) -> list[str | None]:
 
 
 def _format_as_string(s: pl.Series) -> list[str | None]:
-    # Dates, strings, categoricals: Polars' own cast already gives ISO / plain text.
-    return s.cast(pl.String).to_list()
+    # Dates, strings, categoricals: Polars' own cast already gives ISO / plain text; the
+    # values come from the user's file, so control characters in them are escaped.
+    return [None if v is None else printable(v) for v in s.cast(pl.String).to_list()]
 
 
 def _format_other(s: pl.Series) -> list[str | None]:
-    return [None if v is None else fmt_value(v) for v in s.to_list()]
+    return [None if v is None else printable(fmt_value(v)) for v in s.to_list()]
 
 
 def _formatter_for(dtype: pl.DataType) -> tuple[Callable[[pl.Series], list[str | None]], bool]:
@@ -113,7 +115,7 @@ def _fit_columns(df: pl.DataFrame, max_width: int) -> list[_Column]:
                 if v is not None
             ]
         widest = max((cell_len(v) for v in values), default=1)
-        header = cell_len(name) + len(_ARROWS[False])
+        header = cell_len(printable(name)) + len(_ARROWS[False])
         columns.append(_Column(name, max(1, min(max_width, max(widest, header))), numeric, formatter))
     return columns
 
@@ -479,13 +481,15 @@ class CustomerTable(ScrollView, can_focus=True):
         return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
+        width = self._visible_width
         base = self._base_style
         if not self._columns:
             return Strip.blank(width, base)
         if y == 0:
             parts = self._header_parts()
+            header = True
         else:
+            header = False
             row = round(self.scroll_y) + y - 1
             if row >= self._source.height:
                 if row == 0:
@@ -497,7 +501,7 @@ class CustomerTable(ScrollView, can_focus=True):
         segments = parts[:fixed]
         fixed_width = sum(c.width + 2 * _PAD for c in self._columns[:fixed])
         scroll_x = round(self.scroll_x)
-        segments += self._crop(parts, scroll_x, scroll_x + max(0, width - fixed_width))
+        segments += self._crop(parts, scroll_x, scroll_x + max(0, width - fixed_width), header)
         used = sum(_segment_width(s) for s in segments)
         if used < width:
             segments.append(Segment(" " * (width - used), base))
@@ -506,8 +510,14 @@ class CustomerTable(ScrollView, can_focus=True):
     # ------------------------------------------------------------------ internals
 
     @property
+    def _visible_width(self) -> int:
+        # Scrollbars are drawn over the widget's own cells: what lies beneath them is
+        # never seen, so a cell "fitting" there would show cut ("93" as "9").
+        return self.scrollable_content_region.width
+
+    @property
     def _page_height(self) -> int:
-        return max(1, self.size.height - 1)
+        return max(1, self.scrollable_content_region.height - 1)
 
     @property
     def _fixed_count(self) -> int:
@@ -589,7 +599,7 @@ class CustomerTable(ScrollView, can_focus=True):
         start = self._offsets[self._cursor_col - fixed]
         end = start + self._columns[self._cursor_col].width + 2 * _PAD
         fixed_width = sum(c.width + 2 * _PAD for c in self._columns[:fixed])
-        visible = max(1, self.size.width - fixed_width)
+        visible = max(1, self._visible_width - fixed_width)
         left = round(self.scroll_x)
         if start < left:
             self.scroll_to(x=start, animate=False, force=True)
@@ -632,20 +642,22 @@ class CustomerTable(ScrollView, can_focus=True):
         self._chunks[index] = rows
         return rows
 
-    def _crop(self, parts: list[Segment], x0: int, x1: int) -> list[Segment]:
-        """The scrolled cells (``parts`` after the fixed ones) visible in ``[x0, x1)``."""
+    def _crop(self, parts: list[Segment], x0: int, x1: int, header: bool = False) -> list[Segment]:
+        """The scrolled cells (``parts`` after the fixed ones) visible in ``[x0, x1)``.
+
+        A cell cut by either edge is marked (see :func:`_cut_cell`), never shown in part.
+        """
         fixed = self._fixed_count
         out: list[Segment] = []
         index = max(0, bisect_right(self._offsets, x0) - 1)
         while index < len(self._offsets) and self._offsets[index] < x1:
             segment = parts[fixed + index]
+            column = self._columns[fixed + index]
             start = self._offsets[index]
-            end = start + self._columns[fixed + index].width + 2 * _PAD
-            if start < x0:
-                segment = segment.split_cells(x0 - start)[1]
-                start = x0
-            if end > x1:
-                segment = segment.split_cells(x1 - start)[0]
+            end = start + column.width + 2 * _PAD
+            if start < x0 or end > x1:
+                text = _cut_cell(segment.text, max(0, x0 - start), min(end, x1) - start, column.numeric and not header)
+                segment = Segment(text, segment.style)
             out.append(segment)
             index += 1
         return out
@@ -694,7 +706,7 @@ class CustomerTable(ScrollView, can_focus=True):
         pad = " " * _PAD
         parts: list[Segment] = []
         for index, column in enumerate(self._columns):
-            label = column.name
+            label = printable(column.name)
             if self._sort is not None and self._sort[0] == column.name:
                 label += _ARROWS[self._sort[1]]
             text = _fit(label, column.width, column.numeric)
@@ -702,6 +714,38 @@ class CustomerTable(ScrollView, can_focus=True):
             parts.append(Segment(pad + text + pad, style))
         self._rows[key] = parts
         return parts
+
+
+def _cut_cell(text: str, start: int, end: int, numeric: bool) -> str:
+    """Cells ``start .. end`` of a padded cell, marking with "…" a cut through its content.
+
+    Only padding hidden: the visible cells as they are. A number cut by an edge is
+    blanked but for the mark at that edge ("93" must never read "9"); text keeps what
+    fits, with "…" where it is cut.
+
+    Examples
+    --------
+    >>> _cut_cell("   93 ", 0, 4, numeric=True), _cut_cell("   93 ", 0, 5, numeric=True)
+    ('   …', '   93')
+    >>> _cut_cell(" France ", 0, 5, numeric=False), _cut_cell(" France ", 3, 8, numeric=False)
+    (' Fra…', '…nce ')
+    """
+    width = end - start
+    if width <= 0:
+        return ""
+    before, rest = Segment(text).split_cells(start)
+    shown, after = rest.split_cells(width)
+    cut_left, cut_right = bool(before.text.strip()), bool(after.text.strip())
+    if not (cut_left or cut_right):
+        return shown.text
+    if numeric:
+        return "…" + " " * (width - 1) if cut_left and not cut_right else " " * (width - 1) + "…"
+    visible = shown.text
+    if cut_right:
+        visible = set_cell_size(visible, width - 1) + "…"
+    if cut_left:
+        visible = "…" + Segment(visible).split_cells(1)[1].text
+    return visible
 
 
 def _segment_width(segment: Segment) -> int:

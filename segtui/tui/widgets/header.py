@@ -9,6 +9,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from segtui.display import printable
 from segtui.tui.format import fmt_count
 
 __all__ = ["HeaderInfo", "SegtuiHeader"]
@@ -27,6 +28,7 @@ class HeaderInfo:
     last_date: date | None = None
     as_of: date | None = None
     ruleset: str = ""
+    assign: str = ""
     unsaved: bool = False
     status: str = ""
 
@@ -63,9 +65,9 @@ class SegtuiHeader(Widget):
         if "no_brand" not in savings:
             parts.append(Text("segtui", style="bold"))
         if i.file and "no_file" not in savings:
-            parts.append(Text(i.file, style="bold"))
+            parts.append(Text(printable(i.file), style="bold"))
         if i.status:
-            parts.append(Text(i.status, style="italic"))
+            parts.append(Text(printable(i.status), style="italic"))
         if i.transactions is not None and "no_transactions" not in savings:
             parts.append(Text(f"{fmt_count(i.transactions)} tx"))
         if i.customers is not None and "no_customers" not in savings:
@@ -77,7 +79,10 @@ class SegtuiHeader(Widget):
         if i.as_of and "no_as_of" not in savings and not (default_as_of and "no_default_as_of" in savings):
             parts.append(Text(f"as of {i.as_of}"))
         if i.ruleset:
-            name = Text(i.ruleset, style="bold")
+            name = Text(printable(i.ruleset), style="bold")
+            if i.assign == "overlap":
+                # Counts then overlap and do not add up: as vital as the name, never dropped.
+                name.append(" (overlap)", style="italic")
             if i.unsaved:
                 name.append(" ●", style="bold yellow")
             parts.append(name)

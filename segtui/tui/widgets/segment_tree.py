@@ -10,6 +10,7 @@ from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
+from segtui.display import printable
 from segtui.rules import RuleSet
 from segtui.tui.editing import ROOT, UNASSIGNED_REF, NodeRef
 from segtui.tui.format import fmt_count, fmt_money, fmt_pct
@@ -78,7 +79,7 @@ class SegmentTree(Tree[NodeRef]):
                 lines[rref] = line
                 line += 1
         if unassigned is not None:
-            self.root.add_leaf(Text(unassigned, style="italic"), data=UNASSIGNED_REF)
+            self.root.add_leaf(Text(printable(unassigned), style="italic"), data=UNASSIGNED_REF)
             lines[UNASSIGNED_REF] = line
         if selected not in lines:
             self.selected = selected = ROOT
@@ -86,11 +87,19 @@ class SegmentTree(Tree[NodeRef]):
         self.cursor_line = -1
         self.call_after_refresh(self.move_cursor_to_line, lines[selected])
 
-    def update_counts(self, segments: list[dict[str, Any]], rules: list[dict[str, Any]], universe: int, revenue: float) -> None:
-        """Refresh the labels from an evaluation (``segments`` / ``rules`` rows as dicts)."""
+    def update_counts(
+        self,
+        segments: list[dict[str, Any]],
+        rules: list[dict[str, Any]],
+        universe: int,
+        revenue: float,
+        no_segment: int | None = None,
+    ) -> None:
+        """Refresh the labels from an evaluation (``segments`` / ``rules`` rows as dicts);
+        ``no_segment``: customers of the universe in no segment (shown in overlap mode)."""
         by_segment = {row["segment"]: row for row in segments}
         by_rule = {(row["segment"], row["rule_index"]): row for row in rules}
-        self.root.set_label(self._root_label(universe, revenue))
+        self.root.set_label(self._root_label(universe, revenue, no_segment))
         for node in self._walk(self.root):
             ref = node.data
             if ref is None or self._ruleset is None:
@@ -103,7 +112,7 @@ class SegmentTree(Tree[NodeRef]):
                 node.set_label(self._rule_label(ref.segment, ref.rule, by_rule.get((name, ref.rule))))
             elif ref.kind == "unassigned" and self._unassigned_name:
                 row = by_segment.get(self._unassigned_name)
-                label = Text(self._unassigned_name, style="italic")
+                label = Text(printable(self._unassigned_name), style="italic")
                 label.append(f"  {_stats(row)}", style="dim")
                 node.set_label(label)
 
@@ -114,21 +123,25 @@ class SegmentTree(Tree[NodeRef]):
 
     # -- labels -------------------------------------------------------------------------
 
-    def _root_label(self, universe: int | None, revenue: float | None) -> Text:
+    def _root_label(self, universe: int | None, revenue: float | None, no_segment: int | None = None) -> Text:
         rs = self._ruleset
-        label = Text(rs.name if rs is not None and rs.name else "All customers", style="bold")
+        label = Text(printable(rs.name) if rs is not None and rs.name else "All customers", style="bold")
         if universe is not None:
             label.append(f"  {fmt_count(universe)} · {fmt_money(revenue)}", style="dim")
+        if rs is not None and rs.assign == "overlap":
+            # No Unassigned node in overlap mode: the customers left out are a figure here.
+            rest = "" if no_segment is None else f" · {fmt_count(no_segment)} in no segment"
+            label.append(f"  overlap{rest}", style="italic")
         if rs is not None and rs.universe:
             # the filter changes every count below, so it must be visible, not only in `u`
-            label.append(f"  where {rs.universe}", style="italic")
+            label.append(f"  where {printable(rs.universe)}", style="italic")
         return label
 
     def _segment_label(self, s: int, row: dict[str, Any] | None) -> Text:
         assert self._ruleset is not None
         seg = self._ruleset.segments[s]
         label = Text(f"{ON if seg.enabled else OFF} ", style="" if seg.enabled else "dim")
-        label.append(seg.name, style="bold" if seg.enabled else "dim strike")
+        label.append(printable(seg.name), style="bold" if seg.enabled else "dim strike")
         if seg.match == "any":
             label.append(" (any)", style="italic")
         if seg.enabled and row is not None:
@@ -145,7 +158,7 @@ class SegmentTree(Tree[NodeRef]):
         rule = seg.rules[r]
         active = seg.enabled and rule.enabled
         label = Text(f"{ON if rule.enabled else OFF} ", style="" if active else "dim")
-        label.append(rule.where, style="" if active else "dim")
+        label.append(printable(rule.where), style="" if active else "dim")
         if active and row is not None:
             label.append(f"  {fmt_count(row['matches'])}", style="dim")
         return label
