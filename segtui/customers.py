@@ -81,9 +81,14 @@ _DAY_US = 86_400_000_000
 #: Attribute columns kept in the view (the first ones, in input order); a wide export's
 #: thousands of columns would make every customer row, table and breakdown unusable.
 MAX_ATTRIBUTES = 200
-#: Money is summed as integers in this unit per currency unit; float sums drift
-#: (111.74 + 111.74 = 223.48000000000002) and refunds left -2.7e-15 instead of 0.
-_MONEY_UNIT = 1_000_000
+#: Money is summed as integers in one of these units per currency unit, the finest whose
+#: sums fit an Int64 (float sums drift: 111.74 + 111.74 = 223.48000000000002, refunds left
+#: -2.7e-15 instead of 0).  Millionths keep sub-cent unit prices; a file whose amounts add
+#: up beyond 9.2 trillion (large-unit currencies) is summed in cents instead.
+_MONEY_UNITS = (1_000_000, 100)
+_MONEY_UNIT = _MONEY_UNITS[0]
+#: Largest absolute total, in money units, that every Int64 sum is sure to hold.
+_MONEY_LIMIT = 2**63 - 2**20
 #: Money columns of the customer aggregation that are held in ``_MONEY_UNIT``s until ``_finish``.
 _MONEY_SUMS = ("revenue", "gross_revenue", "returns_amount", "_q4", "discount_amount")
 _TITLE = "Cannot build customers"
@@ -266,13 +271,22 @@ def build_customers(
         day_after = datetime.combine(as_of + timedelta(days=1), datetime.min.time())
         used = lines.filter(pl.col("order_date") < day_after)
 
-    plans = [_customer_plan(used, schema, discount_kind, attributes), _stats_plan(lines, used, as_of)]
-    try:
-        customers, stats = pl.collect_all(plans)
-    except pl.exceptions.PolarsError as exc:  # bad values that only show when computing
-        raise SegtuiError(f"cannot build the customer view: {first_line(exc)}", title=_TITLE) from exc
-
-    facts = stats.row(0, named=True)
+    for unit in _MONEY_UNITS:
+        plans = [_customer_plan(used, schema, discount_kind, attributes, unit), _stats_plan(lines, used, as_of, schema)]
+        try:
+            customers, stats = pl.collect_all(plans)
+        except pl.exceptions.PolarsError as exc:  # bad values that only show when computing
+            raise SegtuiError(f"cannot build the customer view: {first_line(exc)}", title=_TITLE) from exc
+        facts = stats.row(0, named=True)
+        # Integer sums wrap silently on overflow; the absolute total bounds every sum.
+        if (facts["money"] or 0) * unit < _MONEY_LIMIT:
+            break
+    else:
+        raise SegtuiError(
+            f"the amounts add up to {facts['money']:,.0f} in all, more than can be added up "
+            f"exactly in cents ({_MONEY_LIMIT // 100:,}); check the amount column's unit",
+            title=_TITLE,
+        )
     if facts["rows"] == 0:
         raise SegtuiError("no transactions to build customers from", title=_TITLE)
     first_date: date = facts["first_date"]
@@ -285,7 +299,7 @@ def build_customers(
         notices.append(f"left out {facts['after']:,} transactions dated after the as-of date {as_of}")
     has_time = bool(facts["has_time"])
 
-    frame = _finish(customers, as_of, lifecycle, schema, has_time, attributes)
+    frame = _finish(customers, as_of, lifecycle, schema, has_time, attributes, unit)
     return CustomerView(
         frame=frame,
         as_of=as_of,
@@ -392,13 +406,18 @@ def _has_discount_amount(schema: pl.Schema, discount_kind: str | None) -> bool:
 # --------------------------------------------------------------------------- the plan
 
 
-def _stats_plan(lines: pl.LazyFrame, used: pl.LazyFrame, as_of: date | None) -> pl.LazyFrame:
-    """One row of file-level facts: date range, row counts, whether times are present."""
+def _stats_plan(lines: pl.LazyFrame, used: pl.LazyFrame, as_of: date | None, schema: pl.Schema) -> pl.LazyFrame:
+    """One row of file-level facts: date range, row counts, whether times are present, and
+    ``money``, the absolute total of every money column summed (bounds each integer sum)."""
     moment = pl.col("order_date")
+    money = pl.col("amount").abs().sum().cast(pl.Float64)
+    if "discount" in schema and schema["discount"].is_numeric():
+        money = money + pl.col("discount").abs().sum().cast(pl.Float64)
     facts = lines.select(
         first_date=moment.min().dt.date(),
         last_date=moment.max().dt.date(),
         rows=pl.len(),
+        money=money,
     )
     used_facts = used.select(
         used_last_date=moment.max().dt.date(),
@@ -411,18 +430,21 @@ def _stats_plan(lines: pl.LazyFrame, used: pl.LazyFrame, as_of: date | None) -> 
     return facts.with_columns(after=pl.col("rows") - pl.col("used_rows"))
 
 
-def _money_units(value: pl.Expr) -> pl.Expr:
-    """A money expression as a whole number of ``_MONEY_UNIT``s (Int64), exact to sum.
+def _money_units(value: pl.Expr, unit: int = _MONEY_UNIT) -> pl.Expr:
+    """A money expression as a whole number of ``unit``s per currency unit (Int64), exact to sum.
+
+    A value too large for Int64 becomes null rather than failing: ``build_customers`` then
+    sees the total is too large for this unit and tries a coarser one.
 
     Examples
     --------
     >>> pl.select(_money_units(pl.lit(111.74)) * 2).item()
     223480000
     """
-    return (value * _MONEY_UNIT).round(0).cast(pl.Int64)
+    return (value * unit).round(0).cast(pl.Int64, strict=False)
 
 
-def _from_money_units(name: str) -> pl.Expr:
+def _from_money_units(name: str, unit: int = _MONEY_UNIT) -> pl.Expr:
     """Column ``name`` back from money units to Float64, the double nearest the exact decimal.
 
     Polars divides by a scalar through its reciprocal, which is off by one bit for some
@@ -433,14 +455,18 @@ def _from_money_units(name: str) -> pl.Expr:
     >>> pl.DataFrame({"r": [223480000, -30300000, 0]}).select(_from_money_units("r"))["r"].to_list()
     [223.48, -30.3, 0.0]
     """
-    return (pl.col(name) / _MONEY_UNIT).round(6).alias(name)
+    return (pl.col(name) / unit).round(6).alias(name)
 
 
 def _customer_plan(
-    used: pl.LazyFrame, schema: pl.Schema, discount_kind: str | None, attributes: list[tuple[str, str]]
+    used: pl.LazyFrame,
+    schema: pl.Schema,
+    discount_kind: str | None,
+    attributes: list[tuple[str, str]],
+    unit: int,
 ) -> pl.LazyFrame:
     """Per-order aggregation, then per-customer, then line-level mixes and attributes joined on."""
-    amount, buy_line = _money_units(pl.col("amount")), ~pl.col("is_return").fill_null(False)
+    amount, buy_line = _money_units(pl.col("amount"), unit), ~pl.col("is_return").fill_null(False)
     order_aggs = [
         pl.col("order_date").min().alias("ts"),
         amount.sum().alias("revenue"),
@@ -454,7 +480,7 @@ def _customer_plan(
     if "discount" in schema:
         order_aggs.append((_discount_flag(schema) & buy_line).any().alias("discounted"))
         if _has_discount_amount(schema, discount_kind):
-            order_aggs.append(_money_units(pl.col("discount")).sum().alias("discount_amount"))
+            order_aggs.append(_money_units(pl.col("discount"), unit).sum().alias("discount_amount"))
 
     orders = used.group_by("customer_id", "order_id").agg(order_aggs).with_columns(
         pl.col("ts").dt.date().alias("day"),
@@ -577,6 +603,7 @@ def _finish(
     schema: pl.Schema,
     has_time: bool,
     attributes: list[tuple[str, str]],
+    unit: int,
 ) -> pl.DataFrame:
     """Metrics that need as_of or the whole population, then the contract's column order."""
     orders = pl.col("orders")
@@ -584,9 +611,9 @@ def _finish(
     first, last = pl.col("first_order_date"), pl.col("last_order_date")
     # A share needs a positive total: revenue that prints as 0.00 gave shares like 1e16,
     # and a negative net (returns outweigh purchases) gave shares of the wrong sign.
-    q4_share = pl.when(pl.col("revenue") > _MONEY_UNIT // 200).then(pl.col("_q4") / pl.col("revenue"))
+    q4_share = pl.when(pl.col("revenue") > unit // 200).then(pl.col("_q4") / pl.col("revenue"))
     customers = customers.with_columns(
-        q4_share.alias("q4_revenue_share"), *(_from_money_units(c) for c in _MONEY_SUMS if c in customers.columns)
+        q4_share.alias("q4_revenue_share"), *(_from_money_units(c, unit) for c in _MONEY_SUMS if c in customers.columns)
     )
     if "items" in customers.columns and customers.schema["items"].is_float():
         items = customers["items"]

@@ -319,7 +319,7 @@ def test_apply_on_amounts_whose_total_overflows_cents_is_an_error_not_a_tracebac
     lines = "".join(f"{i},2020-01-01,89000000000000\n" for i in range(1100))
     data.write_text("customer,date,amount\n" + lines)
     result = run("apply", RULES_DIR / "rfm.yaml", data)
-    assert_clean_failure(result, "error: revenue too large to add up in whole cents")
+    assert_clean_failure(result, "error: the amounts add up to 97,900,000,000,000,000 in all", "in cents")
 
 
 def _deny_reading(monkeypatch, denied: Path) -> None:

@@ -619,3 +619,15 @@ def test_all_modes_in_one_pass_keep_ties_to_the_smallest_per_dtype() -> None:
     )
     got = row(build_customers(lf), "x")
     assert (got["code"], got["day"], got["flag"], got["empty"]) == (9, date(2024, 5, 1), True, None)
+
+
+def test_amounts_beyond_what_millionths_hold_are_summed_exactly_in_cents():
+    # 8e12 twice overflows an Int64 of millionths (9.2e18) and used to wrap to a negative
+    # revenue silently; in cents the sum is exact.
+    lf = pl.LazyFrame({
+        "customer_id": ["a", "a", "b"], "order_id": ["1", "2", "3"],
+        "order_date": [datetime(2024, 1, 1), datetime(2024, 1, 2), datetime(2024, 1, 3)],
+        "amount": [8e12, 8e12 + 0.01, 5.0], "is_return": [False, False, False]})
+    frame = build_customers(lf).frame.sort("customer_id")
+    assert frame["revenue"].to_list() == [16_000_000_000_000.01, 5.0]
+    assert frame["gross_revenue"].to_list() == [16_000_000_000_000.01, 5.0]
