@@ -100,6 +100,11 @@ class _LRU(OrderedDict):
         super().__init__()
         self.size = size
 
+    def fit(self, entries: int) -> None:
+        """Hold at least ``entries`` items: a rule set larger than the cache would
+        otherwise evict its own first masks before its last ones are computed."""
+        self.size = max(self.size, entries)
+
     def get_or(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         if key in self:
             self.move_to_end(key)
@@ -297,7 +302,8 @@ class Evaluator:
         The uncached ones are summed in one ``select`` so Polars spreads them over the
         cores (one Series.filter().sum() at a time measured 2x slower for a new rule set).
         """
-        todo = {key: mask for key, mask in parts if key not in self._stats}
+        known = {key: self._stats[key] for key, _ in parts if key in self._stats}
+        todo = {key: mask for key, mask in parts if key not in known}
         if todo:
             frame = pl.DataFrame([self._cents.alias("c"), self._orders.alias("o")]).with_columns(
                 mask.alias(f"m{i}") for i, mask in enumerate(todo.values())
@@ -308,9 +314,9 @@ class Evaluator:
                 sums += [m.sum(), pl.col("c").filter(m).sum(), pl.col("o").filter(m).sum()]
             row = frame.select(s.alias(str(j)) for j, s in enumerate(sums)).row(0)
             for i, key in enumerate(todo):
-                stats = _Stats(*(int(v or 0) for v in row[3 * i : 3 * i + 3]))
-                self._stats.get_or(key, lambda stats=stats: stats)
-        return [self._stats.get_or(key, lambda: None) for key, _ in parts]
+                known[key] = self._stats.get_or(key, lambda i=i: _Stats(*(int(v or 0) for v in row[3 * i : 3 * i + 3])))
+        # read from the local dict: the cache may already have evicted the first entries
+        return [known[key] for key, _ in parts]
 
     # -- evaluation ----------------------------------------------------------------------
 
@@ -331,7 +337,12 @@ class Evaluator:
         SegtuiError
             An enabled rule (or the universe) is invalid for this customer view.
         """
-        self.prefetch([ruleset.universe or "", *(r.where for seg in ruleset.segments for r in seg.rules)])
+        wheres = [ruleset.universe or "", *(r.where for seg in ruleset.segments for r in seg.rules)]
+        for cache, entries in ((self._masks, len(wheres)), (self._segments, len(ruleset.segments)),
+                               (self._chains, len(ruleset.segments)), (self._funnels, len(ruleset.segments)),
+                               (self._stats, len(ruleset.segments) + 2)):
+            cache.fit(entries)
+        self.prefetch(wheres)
         universe, parts, rest = self._parts(ruleset)
         names = [seg.name for seg in ruleset.segments]
         enabled = [seg.enabled for seg in ruleset.segments]

@@ -331,3 +331,18 @@ def test_first_match_segments_add_up_to_the_universe(data: dict, ruleset: RuleSe
                 break
         expected.append(label)
     assert labels == expected
+
+
+@pytest.mark.parametrize("assign", ["first_match", "overlap"])
+def test_more_segments_than_the_caches_hold_still_evaluate(assign: str) -> None:
+    # 2,047 segments once overflowed the statistics cache and read an evicted entry back as None.
+    thresholds = [i % 6 for i in range(2_050)]
+    # distinct texts, so that every segment needs its own cache entries
+    segments = [Segment(f"s{i}", [Rule(f"orders >= {t} OR revenue < -{i}")]) for i, t in enumerate(thresholds)]
+    evaluation = Evaluator(VIEW).evaluate(RuleSet(segments, assign=assign))
+    counts = evaluation.segments["customers"].to_list()
+    alone = [sum(o >= t for o in VIEW["orders"]) for t in thresholds]
+    if assign == "overlap":
+        assert counts == alone
+    else:  # "orders >= 0" (segment 0) takes everyone
+        assert counts == [8] + [0] * (len(segments) - 1) + [0]
