@@ -29,8 +29,8 @@ from typing import Any
 
 import polars as pl
 
-from segtui.errors import SegtuiError
-from segtui.rules import RuleSet, Segment, compile_rule, suggest
+from segtui.errors import SegtuiError, first_line
+from segtui.rules import RuleSet, Segment, compile_rule, known_failure, suggest
 
 __all__ = ["Evaluation", "Evaluator", "UNASSIGNED", "OTHER", "NULL_LABEL"]
 
@@ -209,7 +209,7 @@ class Evaluator:
         try:
             result = self.customers.select(expr.fill_null(False).alias("m")).to_series()
         except Exception as exc:  # noqa: BLE001 - e.g. a failing cast on real values
-            raise SegtuiError(f"cannot evaluate rule: {str(exc).splitlines()[0]}", title="Bad rule") from exc
+            raise SegtuiError(known_failure(exc) or f"cannot evaluate rule: {first_line(exc)}", title="Bad rule") from exc
         if result.dtype != pl.Boolean:
             raise SegtuiError(f"not a condition: the rule gives {result.dtype} values", title="Bad rule")
         return result

@@ -35,6 +35,7 @@ __all__ = [
     "RuleSet",
     "compile_rule",
     "check_rule",
+    "known_failure",
     "suggest",
     "MAX_RULE_LENGTH",
     "MAX_RULE_DEPTH",
@@ -256,6 +257,29 @@ def _structural_problem(expr: pl.Expr, empty: pl.DataFrame) -> str | None:
     return None
 
 
+def known_failure(exc: BaseException) -> str | None:
+    """A plain-words cause for a Polars error whose first line hides it, else None.
+
+    A bad regular expression's first line is only "regex error: regex parse error:";
+    the pattern and the cause are on the lines after it.
+
+    Examples
+    --------
+    >>> try:
+    ...     pl.DataFrame({"c": ["x"]}).select(pl.col("c").str.contains("["))
+    ... except pl.exceptions.ComputeError as exc:
+    ...     print(known_failure(exc))
+    bad regular expression '[': unclosed character class
+    """
+    lines = [line.strip() for line in str(exc).splitlines()]
+    if not lines or not lines[0].startswith("regex error"):
+        return None
+    # regex parse errors: the pattern, a ^ marker line, then "error: <cause>"
+    pattern = lines[1] if len(lines) > 1 else ""
+    cause = next((line.removeprefix("error:").strip() for line in lines if line.startswith("error:")), lines[0])
+    return f"bad regular expression {pattern!r}: {cause}"
+
+
 def _schema_problem(expr: pl.Expr, schema: pl.Schema) -> str | None:
     names = list(schema.names())
     for column in dict.fromkeys(expr.meta.root_names()):
@@ -273,7 +297,7 @@ def _schema_problem(expr: pl.Expr, schema: pl.Schema) -> str | None:
     except pl.exceptions.ColumnNotFoundError as exc:  # a qualified name such as t.col
         return f"unknown column: {first_line(exc)}"
     except Exception as exc:  # noqa: BLE001 - Polars type errors are the user's rule
-        return f"type mismatch: {first_line(exc)}"
+        return known_failure(exc) or f"type mismatch: {first_line(exc)}"
     if dtype not in (pl.Boolean, pl.Null):
         return (
             f"not a condition: the rule gives {dtype} values, not true/false "

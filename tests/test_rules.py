@@ -225,3 +225,17 @@ def test_a_metric_the_data_cannot_produce_names_the_missing_column():
     assert problem is not None
     assert "discount_order_share" in problem and "--map discount=COLUMN" in problem
     assert "weekend_order_share" not in problem  # no misleading "did you mean"
+
+
+@pytest.mark.parametrize(
+    ("where", "pattern", "cause"),
+    [
+        ("country ~ '['", "[", "unclosed character class"),
+        ("country ~* '(a'", "(?i)(a", "unclosed group"),
+        ("regexp_like(country, 'a{2')", "a{2", "repetition"),
+    ],
+)
+def test_a_broken_regular_expression_says_so(where: str, pattern: str, cause: str) -> None:
+    problem = check_rule(where, SCHEMA)
+    assert problem is not None and problem.startswith(f"bad regular expression {pattern!r}: "), problem
+    assert cause in problem and "type mismatch" not in problem and "\n" not in problem
