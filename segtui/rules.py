@@ -280,16 +280,16 @@ def known_failure(exc: BaseException) -> str | None:
     return f"bad regular expression {pattern!r}: {cause}"
 
 
-def _schema_problem(expr: pl.Expr, schema: pl.Schema) -> str | None:
+def _schema_problem(expr: pl.Expr, schema: pl.Schema, where: str) -> str | None:
     names = list(schema.names())
     for column in dict.fromkeys(expr.meta.root_names()):
         if column not in schema:
             if column in METRIC_NEEDS:  # a real metric this data cannot produce
                 return f'column "{column}" is not in this customer view: the data needs {METRIC_NEEDS[column]}'
             hint = suggest(column, names)
-            if not hint and not column.isidentifier():
-                # SQL reads "United Kingdom" as a column name; text values take single quotes
-                hint = f" (text values go in single quotes: '{column}')"
+            if not hint and (f'"{column}"' in where or not column.isidentifier()):
+                # SQL reads "Germany" as a column name, as analysts used to other tools rarely expect
+                hint = f" (double quotes name a column; text values take single quotes: '{column}')"
             return f'unknown column "{column}"{hint}'
     empty = _empty_frame(tuple(schema.items()))
     try:
@@ -340,7 +340,7 @@ def check_rule(where: str, schema: pl.Schema | None = None) -> str | None:
         return parsed
     if schema is None:
         return None
-    return _schema_problem(parsed, pl.Schema(schema))
+    return _schema_problem(parsed, pl.Schema(schema), where)
 
 
 def compile_rule(where: str, schema: pl.Schema | None = None) -> pl.Expr:

@@ -213,6 +213,19 @@ def test_double_quoted_text_value_hints_at_single_quotes():
     assert check_rule("country = 'United Kingdom'", schema) is None
 
 
+@pytest.mark.parametrize("value", ["Germany", "UK"])
+def test_a_double_quoted_word_hints_that_double_quotes_name_columns(value: str) -> None:
+    problem = check_rule(f'country = "{value}"', SCHEMA)
+    assert problem == (
+        f'unknown column "{value}" (double quotes name a column; text values take single quotes: \'{value}\')'
+    )
+    assert check_rule(f"country = '{value}'", SCHEMA) is None
+
+
+def test_a_double_quoted_typo_of_a_column_still_suggests_the_column() -> None:
+    assert check_rule('"ordres" > 1', SCHEMA) == 'unknown column "ordres" (did you mean "orders"?)'
+
+
 @pytest.mark.parametrize("where", ["orders > 1 and and", "orders > or", "not"])
 def test_stray_keyword_is_a_syntax_error_even_without_a_schema(where):
     problem = check_rule(where)
