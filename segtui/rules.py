@@ -17,8 +17,9 @@ import difflib
 import functools
 import io
 import json
+import re
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Literal
 
 import polars as pl
@@ -251,7 +252,7 @@ def _structural_problem(expr: pl.Expr, empty: pl.DataFrame) -> str | None:
                         other = right if date_side is left else left
                         return (
                             f"type mismatch: {_describe(date_side)} holds dates but is compared with "
-                            f"{_describe(other)} (write a date as DATE '2024-01-31', or use a *_days column)"
+                            f"{_describe(other)} (write a date as '2024-01-31', or use a *_days column)"
                         )
         stack.extend(node.values())
     return None
@@ -280,7 +281,94 @@ def known_failure(exc: BaseException) -> str | None:
     return f"bad regular expression {pattern!r}: {cause}"
 
 
-def _schema_problem(expr: pl.Expr, schema: pl.Schema, where: str) -> str | None:
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?")
+
+
+def _temporal_value(text: str, dtype: pl.DataType) -> date | datetime | None:
+    """``text`` as a value of the Date/Datetime ``dtype``, or None if it is not an ISO date."""
+    try:
+        if dtype == pl.Date and _ISO_DATE.fullmatch(text.strip()):
+            return date.fromisoformat(text.strip())
+        if isinstance(dtype, pl.Datetime) and _ISO_DATETIME.fullmatch(text.strip()):
+            return datetime.fromisoformat(text.strip())
+    except ValueError:  # 2025-02-30
+        return None
+    return None
+
+
+def _literal_node(value: Any, dtype: pl.DataType) -> dict:
+    return json.loads(pl.lit(value, dtype=dtype).meta.serialize(format="json"))
+
+
+def _date_strings(node: dict, empty: pl.DataFrame) -> str | None:
+    """Turn text literals compared with a date column (in ``node``, in place) into dates.
+
+    ``first_order_date > '2025-01-01'`` is how analysts write it, but Polars refuses to
+    compare a date with text. Returns a problem for text that is not a date.
+    """
+    binary = node.get("BinaryExpr")
+    if isinstance(binary, dict) and binary.get("op") in _COMPARISONS:
+        pairs = [(binary, "left", binary.get("right")), (binary, "right", binary.get("left"))]
+    else:
+        function = node.get("Function")
+        inputs = function.get("input") if isinstance(function, dict) else None
+        is_in = isinstance(function, dict) and "IsIn" in json.dumps(function.get("function"))
+        pairs = [(inputs, 1, inputs[0])] if is_in and isinstance(inputs, list) and len(inputs) == 2 else []
+    for holder, key, other in pairs:
+        literal = holder[key]
+        if not (isinstance(literal, dict) and "Literal" in literal and isinstance(other, dict)):
+            continue
+        dtype = _sub_dtype(other, empty)
+        if dtype is None or not (dtype == pl.Date or isinstance(dtype, pl.Datetime)):
+            continue
+        value = pl.select(pl.Expr.deserialize(io.StringIO(json.dumps(literal)), format="json")).to_series()
+        is_list = value.dtype == pl.List(pl.String)
+        if value.dtype != pl.String and not is_list:
+            continue
+        texts = value.explode().to_list() if is_list else value.to_list()
+        converted = [_temporal_value(t, dtype) if t is not None else None for t in texts]
+        for text, got in zip(texts, converted):
+            if text is not None and got is None:
+                return (
+                    f"{_describe(other)} holds dates, but {text!r} is not a date "
+                    f"(write dates as '2025-01-31'{' 08:30' if dtype != pl.Date else ''})"
+                )
+        holder[key] = (
+            _literal_node(pl.Series([converted], dtype=pl.List(dtype)), pl.List(dtype))
+            if is_list
+            else _literal_node(converted[0], dtype)
+        )
+    return None
+
+
+def _with_dates(expr: pl.Expr, empty: pl.DataFrame) -> pl.Expr | str:
+    """``expr`` with date-like text compared with date columns read as dates, or a problem."""
+    try:
+        text = expr.meta.serialize(format="json")
+    except Exception:  # noqa: BLE001 - unserialisable: Polars reports the mismatch itself
+        return expr
+    if '"String"' not in text and '"Series"' not in text:
+        return expr  # no text literal at all: the common case costs nothing more
+    tree = json.loads(text)
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, dict):
+            problem = _date_strings(node, empty)
+            if problem:
+                return problem
+            stack.extend(node.values())
+    rewritten = json.dumps(tree)
+    if rewritten == text:
+        return expr
+    return pl.Expr.deserialize(io.StringIO(rewritten), format="json")
+
+
+def _checked(expr: pl.Expr, schema: pl.Schema, where: str) -> pl.Expr | str:
+    """``expr`` ready to run on ``schema`` (date strings read as dates), or its problem."""
     names = list(schema.names())
     for column in dict.fromkeys(expr.meta.root_names()):
         if column not in schema:
@@ -292,6 +380,9 @@ def _schema_problem(expr: pl.Expr, schema: pl.Schema, where: str) -> str | None:
                 hint = f" (double quotes name a column; text values take single quotes: '{column}')"
             return f'unknown column "{column}"{hint}'
     empty = _empty_frame(tuple(schema.items()))
+    expr = _with_dates(expr, empty)
+    if isinstance(expr, str):
+        return expr
     try:
         dtype = empty.select(expr.alias("_")).schema["_"]
     except pl.exceptions.ColumnNotFoundError as exc:  # a qualified name such as t.col
@@ -303,7 +394,30 @@ def _schema_problem(expr: pl.Expr, schema: pl.Schema, where: str) -> str | None:
             f"not a condition: the rule gives {dtype} values, not true/false "
             "(compare it, e.g. revenue > 100)"
         )
-    return _structural_problem(expr, empty)
+    return _structural_problem(expr, empty) or expr
+
+
+@functools.lru_cache(maxsize=1024)
+def _compile(where: str, items: tuple | None) -> pl.Expr | str:
+    """The expression for ``where`` over the schema ``items`` (checked), or a one-line problem.
+
+    Cached: the rule editor checks then counts the same text, and apply checks then
+    evaluates every rule.
+    """
+    parsed = _parse(where)
+    if isinstance(parsed, str) or items is None:
+        return parsed
+    return _checked(parsed, pl.Schema(dict(items)), where)
+
+
+def _compiled(where: str, schema: pl.Schema | None) -> pl.Expr | str:
+    if schema is None:
+        return _compile(where, None)
+    items = tuple(pl.Schema(schema).items())
+    try:
+        return _compile(where, items)
+    except TypeError:  # an unhashable dtype: check without the cache
+        return _compile.__wrapped__(where, items)
 
 
 @functools.lru_cache(maxsize=64)
@@ -335,12 +449,8 @@ def check_rule(where: str, schema: pl.Schema | None = None) -> str | None:
     >>> check_rule("recency_days +", schema)
     "syntax error: unable to parse 'recency_days +' as Expr"
     """
-    parsed = _parse(where)
-    if isinstance(parsed, str):
-        return parsed
-    if schema is None:
-        return None
-    return _schema_problem(parsed, pl.Schema(schema), where)
+    compiled = _compiled(where, schema)
+    return compiled if isinstance(compiled, str) else None
 
 
 def compile_rule(where: str, schema: pl.Schema | None = None) -> pl.Expr:
@@ -374,9 +484,7 @@ def compile_rule(where: str, schema: pl.Schema | None = None) -> pl.Expr:
     ...
     segtui.errors.SegtuiError: unsupported function 'read_csv' (rules may only use SQL functions on customer columns)
     """
-    problem = check_rule(where, schema)
-    if problem is not None:
-        raise SegtuiError(problem, title="Bad rule")
-    parsed = _parse(where)
-    assert isinstance(parsed, pl.Expr)
-    return parsed
+    compiled = _compiled(where, schema)
+    if isinstance(compiled, str):
+        raise SegtuiError(compiled, title="Bad rule")
+    return compiled
