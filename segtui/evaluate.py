@@ -30,7 +30,7 @@ from typing import Any
 import polars as pl
 
 from segtui.errors import SegtuiError, first_line
-from segtui.rules import RuleSet, Segment, compile_rule, known_failure, suggest
+from segtui.rules import RuleSet, Segment, check_rule, compile_rule, known_failure, suggest
 
 __all__ = ["Evaluation", "Evaluator", "UNASSIGNED", "OTHER", "NULL_LABEL"]
 
@@ -202,7 +202,50 @@ class Evaluator:
             return
         for key, column in zip(todo, frame.iter_columns()):
             if column.dtype == pl.Boolean:
-                self._masks.get_or(key, lambda column=column: column)
+                self._masks.get_or(key, lambda column=column: self._per_customer(column))
+
+    def problems(self, ruleset: RuleSet, source: str | None = None) -> list[str]:
+        """Rules that are valid for the schema but fail on these customers' values.
+
+        ``NOT country`` or ``CAST(country AS INTEGER) > 1`` type-check on an empty
+        frame and fail only on real text, so ``validate`` runs every rule (and the
+        universe) here; the masks stay cached, so ``evaluate`` then costs nothing extra.
+        Problems that ``check_rule`` finds are left to the schema check.
+
+        Parameters
+        ----------
+        ruleset
+            Every rule counts, disabled ones too (as in the schema check).
+        source
+            File name each line starts with.
+
+        Returns
+        -------
+        list[str]
+            One line per failing rule: ``FILE: segment "X", rule N: <problem>``.
+
+        Examples
+        --------
+        >>> from segtui.rules import Rule, RuleSet, Segment
+        >>> view = pl.DataFrame({"country": ["UK", "FR"]})
+        >>> rs = RuleSet([Segment("Odd", [Rule("country = 'UK'"), Rule("NOT country")])])
+        >>> Evaluator(view).problems(rs, source="odd.yaml")  # doctest: +ELLIPSIS
+        ['odd.yaml: segment "Odd", rule 2: cannot evaluate rule: casting from ... to Boolean not supported']
+        """
+        targets = [("universe", ruleset.universe or "")]
+        for position, seg in enumerate(ruleset.segments, start=1):
+            label = f'segment "{seg.name}"' if seg.name else f"segment {position}"
+            targets += [(f"{label}, rule {index}", rule.where) for index, rule in enumerate(seg.rules, start=1)]
+        targets = [(label, where) for label, where in targets if where.strip() and check_rule(where, self.schema) is None]
+        self.prefetch([where for _, where in targets])
+        prefix = f"{source}: " if source else ""
+        found = []
+        for label, where in targets:
+            try:
+                self.mask(where)
+            except SegtuiError as err:
+                found.append(f"{prefix}{label}: {err.message}")
+        return found
 
     def _compute_mask(self, where: str) -> pl.Series:
         expr = compile_rule(where, self.schema)
@@ -212,7 +255,19 @@ class Evaluator:
             raise SegtuiError(known_failure(exc) or f"cannot evaluate rule: {first_line(exc)}", title="Bad rule") from exc
         if result.dtype != pl.Boolean:
             raise SegtuiError(f"not a condition: the rule gives {result.dtype} values", title="Bad rule")
-        return result
+        if result.len() not in (1, self._height):
+            raise SegtuiError(
+                f"not a condition per customer: the rule gives {result.len():,} values for {self._height:,} customers",
+                title="Bad rule",
+            )
+        return self._per_customer(result)
+
+    def _per_customer(self, mask: pl.Series) -> pl.Series:
+        """One value per customer: a rule without columns (``TRUE``, ``max(orders) > 3``)
+        gives Polars one value, which must not be combined with full-height masks."""
+        if mask.len() == 1 and self._height != 1:
+            return _constant(bool(mask[0]), self._height, pl.Boolean)
+        return mask
 
     def universe_mask(self, ruleset: RuleSet) -> pl.Series:
         """Customers inside the rule set's universe (everyone when it has none)."""

@@ -47,6 +47,10 @@ MAX_RULE_LENGTH = 4_000
 #: Deepest parenthesis nesting accepted; checked before parsing so the parser never recurses deeply.
 MAX_RULE_DEPTH = 50
 
+#: Distinct rule texts whose parse and check are cached: more than a large rule set has,
+#: so that checking it and then evaluating it does not parse every rule twice.
+_CACHED_RULES = 8_192
+
 _COMPARISONS = {"Eq", "NotEq", "Lt", "LtEq", "Gt", "GtEq", "EqValidity", "NotEqValidity"}
 _LOGICAL = {"And", "Or", "Xor", "LogicalAnd", "LogicalOr"}
 
@@ -170,7 +174,7 @@ def _check_size(where: str) -> str | None:
     return None
 
 
-@functools.lru_cache(maxsize=1024)
+@functools.lru_cache(maxsize=_CACHED_RULES)
 def _parse(where: str) -> pl.Expr | str:
     """Parse once per distinct text; returns the expression or a one-line problem."""
     if not isinstance(where, str) or not where.strip():
@@ -397,7 +401,7 @@ def _checked(expr: pl.Expr, schema: pl.Schema, where: str) -> pl.Expr | str:
     return _structural_problem(expr, empty) or expr
 
 
-@functools.lru_cache(maxsize=1024)
+@functools.lru_cache(maxsize=_CACHED_RULES)
 def _compile(where: str, items: tuple | None) -> pl.Expr | str:
     """The expression for ``where`` over the schema ``items`` (checked), or a one-line problem.
 
@@ -413,7 +417,8 @@ def _compile(where: str, items: tuple | None) -> pl.Expr | str:
 def _compiled(where: str, schema: pl.Schema | None) -> pl.Expr | str:
     if schema is None:
         return _compile(where, None)
-    items = tuple(pl.Schema(schema).items())
+    # building a pl.Schema costs more than the cache lookup: reuse the caller's
+    items = tuple((schema if isinstance(schema, pl.Schema) else pl.Schema(schema)).items())
     try:
         return _compile(where, items)
     except TypeError:  # an unhashable dtype: check without the cache

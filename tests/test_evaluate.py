@@ -346,3 +346,17 @@ def test_more_segments_than_the_caches_hold_still_evaluate(assign: str) -> None:
         assert counts == alone
     else:  # "orders >= 0" (segment 0) takes everyone
         assert counts == [8] + [0] * (len(segments) - 1) + [0]
+
+
+@pytest.mark.parametrize(
+    ("where", "expected"),
+    [("TRUE", 8), ("1 = 2", 0), ("max(orders) > 4", 8), ("revenue BETWEEN 1 AND NULLIF(NULL, orders)", 0)],
+)
+def test_a_rule_that_gives_one_value_applies_it_to_every_customer(where: str, expected: int) -> None:
+    # Polars returns one row for these; combined with full-height masks it broke apply -o
+    for ruleset in (RuleSet([Segment("S", [Rule(where)])]), RuleSet([LOYAL], universe=where)):
+        evaluator = Evaluator(VIEW)
+        assert evaluator.problems(ruleset) == []
+        evaluator.evaluate(ruleset)
+        assert evaluator.assignments(ruleset).height == (expected if ruleset.universe else 8)
+    assert Evaluator(VIEW).count(where) == expected
