@@ -134,7 +134,8 @@ def _checked_evaluator(ruleset: "RuleSet", ds: "Dataset", rules: Path) -> "Evalu
     """An evaluator for the data, once every rule is known to run on it (else RuleFileError).
 
     The same check for validate and apply: the schema check, then each rule on the real
-    values, so that a rule file that passes validate runs in apply.
+    values, so that a rule file that passes validate runs in apply. Text values that no
+    customer has (country = 'UK') are warnings: they do not change the exit code.
     """
     from segtui.evaluate import Evaluator
     from segtui.rulefile import validate_rules
@@ -142,6 +143,9 @@ def _checked_evaluator(ruleset: "RuleSet", ds: "Dataset", rules: Path) -> "Evalu
     evaluator = Evaluator(ds.view.frame)
     problems = validate_rules(ruleset, ds.view.frame.schema, source=str(rules))
     problems += evaluator.problems(ruleset, source=str(rules))
+    console = _stderr()
+    for warning in evaluator.warnings(ruleset, source=str(rules)):
+        console.print(f"[yellow]warning:[/] {warning}", markup=True, highlight=False)
     if problems:
         raise RuleFileError(problems)
     return evaluator

@@ -30,7 +30,17 @@ from typing import Any
 import polars as pl
 
 from segtui.errors import SegtuiError, first_line
-from segtui.rules import RuleSet, Segment, check_rule, compile_rule, known_failure, suggest
+from segtui.rules import (
+    RuleSet,
+    Segment,
+    check_rule,
+    compile_rule,
+    known_failure,
+    sql_text,
+    suggest,
+    suggest_values,
+    text_values,
+)
 
 __all__ = ["Evaluation", "Evaluator", "UNASSIGNED", "OTHER", "NULL_LABEL"]
 
@@ -43,6 +53,8 @@ NULL_LABEL = "(null)"
 
 #: Masks kept per Evaluator; a rule editor produces a new text per keystroke.
 _MASK_CACHE_SIZE = 512
+#: Above this many distinct values a column's values are not searched for a "did you mean".
+_SUGGEST_AMONG = 5_000
 #: Numeric breakdowns use about this many quantile bins.
 _BINS = 5
 
@@ -116,6 +128,22 @@ class _LRU(OrderedDict):
         return value
 
 
+def _labelled(ruleset: RuleSet, enabled: bool = False) -> list[tuple[str, str]]:
+    """("universe" or 'segment "X", rule N', predicate) for every non-empty predicate,
+    labelled as validate_rules labels them; ``enabled`` keeps those that take part."""
+    found = [("universe", ruleset.universe or "")]
+    for position, seg in enumerate(ruleset.segments, start=1):
+        if enabled and not seg.enabled:
+            continue
+        label = f'segment "{seg.name}"' if seg.name else f"segment {position}"
+        found += [
+            (f"{label}, rule {index}", rule.where)
+            for index, rule in enumerate(seg.rules, start=1)
+            if rule.enabled or not enabled
+        ]
+    return [(label, where) for label, where in found if where.strip()]
+
+
 def _segment_key(segment: Segment) -> tuple:
     """What a segment's membership depends on (names and descriptions do not matter)."""
     return (segment.enabled, segment.match, tuple(r.where.strip() for r in segment.rules if r.enabled))
@@ -167,6 +195,7 @@ class Evaluator:
         self._chains = _LRU(_MASK_CACHE_SIZE)  # (universe, keys so far) -> (won, taken)
         self._stats = _LRU(4 * _MASK_CACHE_SIZE)  # cache key -> _Stats
         self._funnels = _LRU(_MASK_CACHE_SIZE)  # (universe, match, rules) -> [(matches, remaining)]
+        self._distinct: dict[str, frozenset] = {}  # text column -> its values, for value hints
 
     # -- masks -------------------------------------------------------------------------
 
@@ -232,11 +261,7 @@ class Evaluator:
         >>> Evaluator(view).problems(rs, source="odd.yaml")  # doctest: +ELLIPSIS
         ['odd.yaml: segment "Odd", rule 2: cannot evaluate rule: casting from ... to Boolean not supported']
         """
-        targets = [("universe", ruleset.universe or "")]
-        for position, seg in enumerate(ruleset.segments, start=1):
-            label = f'segment "{seg.name}"' if seg.name else f"segment {position}"
-            targets += [(f"{label}, rule {index}", rule.where) for index, rule in enumerate(seg.rules, start=1)]
-        targets = [(label, where) for label, where in targets if where.strip() and check_rule(where, self.schema) is None]
+        targets = [(label, where) for label, where in _labelled(ruleset) if check_rule(where, self.schema) is None]
         self.prefetch([where for _, where in targets])
         prefix = f"{source}: " if source else ""
         found = []
@@ -246,6 +271,47 @@ class Evaluator:
             except SegtuiError as err:
                 found.append(f"{prefix}{label}: {err.message}")
         return found
+
+    def warnings(self, ruleset: RuleSet, source: str | None = None) -> list[str]:
+        """One line per text value an enabled rule (or the universe) looks for that no customer has.
+
+        Examples
+        --------
+        >>> from segtui.rules import Rule, RuleSet, Segment
+        >>> view = pl.DataFrame({"country": ["United Kingdom", "France"]})
+        >>> rs = RuleSet([Segment("Home", [Rule("country = 'UK'")])])
+        >>> print(*Evaluator(view).warnings(rs, source="home.yaml"))
+        home.yaml: segment "Home", rule 1: no customer has country = 'UK' (did you mean 'United Kingdom'?)
+        """
+        prefix = f"{source}: " if source else ""
+        return [f"{prefix}{label}: {hint}" for label, where in _labelled(ruleset, enabled=True) for hint in self.value_hints(where)]
+
+    def value_hints(self, where: str) -> list[str]:
+        """For each text value ``where`` compares a column with (``=``, ``IN``) that no customer
+        has: ``no customer has country = 'UK' (did you mean 'United Kingdom'?)``.
+
+        ``!=`` and ``NOT IN`` count too: excluding a value nobody has is as likely a typo.
+
+        Examples
+        --------
+        >>> Evaluator(pl.DataFrame({"device": ["mobile", "desktop"]})).value_hints("device IN ('Mobile', 'tv')")
+        ["no customer has device = 'Mobile' (did you mean 'mobile'?)", "no customer has device = 'tv'"]
+        """
+        hints = []
+        for column, value in text_values(where, self.schema):
+            present = self._values(column)
+            if value in present:
+                continue
+            shown = present if len(present) <= _SUGGEST_AMONG else []
+            hints.append(f"no customer has {column} = {sql_text(value)}{suggest_values(value, shown)}")
+        return hints
+
+    def _values(self, column: str) -> frozenset:
+        """The distinct values of a text column, computed once per view."""
+        if column not in self._distinct:
+            values = self.customers[column].drop_nulls().unique().cast(pl.String)
+            self._distinct[column] = frozenset(values.to_list())
+        return self._distinct[column]
 
     def _compute_mask(self, where: str) -> pl.Series:
         expr = compile_rule(where, self.schema)

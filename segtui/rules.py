@@ -20,6 +20,7 @@ import json
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from collections.abc import Iterator
 from typing import Any, Literal
 
 import polars as pl
@@ -37,6 +38,9 @@ __all__ = [
     "compile_rule",
     "check_rule",
     "known_failure",
+    "text_values",
+    "suggest_values",
+    "sql_text",
     "suggest",
     "MAX_RULE_LENGTH",
     "MAX_RULE_DEPTH",
@@ -152,6 +156,54 @@ def suggest(name: str, candidates: list[str] | Any) -> str:
     return " (did you mean " + " or ".join(f'"{c}"' for c in close) + "?)"
 
 
+_MINOR_WORDS = frozenset({"of", "the", "and", "&"})
+
+
+def _initials(text: str) -> str:
+    return "".join(word[0] for word in re.findall(r"\w+", text.lower()) if word not in _MINOR_WORDS)
+
+
+def sql_text(value: str) -> str:
+    """``value`` as a SQL text literal, the way a rule writes it.
+
+    Examples
+    --------
+    >>> print(sql_text("O'Brien"))
+    'O''Brien'
+    """
+    return "'" + value.replace("'", "''") + "'"
+
+
+def suggest_values(value: str, candidates: list[str] | Any) -> str:
+    """A ``(did you mean 'x'?)`` suffix naming the values closest to ``value``, or "".
+
+    Close means: the same text in another case, its initials ("UK" for "United
+    Kingdom"), a word that starts with it, or a similar spelling.
+
+    Examples
+    --------
+    >>> countries = ["Germany", "United Kingdom", "United States"]
+    >>> suggest_values("UK", countries)
+    " (did you mean 'United Kingdom'?)"
+    >>> suggest_values("germany", countries), suggest_values("Untied States", countries)
+    (" (did you mean 'Germany'?)", " (did you mean 'United States'?)")
+    >>> suggest_values("Peru", countries)
+    ''
+    """
+    options = [c for c in candidates if isinstance(c, str)]
+    low = value.strip().lower()
+    lowered = {c.lower(): c for c in options}
+    close = [c for c in options if c.lower() == low]
+    if len(low) >= 2:
+        close += [c for c in options if _initials(c) == low.replace(".", "")]
+        close += [c for c in options if any(word.startswith(low) for word in c.lower().split())]
+    close += [lowered[c] for c in difflib.get_close_matches(low, list(lowered), n=3, cutoff=0.6)]
+    close = list(dict.fromkeys(close))[:3]
+    if not close:
+        return ""
+    return " (did you mean " + " or ".join(sql_text(c) for c in close) + "?)"
+
+
 def _check_size(where: str) -> str | None:
     """Refuse huge or deeply nested text before the parser sees it."""
     if len(where) > MAX_RULE_LENGTH:
@@ -227,6 +279,22 @@ def _describe(node: dict) -> str:
     return "a number" if "Literal" in node else "an expression"
 
 
+def _walk(tree: Any) -> Iterator[dict]:
+    """Every dict node of a serialised expression, parents before children.
+
+    Iterative: a long chain of ANDs must not hit Python's recursion limit. A caller may
+    replace a child of the node it was given before the walk goes on.
+    """
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, dict):
+            yield node
+            stack.extend(node.values())
+
+
 def _structural_problem(expr: pl.Expr, empty: pl.DataFrame) -> str | None:
     """Mismatches Polars accepts but an analyst never means, e.g. ``first_order_date > 5``."""
     try:
@@ -235,14 +303,7 @@ def _structural_problem(expr: pl.Expr, empty: pl.DataFrame) -> str | None:
         return "rule is too deeply nested; simplify it"
     except Exception:  # noqa: BLE001 - serialisation format unavailable: skip the extra check
         return None
-    stack = [tree]
-    while stack:  # iterative: a long chain of ANDs must not hit Python's recursion limit
-        node = stack.pop()
-        if isinstance(node, list):
-            stack.extend(node)
-            continue
-        if not isinstance(node, dict):
-            continue
+    for node in _walk(tree):
         binary = node.get("BinaryExpr")
         if isinstance(binary, dict):
             op = binary.get("op")
@@ -258,7 +319,6 @@ def _structural_problem(expr: pl.Expr, empty: pl.DataFrame) -> str | None:
                             f"type mismatch: {_describe(date_side)} holds dates but is compared with "
                             f"{_describe(other)} (write a date as '2024-01-31', or use a *_days column)"
                         )
-        stack.extend(node.values())
     return None
 
 
@@ -305,32 +365,49 @@ def _literal_node(value: Any, dtype: pl.DataType) -> dict:
     return json.loads(pl.lit(value, dtype=dtype).meta.serialize(format="json"))
 
 
-def _date_strings(node: dict, empty: pl.DataFrame) -> str | None:
-    """Turn text literals compared with a date column (in ``node``, in place) into dates.
-
-    ``first_order_date > '2025-01-01'`` is how analysts write it, but Polars refuses to
-    compare a date with text. Returns a problem for text that is not a date.
-    """
+def _compared_literals(node: dict, ops: set[str]) -> list[tuple[Any, Any, dict]]:
+    """(holder, key, other side) for each literal ``node`` compares with something:
+    ``x <op> literal`` either way round, or ``x IN (literals)``."""
     binary = node.get("BinaryExpr")
-    if isinstance(binary, dict) and binary.get("op") in _COMPARISONS:
+    if isinstance(binary, dict) and binary.get("op") in ops:
         pairs = [(binary, "left", binary.get("right")), (binary, "right", binary.get("left"))]
     else:
         function = node.get("Function")
         inputs = function.get("input") if isinstance(function, dict) else None
         is_in = isinstance(function, dict) and "IsIn" in json.dumps(function.get("function"))
         pairs = [(inputs, 1, inputs[0])] if is_in and isinstance(inputs, list) and len(inputs) == 2 else []
-    for holder, key, other in pairs:
-        literal = holder[key]
-        if not (isinstance(literal, dict) and "Literal" in literal and isinstance(other, dict)):
-            continue
+    return [
+        (holder, key, other)
+        for holder, key, other in pairs
+        if isinstance(holder[key], dict) and "Literal" in holder[key] and isinstance(other, dict)
+    ]
+
+
+def _text_literals(literal: dict) -> tuple[list[str | None], bool] | None:
+    """The text values of a literal node, and whether it is an IN list; None if not text."""
+    try:
+        value = pl.select(pl.Expr.deserialize(io.StringIO(json.dumps(literal)), format="json")).to_series()
+    except Exception:  # noqa: BLE001 - a literal we cannot rebuild is left alone
+        return None
+    if value.dtype == pl.List(pl.String):
+        return value.explode().to_list(), True
+    return (value.to_list(), False) if value.dtype == pl.String else None
+
+
+def _date_strings(node: dict, empty: pl.DataFrame) -> str | None:
+    """Turn text literals compared with a date column (in ``node``, in place) into dates.
+
+    ``first_order_date > '2025-01-01'`` is how analysts write it, but Polars refuses to
+    compare a date with text. Returns a problem for text that is not a date.
+    """
+    for holder, key, other in _compared_literals(node, _COMPARISONS):
         dtype = _sub_dtype(other, empty)
         if dtype is None or not (dtype == pl.Date or isinstance(dtype, pl.Datetime)):
             continue
-        value = pl.select(pl.Expr.deserialize(io.StringIO(json.dumps(literal)), format="json")).to_series()
-        is_list = value.dtype == pl.List(pl.String)
-        if value.dtype != pl.String and not is_list:
+        literals = _text_literals(holder[key])
+        if literals is None:
             continue
-        texts = value.explode().to_list() if is_list else value.to_list()
+        texts, is_list = literals
         converted = [_temporal_value(t, dtype) if t is not None else None for t in texts]
         for text, got in zip(texts, converted):
             if text is not None and got is None:
@@ -355,16 +432,10 @@ def _with_dates(expr: pl.Expr, empty: pl.DataFrame) -> pl.Expr | str:
     if '"String"' not in text and '"Series"' not in text:
         return expr  # no text literal at all: the common case costs nothing more
     tree = json.loads(text)
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, list):
-            stack.extend(node)
-        elif isinstance(node, dict):
-            problem = _date_strings(node, empty)
-            if problem:
-                return problem
-            stack.extend(node.values())
+    for node in _walk(tree):
+        problem = _date_strings(node, empty)
+        if problem:
+            return problem
     rewritten = json.dumps(tree)
     if rewritten == text:
         return expr
@@ -493,3 +564,45 @@ def compile_rule(where: str, schema: pl.Schema | None = None) -> pl.Expr:
     if isinstance(compiled, str):
         raise SegtuiError(compiled, title="Bad rule")
     return compiled
+
+
+_TEXT_TYPES = (pl.String, pl.Categorical, pl.Enum)
+
+
+@functools.lru_cache(maxsize=_CACHED_RULES)
+def _text_values(where: str, items: tuple) -> tuple[tuple[str, str], ...]:
+    compiled = _compile(where, items)
+    if isinstance(compiled, str):
+        return ()
+    schema = dict(items)
+    try:
+        tree = json.loads(compiled.meta.serialize(format="json"))
+    except Exception:  # noqa: BLE001 - nothing to hint at then
+        return ()
+    found: list[tuple[str, str]] = []
+    for node in _walk(tree):
+        for holder, key, other in _compared_literals(node, {"Eq"}):
+            column = other.get("Column")
+            if not isinstance(column, str) or not isinstance(schema.get(column), _TEXT_TYPES):
+                continue
+            literals = _text_literals(holder[key])
+            if literals is not None:
+                found += [(column, text) for text in literals[0] if text is not None]
+    return tuple(dict.fromkeys(found))
+
+
+def text_values(where: str, schema: pl.Schema) -> list[tuple[str, str]]:
+    """(column, value) for each text value a valid rule looks for with ``=`` or ``IN``.
+
+    For the "no customer has country = 'UK'" hint; an invalid rule gives [].
+
+    Examples
+    --------
+    >>> schema = pl.Schema({"country": pl.String, "orders": pl.Int64})
+    >>> text_values("country IN ('UK', 'FR') AND orders > 1 OR 'DE' = country", schema)
+    [('country', 'DE'), ('country', 'UK'), ('country', 'FR')]
+    """
+    try:
+        return list(_text_values(where, tuple(pl.Schema(schema).items())))
+    except TypeError:  # an unhashable dtype in the schema: no hints rather than a crash
+        return []

@@ -147,3 +147,24 @@ def test_a_rule_set_that_passes_validate_runs_in_apply(where: str, as_universe: 
         evaluator = Evaluator(view)
         evaluator.evaluate(ruleset)
         evaluator.assignments(ruleset)
+
+
+# --- text values nobody has ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["validate", "apply"])
+def test_a_text_value_nobody_has_is_a_warning_with_the_nearest_values(tmp_path: Path, command: str) -> None:
+    path = rule_file(tmp_path, ["country IN ('UK', 'Germany')", "lifecycle = 'active'"])
+    result = run(command, path, SAMPLE_FILE)
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert warnings == [
+        f"warning: {path}: segment \"Odd\", rule 1: no customer has country = 'UK' (did you mean 'United Kingdom'?)",
+        f"warning: {path}: segment \"Odd\", rule 2: no customer has lifecycle = 'active' (did you mean 'Active'?)",
+    ]
+
+
+def test_values_that_exist_give_no_warning(tmp_path: Path) -> None:
+    path = rule_file(tmp_path, ["country = 'United Kingdom'", "device IN ('mobile', 'tablet')"])
+    result = run("validate", path, SAMPLE_FILE)
+    assert result.exit_code == 0 and "warning" not in result.output, result.output

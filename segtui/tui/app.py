@@ -295,6 +295,7 @@ class SegtuiApp(App[None]):
             count=self.session.count,
             total=self.session.frame.height,
             allow_empty=allow_empty,
+            hints=self.session.value_hints,
         )
 
     # -- files --------------------------------------------------------------------------

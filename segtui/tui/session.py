@@ -122,6 +122,10 @@ class Session:
         with self.lock:
             return self.evaluator.count(where)
 
+    def value_hints(self, where: str) -> list[str]:
+        with self.lock:
+            return self.evaluator.value_hints(where)
+
     def evaluate(self, ruleset: RuleSet) -> Evaluation:
         with self.lock:
             return self.evaluator.evaluate(ruleset)
