@@ -139,14 +139,14 @@ def _labelled(ruleset: RuleSet, enabled: bool = False) -> list[tuple[str, str]]:
         found += [
             (f"{label}, rule {index}", rule.where)
             for index, rule in enumerate(seg.rules, start=1)
-            if rule.enabled or not enabled
+            if rule.active or not enabled
         ]
     return [(label, where) for label, where in found if where.strip()]
 
 
 def _segment_key(segment: Segment) -> tuple:
     """What a segment's membership depends on (names and descriptions do not matter)."""
-    return (segment.enabled, segment.match, tuple(r.where.strip() for r in segment.rules if r.enabled))
+    return (segment.enabled, segment.match, tuple(r.where.strip() for r in segment.rules if r.active))
 
 
 def _universe_key(ruleset: RuleSet) -> str:
@@ -353,7 +353,7 @@ class Evaluator:
             try:
                 masks.append(self.mask(rule.where))
             except SegtuiError as err:
-                if not rule.enabled:
+                if not rule.active:
                     masks.append(None)  # a broken disabled rule does not stop evaluation
                     continue
                 raise SegtuiError(
@@ -376,7 +376,7 @@ class Evaluator:
     def _combine(self, segment: Segment, universe: pl.Series) -> pl.Series:
         if not segment.enabled:
             return self._none
-        masks = [m for m, rule in zip(self._rule_masks(segment), segment.rules) if rule.enabled]
+        masks = [m for m, rule in zip(self._rule_masks(segment), segment.rules) if rule.active]
         if not masks:
             return self._none
         combined = masks[0]
@@ -507,7 +507,7 @@ class Evaluator:
         running = universe if segment.match == "all" else self._none
         for rule, m in zip(segment.rules, self._rule_masks(segment)):
             alone = (m & universe) if m is not None else self._none
-            if rule.enabled and m is not None:
+            if rule.active and m is not None:
                 running = (running & m) if segment.match == "all" else (running | alone)
             rows.append((int(alone.sum()), int(running.sum())))
         return rows
@@ -516,10 +516,10 @@ class Evaluator:
         ukey = _universe_key(ruleset)
         rows: dict[str, list] = {k: [] for k in ("segment", "rule_index", "where", "enabled", "matches", "remaining")}
         for seg in ruleset.segments:
-            key = (ukey, seg.match, tuple((r.where.strip(), r.enabled) for r in seg.rules))
+            key = (ukey, seg.match, tuple((r.where.strip(), r.active) for r in seg.rules))
             funnel = self._funnels.get_or(key, lambda seg=seg: self._funnel(seg, universe))
             for index, (rule, (matches, remaining)) in enumerate(zip(seg.rules, funnel)):
-                for column, value in zip(rows, (seg.name, index, rule.where, rule.enabled, matches, remaining)):
+                for column, value in zip(rows, (seg.name, index, rule.where, rule.active, matches, remaining)):
                     rows[column].append(value)
         return pl.DataFrame(
             rows,

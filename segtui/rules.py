@@ -37,6 +37,7 @@ __all__ = [
     "RuleSet",
     "compile_rule",
     "check_rule",
+    "missing_columns",
     "known_failure",
     "text_values",
     "suggest_values",
@@ -61,10 +62,21 @@ _LOGICAL = {"And", "Or", "Xor", "LogicalAnd", "LogicalOr"}
 
 @dataclass
 class Rule:
-    """One condition of a segment: a SQL ``WHERE`` predicate over customer-view columns."""
+    """One condition of a segment: a SQL ``WHERE`` predicate over customer-view columns.
+
+    ``missing`` names the columns the open data lacks: such a rule is off for the
+    session (see ``active``) while ``enabled`` keeps what the file says, so saving
+    writes it back unchanged. Never read from or written to a file.
+    """
 
     where: str
     enabled: bool = True
+    missing: tuple[str, ...] = field(default=(), compare=False, repr=False)
+
+    @property
+    def active(self) -> bool:
+        """Whether the rule takes part in matching: enabled, and runnable on this data."""
+        return self.enabled and not self.missing
 
 
 @dataclass
@@ -80,7 +92,7 @@ class Segment:
     @property
     def enabled_rules(self) -> list[Rule]:
         """The rules that take part in matching (disabled ones are kept but skipped)."""
-        return [rule for rule in self.rules if rule.enabled]
+        return [rule for rule in self.rules if rule.active]
 
 
 @dataclass
@@ -317,7 +329,7 @@ def _structural_problem(expr: pl.Expr, empty: pl.DataFrame) -> str | None:
                         other = right if date_side is left else left
                         return (
                             f"type mismatch: {_describe(date_side)} holds dates but is compared with "
-                            f"{_describe(other)} (write a date as '2024-01-31', or use a *_days column)"
+                            f"{_describe(other)} (write a date as DATE '2024-01-31', or use a *_days column)"
                         )
     return None
 
@@ -499,6 +511,20 @@ def _compiled(where: str, schema: pl.Schema | None) -> pl.Expr | str:
 @functools.lru_cache(maxsize=64)
 def _empty_frame(items: tuple) -> pl.DataFrame:
     return pl.DataFrame(schema=dict(items))
+
+
+def missing_columns(where: str, schema: pl.Schema) -> list[str]:
+    """Columns a rule refers to that ``schema`` lacks ([] for a rule that does not parse).
+
+    Examples
+    --------
+    >>> missing_columns("discount_order_share >= 0.5 AND orders >= 2", pl.Schema({"orders": pl.Int64}))
+    ['discount_order_share']
+    """
+    parsed = _parse(where)
+    if isinstance(parsed, str):
+        return []
+    return [name for name in dict.fromkeys(parsed.meta.root_names()) if name not in schema]
 
 
 def check_rule(where: str, schema: pl.Schema | None = None) -> str | None:

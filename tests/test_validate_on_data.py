@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from segtui.cli import app
 from segtui.dataset import load_dataset
 from segtui.evaluate import Evaluator
-from segtui.resources import SAMPLE_FILE
+from segtui.resources import RULES_DIR, SAMPLE_FILE
 from segtui.rulefile import validate_rules
 from segtui.rules import Rule, RuleSet, Segment
 
@@ -168,3 +168,12 @@ def test_values_that_exist_give_no_warning(tmp_path: Path) -> None:
     path = rule_file(tmp_path, ["country = 'United Kingdom'", "device IN ('mobile', 'tablet')"])
     result = run("validate", path, SAMPLE_FILE)
     assert result.exit_code == 0 and "warning" not in result.output, result.output
+
+
+def test_apply_still_refuses_rules_that_need_columns_the_data_lacks(tmp_path: Path) -> None:
+    # The app switches such rules off for a session; headless runs must not do so silently.
+    data = tmp_path / "cdnow_like.csv"
+    data.write_text("CustomerID,Date,CDs,DollarValue\n00001,1997-01-01,1,10.00\n00002,1997-02-01,2,20.00\n")
+    result = run("apply", RULES_DIR / "value.yaml", data)
+    assert result.exit_code == 1
+    assert 'segment "Discount seekers", rule 1: column "discount_order_share"' in result.output
