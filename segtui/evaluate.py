@@ -69,7 +69,8 @@ class Evaluation:
     order (disabled segments have 0 customers), plus UNASSIGNED last in first_match mode.
 
     ``rules`` columns: segment, rule_index (int, position in segment.rules), where,
-    enabled, matches (customers the rule alone matches within the universe),
+    enabled (``Rule.active``: enabled and runnable on this data), matches (customers the
+    rule alone matches within the universe),
     remaining (customers left after this and all previous enabled rules, i.e. the funnel).
 
     Averages are null for a segment with no customers; percentages are null when the
