@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from rich.console import Console
 
     from segtui.dataset import Dataset
+    from segtui.evaluate import Evaluator
     from segtui.rules import RuleSet
 
 app = typer.Typer(
@@ -156,6 +157,27 @@ def _load_for_rules(
     )
 
 
+def _checked_evaluator(ruleset: "RuleSet", ds: "Dataset", rules: Path) -> "Evaluator":
+    """An evaluator for the data, once every rule is known to run on it (else RuleFileError).
+
+    The same check for validate and apply: the schema check, then each rule on the real
+    values, so that a rule file that passes validate runs in apply. Text values that no
+    customer has (country = 'UK') are warnings: they do not change the exit code.
+    """
+    from segtui.evaluate import Evaluator
+    from segtui.rulefile import validate_rules
+
+    evaluator = Evaluator(ds.view.frame)
+    problems = validate_rules(ruleset, ds.view.frame.schema, source=str(rules))
+    problems += evaluator.problems(ruleset, source=str(rules))
+    console = _stderr()
+    for warning in evaluator.warnings(ruleset, source=str(rules)):
+        _say(console, warning, "warning: ", "yellow")
+    if problems:
+        raise RuleFileError(problems)
+    return evaluator
+
+
 @app.command()
 def apply(
     rules: Path = typer.Argument(..., help="Rule file (YAML).", show_default=False, readable=False),
@@ -177,9 +199,8 @@ def apply(
     if fmt not in ("table", "json", "csv"):
         raise typer.BadParameter(f"{fmt!r} is not one of table, json, csv", param_hint="--format")
     from segtui.display import printable
-    from segtui.evaluate import Evaluator
     from segtui.export import check_not_input, check_output_path, write_frame
-    from segtui.rulefile import load_rules, validate_rules
+    from segtui.rulefile import load_rules
     from segtui.summary import print_segments, segments_csv, segments_json
 
     try:
@@ -190,10 +211,7 @@ def apply(
         path = ds.transactions.source
         if output is not None:
             check_not_input(output, path, rules)
-        problems = validate_rules(ruleset, ds.view.frame.schema, source=str(rules))
-        if problems:
-            raise RuleFileError(problems)
-        evaluator = Evaluator(ds.view.frame)
+        evaluator = _checked_evaluator(ruleset, ds, rules)
         evaluation = evaluator.evaluate(ruleset)
         # The summary is rendered before the members file is written: a failure in either
         # must never leave a replaced -o file behind a run that exits 1.
@@ -232,15 +250,13 @@ def validate(
     Prints one line per problem and exits 1, or "ok" and exits 0 — made for the CI
     of a shared rules repository. Example: segtui validate rules/value.yaml
     """
-    from segtui.rulefile import load_rules, validate_rules
+    from segtui.rulefile import load_rules
 
     try:
         ruleset = load_rules(rules)
         if data is not None:
             ds = _load_for_rules(ruleset, data, map_, as_of, date_format)
-            problems = validate_rules(ruleset, ds.view.frame.schema, source=str(rules))
-            if problems:
-                raise RuleFileError(problems)
+            _checked_evaluator(ruleset, ds, rules)
     except SegtuiError as err:
         _fail(err)
     checked = " against " + data.name if data is not None else ""

@@ -29,8 +29,18 @@ from typing import Any
 
 import polars as pl
 
-from segtui.errors import SegtuiError
-from segtui.rules import RuleSet, Segment, compile_rule, suggest
+from segtui.errors import SegtuiError, first_line
+from segtui.rules import (
+    RuleSet,
+    Segment,
+    check_rule,
+    compile_rule,
+    known_failure,
+    sql_text,
+    suggest,
+    suggest_values,
+    text_values,
+)
 
 __all__ = ["Evaluation", "Evaluator", "UNASSIGNED", "OTHER", "NULL_LABEL"]
 
@@ -43,6 +53,8 @@ NULL_LABEL = "(null)"
 
 #: Masks kept per Evaluator; a rule editor produces a new text per keystroke.
 _MASK_CACHE_SIZE = 512
+#: Above this many distinct values a column's values are not searched for a "did you mean".
+_SUGGEST_AMONG = 5_000
 #: Numeric breakdowns use about this many quantile bins.
 _BINS = 5
 
@@ -57,7 +69,8 @@ class Evaluation:
     order (disabled segments have 0 customers), plus UNASSIGNED last in first_match mode.
 
     ``rules`` columns: segment, rule_index (int, position in segment.rules), where,
-    enabled, matches (customers the rule alone matches within the universe),
+    enabled (``Rule.active``: enabled and runnable on this data), matches (customers the
+    rule alone matches within the universe),
     remaining (customers left after this and all previous enabled rules, i.e. the funnel).
 
     Averages are null for a segment with no customers; percentages are null when the
@@ -110,6 +123,11 @@ class _LRU(OrderedDict):
         super().__init__()
         self.size = size
 
+    def fit(self, entries: int) -> None:
+        """Hold at least ``entries`` items: a rule set larger than the cache would
+        otherwise evict its own first masks before its last ones are computed."""
+        self.size = max(self.size, entries)
+
     def get_or(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         if key in self:
             self.move_to_end(key)
@@ -121,9 +139,25 @@ class _LRU(OrderedDict):
         return value
 
 
+def _labelled(ruleset: RuleSet, enabled: bool = False) -> list[tuple[str, str]]:
+    """("universe" or 'segment "X", rule N', predicate) for every non-empty predicate,
+    labelled as validate_rules labels them; ``enabled`` keeps those that take part."""
+    found = [("universe", ruleset.universe or "")]
+    for position, seg in enumerate(ruleset.segments, start=1):
+        if enabled and not seg.enabled:
+            continue
+        label = f'segment "{seg.name}"' if seg.name else f"segment {position}"
+        found += [
+            (f"{label}, rule {index}", rule.where)
+            for index, rule in enumerate(seg.rules, start=1)
+            if rule.active or not enabled
+        ]
+    return [(label, where) for label, where in found if where.strip()]
+
+
 def _segment_key(segment: Segment) -> tuple:
     """What a segment's membership depends on (names and descriptions do not matter)."""
-    return (segment.enabled, segment.match, tuple(r.where.strip() for r in segment.rules if r.enabled))
+    return (segment.enabled, segment.match, tuple(r.where.strip() for r in segment.rules if r.active))
 
 
 def _universe_key(ruleset: RuleSet) -> str:
@@ -172,6 +206,7 @@ class Evaluator:
         self._chains = _LRU(_MASK_CACHE_SIZE)  # (universe, keys so far) -> (won, taken)
         self._stats = _LRU(4 * _MASK_CACHE_SIZE)  # cache key -> _Stats
         self._funnels = _LRU(_MASK_CACHE_SIZE)  # (universe, match, rules) -> [(matches, remaining)]
+        self._distinct: dict[str, frozenset] = {}  # text column -> its values, for value hints
 
     # -- masks -------------------------------------------------------------------------
 
@@ -207,17 +242,109 @@ class Evaluator:
             return
         for key, column in zip(todo, frame.iter_columns()):
             if column.dtype == pl.Boolean:
-                self._masks.get_or(key, lambda column=column: column)
+                self._masks.get_or(key, lambda column=column: self._per_customer(column))
+
+    def problems(self, ruleset: RuleSet, source: str | None = None) -> list[str]:
+        """Rules that are valid for the schema but fail on these customers' values.
+
+        ``NOT country`` or ``CAST(country AS INTEGER) > 1`` type-check on an empty
+        frame and fail only on real text, so ``validate`` runs every rule (and the
+        universe) here; the masks stay cached, so ``evaluate`` then costs nothing extra.
+        Problems that ``check_rule`` finds are left to the schema check.
+
+        Parameters
+        ----------
+        ruleset
+            Every rule counts, disabled ones too (as in the schema check).
+        source
+            File name each line starts with.
+
+        Returns
+        -------
+        list[str]
+            One line per failing rule: ``FILE: segment "X", rule N: <problem>``.
+
+        Examples
+        --------
+        >>> from segtui.rules import Rule, RuleSet, Segment
+        >>> view = pl.DataFrame({"country": ["UK", "FR"]})
+        >>> rs = RuleSet([Segment("Odd", [Rule("country = 'UK'"), Rule("NOT country")])])
+        >>> Evaluator(view).problems(rs, source="odd.yaml")  # doctest: +ELLIPSIS
+        ['odd.yaml: segment "Odd", rule 2: cannot evaluate rule: casting from ... to Boolean not supported']
+        """
+        targets = [(label, where) for label, where in _labelled(ruleset) if check_rule(where, self.schema) is None]
+        self.prefetch([where for _, where in targets])
+        prefix = f"{source}: " if source else ""
+        found = []
+        for label, where in targets:
+            try:
+                self.mask(where)
+            except SegtuiError as err:
+                found.append(f"{prefix}{label}: {err.message}")
+        return found
+
+    def warnings(self, ruleset: RuleSet, source: str | None = None) -> list[str]:
+        """One line per text value an enabled rule (or the universe) looks for that no customer has.
+
+        Examples
+        --------
+        >>> from segtui.rules import Rule, RuleSet, Segment
+        >>> view = pl.DataFrame({"country": ["United Kingdom", "France"]})
+        >>> rs = RuleSet([Segment("Home", [Rule("country = 'UK'")])])
+        >>> print(*Evaluator(view).warnings(rs, source="home.yaml"))
+        home.yaml: segment "Home", rule 1: no customer has country = 'UK' (did you mean 'United Kingdom'?)
+        """
+        prefix = f"{source}: " if source else ""
+        return [f"{prefix}{label}: {hint}" for label, where in _labelled(ruleset, enabled=True) for hint in self.value_hints(where)]
+
+    def value_hints(self, where: str) -> list[str]:
+        """For each text value ``where`` compares a column with (``=``, ``IN``) that no customer
+        has: ``no customer has country = 'UK' (did you mean 'United Kingdom'?)``.
+
+        ``!=`` and ``NOT IN`` count too: excluding a value nobody has is as likely a typo.
+
+        Examples
+        --------
+        >>> Evaluator(pl.DataFrame({"device": ["mobile", "desktop"]})).value_hints("device IN ('Mobile', 'tv')")
+        ["no customer has device = 'Mobile' (did you mean 'mobile'?)", "no customer has device = 'tv'"]
+        """
+        hints = []
+        for column, value in text_values(where, self.schema):
+            present = self._values(column)
+            if value in present:
+                continue
+            shown = present if len(present) <= _SUGGEST_AMONG else []
+            hints.append(f"no customer has {column} = {sql_text(value)}{suggest_values(value, shown)}")
+        return hints
+
+    def _values(self, column: str) -> frozenset:
+        """The distinct values of a text column, computed once per view."""
+        if column not in self._distinct:
+            values = self.customers[column].drop_nulls().unique().cast(pl.String)
+            self._distinct[column] = frozenset(values.to_list())
+        return self._distinct[column]
 
     def _compute_mask(self, where: str) -> pl.Series:
         expr = compile_rule(where, self.schema)
         try:
             result = self.customers.select(expr.fill_null(False).alias("m")).to_series()
         except Exception as exc:  # noqa: BLE001 - e.g. a failing cast on real values
-            raise SegtuiError(f"cannot evaluate rule: {str(exc).splitlines()[0]}", title="Bad rule") from exc
+            raise SegtuiError(known_failure(exc) or f"cannot evaluate rule: {first_line(exc)}", title="Bad rule") from exc
         if result.dtype != pl.Boolean:
             raise SegtuiError(f"not a condition: the rule gives {result.dtype} values", title="Bad rule")
-        return result
+        if result.len() not in (1, self._height):
+            raise SegtuiError(
+                f"not a condition per customer: the rule gives {result.len():,} values for {self._height:,} customers",
+                title="Bad rule",
+            )
+        return self._per_customer(result)
+
+    def _per_customer(self, mask: pl.Series) -> pl.Series:
+        """One value per customer: a rule without columns (``TRUE``, ``max(orders) > 3``)
+        gives Polars one value, which must not be combined with full-height masks."""
+        if mask.len() == 1 and self._height != 1:
+            return _constant(bool(mask[0]), self._height, pl.Boolean)
+        return mask
 
     def universe_mask(self, ruleset: RuleSet) -> pl.Series:
         """Customers inside the rule set's universe (everyone when it has none)."""
@@ -237,7 +364,7 @@ class Evaluator:
             try:
                 masks.append(self.mask(rule.where))
             except SegtuiError as err:
-                if not rule.enabled:
+                if not rule.active:
                     masks.append(None)  # a broken disabled rule does not stop evaluation
                     continue
                 raise SegtuiError(
@@ -260,7 +387,7 @@ class Evaluator:
     def _combine(self, segment: Segment, universe: pl.Series) -> pl.Series:
         if not segment.enabled:
             return self._none
-        masks = [m for m, rule in zip(self._rule_masks(segment), segment.rules) if rule.enabled]
+        masks = [m for m, rule in zip(self._rule_masks(segment), segment.rules) if rule.active]
         if not masks:
             return self._none
         combined = masks[0]
@@ -307,7 +434,8 @@ class Evaluator:
         The uncached ones are summed in one ``select`` so Polars spreads them over the
         cores (one Series.filter().sum() at a time measured 2x slower for a new rule set).
         """
-        todo = {key: mask for key, mask in parts if key not in self._stats}
+        known = {key: self._stats[key] for key, _ in parts if key in self._stats}
+        todo = {key: mask for key, mask in parts if key not in known}
         if todo:
             frame = pl.DataFrame([self._cents.alias("c"), self._orders.alias("o")]).with_columns(
                 mask.alias(f"m{i}") for i, mask in enumerate(todo.values())
@@ -318,9 +446,9 @@ class Evaluator:
                 sums += [m.sum(), pl.col("c").filter(m).sum(), pl.col("o").filter(m).sum()]
             row = frame.select(s.alias(str(j)) for j, s in enumerate(sums)).row(0)
             for i, key in enumerate(todo):
-                stats = _Stats(*(int(v or 0) for v in row[3 * i : 3 * i + 3]))
-                self._stats.get_or(key, lambda stats=stats: stats)
-        return [self._stats.get_or(key, lambda: None) for key, _ in parts]
+                known[key] = self._stats.get_or(key, lambda i=i: _Stats(*(int(v or 0) for v in row[3 * i : 3 * i + 3])))
+        # read from the local dict: the cache may already have evicted the first entries
+        return [known[key] for key, _ in parts]
 
     # -- evaluation ----------------------------------------------------------------------
 
@@ -341,7 +469,12 @@ class Evaluator:
         SegtuiError
             An enabled rule (or the universe) is invalid for this customer view.
         """
-        self.prefetch([ruleset.universe or "", *(r.where for seg in ruleset.segments for r in seg.rules)])
+        wheres = [ruleset.universe or "", *(r.where for seg in ruleset.segments for r in seg.rules)]
+        for cache, entries in ((self._masks, len(wheres)), (self._segments, len(ruleset.segments)),
+                               (self._chains, len(ruleset.segments)), (self._funnels, len(ruleset.segments)),
+                               (self._stats, len(ruleset.segments) + 2)):
+            cache.fit(entries)
+        self.prefetch(wheres)
         universe, parts, rest = self._parts(ruleset)
         names = [seg.name for seg in ruleset.segments]
         enabled = [seg.enabled for seg in ruleset.segments]
@@ -392,7 +525,7 @@ class Evaluator:
         running = universe if segment.match == "all" else self._none
         for rule, m in zip(segment.rules, self._rule_masks(segment)):
             alone = (m & universe) if m is not None else self._none
-            if rule.enabled and m is not None:
+            if rule.active and m is not None:
                 running = (running & m) if segment.match == "all" else (running | alone)
             rows.append((int(alone.sum()), int(running.sum())))
         return rows
@@ -401,10 +534,10 @@ class Evaluator:
         ukey = _universe_key(ruleset)
         rows: dict[str, list] = {k: [] for k in ("segment", "rule_index", "where", "enabled", "matches", "remaining")}
         for seg in ruleset.segments:
-            key = (ukey, seg.match, tuple((r.where.strip(), r.enabled) for r in seg.rules))
+            key = (ukey, seg.match, tuple((r.where.strip(), r.active) for r in seg.rules))
             funnel = self._funnels.get_or(key, lambda seg=seg: self._funnel(seg, universe))
             for index, (rule, (matches, remaining)) in enumerate(zip(seg.rules, funnel)):
-                for column, value in zip(rows, (seg.name, index, rule.where, rule.enabled, matches, remaining)):
+                for column, value in zip(rows, (seg.name, index, rule.where, rule.active, matches, remaining)):
                     rows[column].append(value)
         return pl.DataFrame(
             rows,

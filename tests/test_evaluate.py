@@ -331,3 +331,70 @@ def test_first_match_segments_add_up_to_the_universe(data: dict, ruleset: RuleSe
                 break
         expected.append(label)
     assert labels == expected
+
+
+@pytest.mark.parametrize("assign", ["first_match", "overlap"])
+def test_more_segments_than_the_caches_hold_still_evaluate(assign: str) -> None:
+    # 2,047 segments once overflowed the statistics cache and read an evicted entry back as None.
+    thresholds = [i % 6 for i in range(2_050)]
+    # distinct texts, so that every segment needs its own cache entries
+    segments = [Segment(f"s{i}", [Rule(f"orders >= {t} OR revenue < -{i}")]) for i, t in enumerate(thresholds)]
+    evaluation = Evaluator(VIEW).evaluate(RuleSet(segments, assign=assign))
+    counts = evaluation.segments["customers"].to_list()
+    alone = [sum(o >= t for o in VIEW["orders"]) for t in thresholds]
+    if assign == "overlap":
+        assert counts == alone
+    else:  # "orders >= 0" (segment 0) takes everyone
+        assert counts == [8] + [0] * (len(segments) - 1) + [0]
+
+
+@pytest.mark.parametrize(
+    ("where", "expected"),
+    [("TRUE", 8), ("1 = 2", 0), ("max(orders) > 4", 8), ("revenue BETWEEN 1 AND NULLIF(NULL, orders)", 0)],
+)
+def test_a_rule_that_gives_one_value_applies_it_to_every_customer(where: str, expected: int) -> None:
+    # Polars returns one row for these; combined with full-height masks it broke apply -o
+    for ruleset in (RuleSet([Segment("S", [Rule(where)])]), RuleSet([LOYAL], universe=where)):
+        evaluator = Evaluator(VIEW)
+        assert evaluator.problems(ruleset) == []
+        evaluator.evaluate(ruleset)
+        assert evaluator.assignments(ruleset).height == (expected if ruleset.universe else 8)
+    assert Evaluator(VIEW).count(where) == expected
+
+
+def test_value_hints_name_the_nearest_values_present() -> None:
+    evaluator = Evaluator(VIEW.with_columns(pl.col("country").replace({"UK": "United Kingdom"})))
+    assert evaluator.value_hints("country = 'UK'") == [
+        "no customer has country = 'UK' (did you mean 'United Kingdom'?)"
+    ]
+    assert evaluator.value_hints("country IN ('fr', 'DE') OR orders > 3") == [
+        "no customer has country = 'fr' (did you mean 'FR'?)"
+    ]
+    assert evaluator.value_hints("country = 'United Kingdom' AND orders > 9") == []  # 0 matches, but not the value's fault
+    assert evaluator.value_hints("country = 'Peru'") == ["no customer has country = 'Peru'"]
+    assert evaluator.value_hints("country = 'O''Brien'") == ["no customer has country = 'O''Brien'"]
+
+
+def test_value_hints_on_a_categorical_column_and_a_column_of_many_values() -> None:
+    view = pl.DataFrame(
+        {"tier": pl.Series(["gold", "silver"], dtype=pl.Categorical), "code": ["c1", "c2"]}
+    ).vstack(pl.DataFrame({"tier": pl.Series(["gold"] * 6_000, dtype=pl.Categorical), "code": [f"k{i}" for i in range(6_000)]}))
+    evaluator = Evaluator(view)
+    assert evaluator.value_hints("tier = 'Gold'") == ["no customer has tier = 'Gold' (did you mean 'gold'?)"]
+    # too many values to search for a "did you mean", but still told
+    assert evaluator.value_hints("code = 'K1'") == ["no customer has code = 'K1'"]
+    assert evaluator.value_hints("code = 'k1'") == []
+
+
+def test_warnings_skip_disabled_rules_and_segments() -> None:
+    ruleset = RuleSet(
+        [
+            Segment("On", [Rule("country = 'uk'"), Rule("country = 'IT'", enabled=False)]),
+            Segment("Off", [Rule("country = 'PT'")], enabled=False),
+        ],
+        universe="country != 'XX'",  # excluding a value nobody has is as likely a typo
+    )
+    assert Evaluator(VIEW).warnings(ruleset) == [
+        "universe: no customer has country = 'XX'",
+        'segment "On", rule 1: no customer has country = \'uk\' (did you mean \'UK\'?)',
+    ]

@@ -39,7 +39,15 @@ from segtui.tui.screens.dialogs import ErrorScreen, PromptScreen, UnsavedChanges
 from segtui.tui.screens.help import HelpScreen, binding_rows
 from segtui.tui.screens.main import MainScreen
 from segtui.tui.screens.rule_editor import RuleEditorScreen
-from segtui.tui.session import LoadOptions, Session, existing_file_problem, open_session, output_problem, yaml_path_problem
+from segtui.tui.session import (
+    LoadOptions,
+    Session,
+    existing_file_problem,
+    missing_notice,
+    open_session,
+    output_problem,
+    yaml_path_problem,
+)
 from segtui.tui.widgets.bars import BreakdownView, SegmentBars
 from segtui.tui.widgets.customer_table import CustomerTable, Presorted, sort_order
 from segtui.tui.widgets.header import SegtuiHeader
@@ -155,6 +163,7 @@ class SegtuiApp(App[None]):
         for notice in session.dataset.notices:
             self.notify(notice, title="Note", markup=False)
         self._rules_replaced()
+        self._notify_missing(session.rules_path)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Failures of loading, opening or exporting become a dialog, never a traceback."""
@@ -308,6 +317,7 @@ class SegtuiApp(App[None]):
             count=self.session.count,
             total=self.session.frame.height,
             allow_empty=allow_empty,
+            hints=self.session.value_hints,
         )
 
     # -- files --------------------------------------------------------------------------
@@ -383,6 +393,13 @@ class SegtuiApp(App[None]):
         self.ruleset = ruleset
         self._rules_replaced()
         self.notify(f"Opened {path}", markup=False)
+        self._notify_missing(path)
+
+    def _notify_missing(self, path: Path | None) -> None:
+        """Say once which rules are off for the session because the data lacks their columns."""
+        notice = missing_notice(self.ruleset, path)
+        if notice:
+            self.notify(notice, title="Rules switched off", severity="warning", timeout=12, markup=False)
 
     def action_export(self) -> None:
         if self.session is None:

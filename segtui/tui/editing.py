@@ -113,7 +113,10 @@ def add_rule(ruleset: RuleSet, ref: NodeRef, where: str) -> NodeRef:
 
 
 def set_rule(ruleset: RuleSet, ref: NodeRef, where: str) -> None:
-    ruleset.segments[ref.segment].rules[ref.rule].where = where
+    """New text for a rule; the editor only accepts text that runs, so it is no longer off."""
+    rule = ruleset.segments[ref.segment].rules[ref.rule]
+    rule.where = where
+    rule.missing = ()
 
 
 def rename_segment(ruleset: RuleSet, ref: NodeRef, name: str) -> None:

@@ -8,6 +8,7 @@ rule editor's live count, exports) so that the evaluator's caches are never race
 
 from __future__ import annotations
 
+import copy
 import threading
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,7 +22,7 @@ from segtui.evaluate import Evaluation, Evaluator
 from segtui.export import check_not_input, check_output_path, write_frame
 from segtui.resources import DEFAULT_RULES, RULES_DIR, SAMPLE_FILE
 from segtui.rulefile import load_rules, save_rules, validate_rules
-from segtui.rules import RuleSet, check_rule
+from segtui.rules import Rule, RuleSet, check_rule, missing_columns
 
 __all__ = [
     "LoadOptions",
@@ -32,6 +33,7 @@ __all__ = [
     "yaml_path_problem",
     "existing_file_problem",
     "output_problem",
+    "missing_notice",
 ]
 
 #: Breakdown dimensions shown first when the view has them; other text columns follow.
@@ -79,11 +81,43 @@ def output_problem(value: str) -> str | None:
     return None
 
 
+def _switch_off_missing(ruleset: RuleSet, schema: pl.Schema) -> None:
+    """Mark each rule that needs columns the view lacks, so it is off for this session.
+
+    A shared rule file written for richer data (value.yaml's discount rule on CDNOW)
+    then still opens and its other segments work; ``apply`` keeps refusing it.
+    """
+    for seg in ruleset.segments:
+        for rule in seg.rules:
+            rule.missing = tuple(missing_columns(rule.where, schema))
+
+
 def _validated(ruleset: RuleSet, schema: pl.Schema, path: Path) -> RuleSet:
-    problems = validate_rules(ruleset, schema)
+    _switch_off_missing(ruleset, schema)
+    # The switched-off rules are flagged in the tree instead of refusing the whole file:
+    # check the rest, with a blank disabled rule (what the check skips) in their place.
+    rest = copy.deepcopy(ruleset)
+    for seg in rest.segments:
+        seg.rules = [Rule("", enabled=False) if rule.missing else rule for rule in seg.rules]
+    problems = validate_rules(rest, schema)
     if problems:
         raise RuleFileError(problems, title=f"Bad rule file {path.name}")
     return ruleset
+
+
+def missing_notice(ruleset: RuleSet, path: Path | None) -> str | None:
+    """One notification for the rules switched off because the data lacks their columns."""
+    flagged = [
+        f'"{seg.name}" rule {index} needs {", ".join(rule.missing)}'
+        for seg in ruleset.segments
+        for index, rule in enumerate(seg.rules, start=1)
+        if rule.missing
+    ]
+    if not flagged:
+        return None
+    name = path.name if path else "the rule set"
+    rules = "1 rule" if len(flagged) == 1 else f"{len(flagged)} rules"
+    return f"{name}: {rules} switched off for this session, the data lacks their columns: " + "; ".join(flagged)
 
 
 def read_rules(path: Path, schema: pl.Schema) -> RuleSet:
@@ -121,6 +155,10 @@ class Session:
     def count(self, where: str) -> int:
         with self.lock:
             return self.evaluator.count(where)
+
+    def value_hints(self, where: str) -> list[str]:
+        with self.lock:
+            return self.evaluator.value_hints(where)
 
     def evaluate(self, ruleset: RuleSet) -> Evaluation:
         with self.lock:

@@ -87,6 +87,9 @@ class RuleEditorScreen(ModalScreen[str | None]):
         Customers in the view, for the percentage.
     allow_empty
         Whether an empty predicate is a valid answer (the universe filter).
+    hints
+        Warnings about a valid predicate, shown after its count (``Evaluator.value_hints``:
+        "no customer has country = 'UK' (did you mean 'United Kingdom'?)").
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
@@ -101,6 +104,7 @@ class RuleEditorScreen(ModalScreen[str | None]):
         count: Callable[[str], int],
         total: int,
         allow_empty: bool = False,
+        hints: Callable[[str], list[str]] | None = None,
     ) -> None:
         super().__init__()
         self._title = title
@@ -110,6 +114,7 @@ class RuleEditorScreen(ModalScreen[str | None]):
         self._count = count
         self._total = total
         self._allow_empty = allow_empty
+        self._hints = hints
         self._timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -155,13 +160,13 @@ class RuleEditorScreen(ModalScreen[str | None]):
             return
         try:
             n = self._count(where)
+            hints = self._hints(where) if self._hints else []
         except SegtuiError as err:  # valid syntax that still fails on the data
             self.app.call_from_thread(self._show, where, err.message, True)
             return
         pct = fmt_pct(100.0 * n / self._total) if self._total else ""
-        self.app.call_from_thread(
-            self._show, where, f"matches {fmt_count(n)} customers ({pct})", False
-        )
+        message = " · ".join([f"matches {fmt_count(n)} customers ({pct})", *hints])
+        self.app.call_from_thread(self._show, where, message, False)
 
     def _show(self, where: str, message: str, is_problem: bool) -> None:
         if not self.is_attached or self.query_one(RuleInput).value.strip() != where:

@@ -18,6 +18,8 @@ from segtui.tui.format import fmt_count, fmt_money, fmt_pct
 __all__ = ["SegmentTree"]
 
 ON, OFF = "☑", "☐"
+#: A rule the open data cannot run (it lacks a column): off for the session.
+WARN = "⚠"
 
 
 def _stats(row: dict[str, Any] | None) -> str:
@@ -156,9 +158,12 @@ class SegmentTree(Tree[NodeRef]):
         assert self._ruleset is not None
         seg = self._ruleset.segments[s]
         rule = seg.rules[r]
-        active = seg.enabled and rule.enabled
-        label = Text(f"{ON if rule.enabled else OFF} ", style="" if active else "dim")
+        active = seg.enabled and rule.active
+        label = Text(f"{ON if rule.active else OFF} ", style="" if active else "dim")
         label.append(printable(rule.where), style="" if active else "dim")
+        if rule.missing:  # off while this data is open; the file keeps it as it was
+            note = f"  {WARN} needs {', '.join(rule.missing)}" + (": off for this session" if rule.enabled else "")
+            label.append(note, style="italic")
         if active and row is not None:
             label.append(f"  {fmt_count(row['matches'])}", style="dim")
         return label
