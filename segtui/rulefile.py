@@ -1,8 +1,9 @@
 """Rule files: YAML in, YAML out.
 
-Loading uses ``yaml.safe_load`` only (a ``!!python/object`` tag is an error, never
-code), checks everything and reports every problem at once, one line each, naming
-the file, segment and rule::
+Loading uses PyYAML's safe loader only (a ``!!python/object`` tag is an error, never
+code), refuses aliases and nesting deeper than ``MAX_YAML_DEPTH`` (so a few hundred
+bytes cannot expand to billions of nodes or exhaust the stack), checks everything
+and reports every problem at once, one line each, naming the file, segment and rule::
 
     rules/value.yaml: segment "VIP", rule 2: unknown column "recency_day" (did you mean "recency_days"?)
 
@@ -28,7 +29,7 @@ from segtui.errors import first_line
 from segtui.read.mapping import ROLES  # the roles a data.columns mapping may name
 from segtui.rules import DataSpec, Rule, RuleSet, Segment, check_rule, suggest
 
-__all__ = ["load_rules", "parse_rules", "validate_rules", "save_rules", "dump_rules", "SCHEMA_VERSION"]
+__all__ = ["load_rules", "parse_rules", "validate_rules", "save_rules", "dump_rules", "SCHEMA_VERSION", "MAX_YAML_DEPTH"]
 
 #: The rule-file format version this code reads and writes.
 SCHEMA_VERSION = 1
@@ -258,17 +259,70 @@ def _header(text: str) -> str:
     return header + "\n" if header else ""
 
 
-def _read(text: str, source: str, base: Path | None, problems: _Problems) -> RuleSet | None:
+#: Deepest nesting of lists/mappings accepted; a rule file needs about six levels, and the
+#: YAML composer recurses once per level (600 ``[`` would otherwise be a RecursionError).
+MAX_YAML_DEPTH = 32
+
+
+class _Refused(yaml.YAMLError):
+    """A document this loader will not build (too deep, or an alias), with its position."""
+
+    def __init__(self, mark: yaml.Mark, message: str) -> None:
+        super().__init__(message)
+        self.mark = mark
+        self.message = message
+
+
+class _RuleFileLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that refuses aliases and deep nesting.
+
+    Aliases are refused outright: 500 bytes of nested ``*alias`` lists expand to 10^11
+    rules (a "billion laughs"), and a shared node could not be saved back faithfully
+    either (editing one segment would edit every segment sharing it).
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise _Refused(event.start_mark, f"aliases (*{event.anchor}) are not allowed in rule files; write the value out")
+        self.depth += 1
+        if self.depth > MAX_YAML_DEPTH:
+            raise _Refused(self.peek_event().start_mark, f"nested more than {MAX_YAML_DEPTH} levels deep")
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+def _load_yaml(text: str, problems: _Problems) -> tuple[bool, Any]:
+    """Parse ``text`` safely; (False, None) after adding the problem when it cannot be read."""
+    loader = _RuleFileLoader(text)
     try:
-        doc = yaml.safe_load(text)
+        doc = loader.get_single_data()
+    except _Refused as exc:
+        problems.add("", f"line {exc.mark.line + 1}, column {exc.mark.column + 1}: {exc.message}")
+        return False, None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         at = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         reason = (exc.problem or exc.context or "invalid YAML").strip()
         problems.add("", f"{at}YAML syntax error: {reason}")
-        return None
+        return False, None
     except yaml.YAMLError as exc:  # e.g. a python/* tag safe_load refuses to construct
         problems.add("", f"YAML error: {first_line(exc)}")
+        return False, None
+    finally:
+        loader.dispose()
+    return True, doc
+
+
+def _read(text: str, source: str, base: Path | None, problems: _Problems) -> RuleSet | None:
+    ok, doc = _load_yaml(text, problems)
+    if not ok:
         return None
     ruleset = _structure(doc, base, problems)
     if ruleset is not None:

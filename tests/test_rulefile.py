@@ -13,8 +13,10 @@ import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
 from segtui import rulefile
+from segtui.cli import app
 from segtui.customers import Lifecycle, lifecycle_expr
 from segtui.errors import RuleFileError, SegtuiError
 from segtui.evaluate import UNASSIGNED, Evaluator
@@ -150,6 +152,44 @@ def test_yaml_syntax_error_has_line_and_column(tmp_path: Path) -> None:
     problems = problems_of(tmp_path, "version: 1\nsegments:\n  - name: VIP\n    rules: [orders >= 3\n")
     assert len(problems) == 1
     assert problems[0].startswith("line 5, column 1: YAML syntax error")
+
+
+def validate_cli(*args: object):
+    """``segtui validate`` through Typer's runner (stderr is kept apart from stdout)."""
+    return CliRunner().invoke(app, ["validate", *map(str, args)])
+
+
+def assert_one_line_failure(result, *needles: str) -> list[str]:
+    """Exit 1, no traceback, one ``error:`` line per problem on stderr, each naming ``needles``."""
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output and isinstance(result.exception, SystemExit), result.output
+    lines = result.stderr.splitlines()
+    assert lines and all(line.startswith("error: ") for line in lines), result.stderr
+    for needle in needles:
+        assert needle in result.stderr, result.stderr
+    return lines
+
+
+def test_alias_bomb_is_refused_at_once(tmp_path: Path) -> None:
+    # 11 levels of 10 aliases each: 10^11 rules once expanded (the issue's 490-byte file)
+    levels = ["l0: &l0 [orders > 1, orders > 1, orders > 1, orders > 1, orders > 1]"]
+    levels += [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 10)}]" for i in range(1, 11)]
+    text = "version: 1\nanchors:\n" + "".join(f"  {line}\n" for line in levels)
+    text += "segments:\n  - name: Bomb\n    rules: *l10\n"
+    path = write(tmp_path, text)
+    lines = assert_one_line_failure(validate_cli(path), str(path), "line 4, column 12", "aliases (*l0) are not allowed")
+    assert len(lines) == 1
+
+
+def test_deep_nesting_is_refused_not_a_recursion_error(tmp_path: Path) -> None:
+    path = write(tmp_path, "version: 1\nsegments: " + "[" * 600 + "\n")
+    lines = assert_one_line_failure(validate_cli(path), str(path), f"nested more than {rulefile.MAX_YAML_DEPTH} levels deep")
+    assert len(lines) == 1
+
+
+def test_shipped_files_stay_within_the_nesting_limit() -> None:
+    for path in SHIPPED:
+        assert validate_cli(path).exit_code == 0
 
 
 def test_python_tags_are_rejected_not_executed(tmp_path: Path) -> None:
