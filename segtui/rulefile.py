@@ -2,8 +2,9 @@
 
 Loading uses PyYAML's safe loader only (a ``!!python/object`` tag is an error, never
 code), refuses aliases and nesting deeper than ``MAX_YAML_DEPTH`` (so a few hundred
-bytes cannot expand to billions of nodes or exhaust the stack), checks everything
-and reports every problem at once, one line each, naming the file, segment and rule::
+bytes cannot expand to billions of nodes or exhaust the stack), reports duplicate
+keys instead of silently keeping the last, checks everything and reports every
+problem at once, one line each, naming the file, segment and rule::
 
     rules/value.yaml: segment "VIP", rule 2: unknown column "recency_day" (did you mean "recency_days"?)
 
@@ -274,16 +275,19 @@ class _Refused(yaml.YAMLError):
 
 
 class _RuleFileLoader(yaml.SafeLoader):
-    """``yaml.SafeLoader`` that refuses aliases and deep nesting.
+    """``yaml.SafeLoader`` that refuses aliases and deep nesting and notes duplicate keys.
 
     Aliases are refused outright: 500 bytes of nested ``*alias`` lists expand to 10^11
     rules (a "billion laughs"), and a shared node could not be saved back faithfully
-    either (editing one segment would edit every segment sharing it).
+    either (editing one segment would edit every segment sharing it). Duplicate keys
+    are collected (``duplicates``) instead of silently keeping the last one, so the
+    caller can report them with every other problem.
     """
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self.depth = 0
+        self.duplicates: list[tuple[int, str, int]] = []  # (line, key, line of the first)
 
     def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
         if self.check_event(yaml.AliasEvent):
@@ -296,6 +300,20 @@ class _RuleFileLoader(yaml.SafeLoader):
             return super().compose_node(parent, index)
         finally:
             self.depth -= 1
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        first: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            try:
+                if key in first:
+                    self.duplicates.append((line, str(key), first[key]))
+                else:
+                    first[key] = line
+            except TypeError:
+                pass  # an unhashable key: construct_mapping below reports it
+        return super().construct_mapping(node, deep=deep)
 
 
 def _load_yaml(text: str, problems: _Problems) -> tuple[bool, Any]:
@@ -317,6 +335,8 @@ def _load_yaml(text: str, problems: _Problems) -> tuple[bool, Any]:
         return False, None
     finally:
         loader.dispose()
+    for line, key, first in sorted(loader.duplicates):
+        problems.add("", f'line {line}: duplicate key "{key}" (already at line {first}; only one may be given)')
     return True, doc
 
 

@@ -192,6 +192,24 @@ def test_shipped_files_stay_within_the_nesting_limit() -> None:
         assert validate_cli(path).exit_code == 0
 
 
+def test_duplicate_keys_are_reported_with_their_lines(tmp_path: Path) -> None:
+    text = """\
+version: 1
+segments:
+  - name: A
+    rules: [orders > 1]
+    rules: [orders > 2]
+segments:
+  - name: B
+    rules: [orders > 3]
+"""
+    assert problems_of(tmp_path, text) == [
+        'line 5: duplicate key "rules" (already at line 4; only one may be given)',
+        'line 6: duplicate key "segments" (already at line 2; only one may be given)',
+    ]
+    assert_one_line_failure(validate_cli(write(tmp_path, text)), 'duplicate key "segments"')
+
+
 def test_python_tags_are_rejected_not_executed(tmp_path: Path) -> None:
     marker = tmp_path / "pwned"
     text = f"version: 1\nsegments: !!python/object/apply:os.system ['touch {marker}']\n"
