@@ -149,16 +149,18 @@ def apply(
         raise typer.BadParameter(f"{fmt!r} is not one of table, json, csv", param_hint="--format")
     from segtui.evaluate import Evaluator
     from segtui.export import check_output_path, write_frame
-    from segtui.rulefile import load_rules, validate_rules
+    from segtui.rulefile import read_rule_file, validate_rules
     from segtui.summary import print_segments, segments_csv, segments_json
 
     try:
         if output is not None:
             check_output_path(output)
-        ruleset = load_rules(rules)
+        ruleset, problems = read_rule_file(rules)
+        if ruleset is None:
+            raise RuleFileError(problems)
         ds = _load_for_rules(ruleset, data, map_, as_of, date_format)
         path = ds.transactions.source
-        problems = validate_rules(ruleset, ds.view.frame.schema, source=str(rules))
+        problems += validate_rules(ruleset, ds.view.frame.schema, source=str(rules))
         if problems:
             raise RuleFileError(problems)
         evaluator = Evaluator(ds.view.frame)
@@ -190,15 +192,17 @@ def validate(
     Prints one line per problem and exits 1, or "ok" and exits 0 — made for the CI
     of a shared rules repository. Example: segtui validate rules/value.yaml
     """
-    from segtui.rulefile import load_rules, validate_rules
+    from segtui.rulefile import read_rule_file, validate_rules
 
     try:
-        ruleset = load_rules(rules)
-        if data is not None:
-            ds = _load_for_rules(ruleset, data, map_, as_of, date_format)
-            problems = validate_rules(ruleset, ds.view.frame.schema, source=str(rules))
-            if problems:
-                raise RuleFileError(problems)
+        # structure first, then every rule that was read against the data: all problems at once
+        ruleset, problems = read_rule_file(rules)
+        if ruleset is None:
+            raise RuleFileError(problems)
+        schema = _load_for_rules(ruleset, data, map_, as_of, date_format).view.frame.schema if data is not None else None
+        problems += validate_rules(ruleset, schema, source=str(rules))
+        if problems:
+            raise RuleFileError(problems)
     except SegtuiError as err:
         _fail(err)
     checked = " against " + data.name if data is not None else ""

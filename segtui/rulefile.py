@@ -30,7 +30,7 @@ from segtui.errors import first_line
 from segtui.read.mapping import ROLES  # the roles a data.columns mapping may name
 from segtui.rules import DataSpec, Rule, RuleSet, Segment, check_rule, suggest
 
-__all__ = ["load_rules", "parse_rules", "validate_rules", "save_rules", "dump_rules", "SCHEMA_VERSION", "MAX_YAML_DEPTH"]
+__all__ = ["load_rules", "read_rule_file", "parse_rules", "validate_rules", "save_rules", "dump_rules", "SCHEMA_VERSION", "MAX_YAML_DEPTH"]
 
 #: The rule-file format version this code reads and writes.
 SCHEMA_VERSION = 1
@@ -454,6 +454,33 @@ def load_rules(path: str | Path, schema: pl.Schema | None = None) -> RuleSet:
     """
     path = Path(path)
     return parse_rules(_read_text(path), source=str(path), schema=schema, base=path.parent)
+
+
+def read_rule_file(path: str | Path) -> tuple[RuleSet | None, list[str]]:
+    """The rule set as far as it could be read, and its YAML and structural problems.
+
+    Unlike ``load_rules`` this neither raises for rule problems nor checks the rules'
+    conditions, so a caller can load the data first and then report every problem at
+    once: these plus ``validate_rules(ruleset, schema)`` (which checks each rule that
+    was read). A part with a structural problem is left out or disabled, so the rule
+    set can still be checked; it is None only when the YAML itself cannot be read.
+
+    Raises
+    ------
+    SegtuiError
+        The file cannot be read at all (missing, not UTF-8).
+
+    Examples
+    --------
+    >>> from segtui.resources import RULES_DIR
+    >>> ruleset, problems = read_rule_file(RULES_DIR / "lifecycle.yaml")
+    >>> len(ruleset.segments), problems
+    (4, [])
+    """
+    path = Path(path)
+    problems = _Problems(str(path))
+    ruleset = _read(_read_text(path), str(path), path.parent, problems)
+    return ruleset, problems.items
 
 
 def validate_rules(

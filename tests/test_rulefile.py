@@ -20,7 +20,7 @@ from segtui.cli import app
 from segtui.customers import Lifecycle, lifecycle_expr
 from segtui.errors import RuleFileError, SegtuiError
 from segtui.evaluate import UNASSIGNED, Evaluator
-from segtui.resources import RULES_DIR
+from segtui.resources import RULES_DIR, SAMPLE_FILE
 from segtui.rulefile import dump_rules, load_rules, parse_rules, save_rules, validate_rules
 from segtui.rules import DataSpec, Rule, RuleSet, Segment
 
@@ -208,6 +208,44 @@ segments:
         'line 6: duplicate key "segments" (already at line 2; only one may be given)',
     ]
     assert_one_line_failure(validate_cli(write(tmp_path, text)), 'duplicate key "segments"')
+
+
+def test_validate_reports_structure_syntax_and_column_problems_at_once(tmp_path: Path) -> None:
+    text = """\
+version: 1
+segments:
+  - name: Typos
+    matc: all
+    rules:
+      - ordrs > 1
+      - recency_day < 90
+      - first_order_date > 5
+      - country > 3
+  - name: Broken
+    rules:
+      - orders >>> 1
+"""
+    path = write(tmp_path, text)
+    expected = [
+        'segment "Typos": unknown key "matc" (did you mean "match"?)',
+        'segment "Typos", rule 1: unknown column "ordrs" (did you mean "orders"?)',
+        'segment "Typos", rule 2: unknown column "recency_day" (did you mean "recency_days"?)',
+        'segment "Typos", rule 3: type mismatch: column "first_order_date" holds dates',
+        'segment "Typos", rule 4: type mismatch',
+        'segment "Broken", rule 1: syntax error',
+    ]
+    for command in ("validate", "apply"):
+        lines = assert_one_line_failure(CliRunner().invoke(app, [command, str(path), str(SAMPLE_FILE)]))
+        assert len(lines) == len(expected), lines
+        for line, start in zip(lines, expected):
+            assert line.startswith(f"error: {path}: {start}"), (line, start)
+
+
+def test_read_rule_file_keeps_what_it_could_read(tmp_path: Path) -> None:
+    ruleset, problems = rulefile.read_rule_file(write(tmp_path, "version: 1\nsegments:\n  - name: A\n    rules: [orders >>> 1]\n    colour: red\n"))
+    assert ruleset is not None and [seg.name for seg in ruleset.segments] == ["A"]
+    assert problems == [f'{tmp_path / "r.yaml"}: segment "A": unknown key "colour"']
+    assert validate_rules(ruleset) == [f'{tmp_path / "r.yaml"}: segment "A", rule 1: syntax error: unable to parse \'orders >>> 1\' as Expr']
 
 
 def test_python_tags_are_rejected_not_executed(tmp_path: Path) -> None:
