@@ -423,10 +423,70 @@ def test_save_round_trip_keeps_the_header_comment(tmp_path: Path) -> None:
     rs.segments[0].rules[1].enabled = True
     target = save_rules(rs, tmp_path / "out.yaml")
     text = target.read_text()
-    assert text.startswith("# Team value rules\n# owned by CRM\nversion: 1\n")
+    assert text.startswith("# Team value rules\n# owned by CRM\n\nversion: 1\n")
     again = load_rules(target)
     assert again == rs
     assert again.segments[0].rules[1].enabled is True
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+def test_saving_an_unchanged_file_writes_it_back_byte_for_byte(path: Path, tmp_path: Path) -> None:
+    assert save_rules(load_rules(path), tmp_path / path.name).read_text() == path.read_text()
+
+
+COMMENTED = """\
+# Team rules
+version: 1
+name: Team   # shown in the header
+data:
+  path: ../exports/sales.csv   # the nightly export
+  columns: {customer_id: "Customer ID", amount: Total}
+  as_of: 2024-06-30
+lifecycle: {new_days: 60, at_risk_days: 180, churn_days: 365}
+assign: first_match
+
+segments:
+  # the best first
+  - name: VIP
+    rules:
+      - revenue_percentile >= 0.95   # top 5 %
+      - orders >= 3
+
+  - name: Lapsed
+    enabled: true
+    rules: [recency_days > 365]
+
+  - name: Old
+    rules:
+      - tenure_days > 1000
+"""
+
+
+def test_save_edits_the_loaded_document_in_place(tmp_path: Path) -> None:
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "elsewhere" / "deeper").mkdir(parents=True)
+    rs = load_rules(write(tmp_path / "rules", COMMENTED))
+    rs.segments[0].rules[1].enabled = False  # toggle
+    rs.segments[1].name = "Gone quiet"  # rename
+    del rs.segments[2]  # delete
+    rs.segments.append(Segment("no", [Rule("orders = 1")], description="010"))  # YAML 1.1 words stay text
+    rs.segments[0].rules.append(Rule("aov > 50"))
+    target = save_rules(rs, tmp_path / "elsewhere" / "deeper" / "copy.yaml")
+    text = target.read_text()
+    assert load_rules(target) == rs
+    for kept in ("# Team rules", "# shown in the header", "# the nightly export", "# the best first", "# top 5 %",
+                 '{customer_id: "Customer ID", amount: Total}', "lifecycle: {new_days: 60,", "enabled: true"):
+        assert kept in text
+    assert "path: ../../exports/sales.csv # the nightly export" in text  # still the same file
+    assert "- {where: orders >= 3, enabled: false}" in text
+    assert "name: Old" not in text and "- name: Gone quiet" in text
+    assert "name: 'no'" in text and "description: '010'" in text
+    assert text.index("aov > 50") < text.index("Gone quiet")
+
+
+def test_save_of_a_rule_set_made_in_code_uses_the_stable_layout(tmp_path: Path) -> None:
+    rs = RuleSet([Segment("A", [Rule("orders > 1")])])
+    assert save_rules(rs, tmp_path / "new.yaml").read_text() == dump_rules(rs)
 
 
 def test_save_keeps_data_path_relative_to_the_file(tmp_path: Path) -> None:
@@ -463,8 +523,10 @@ def test_save_is_atomic_when_dumping_fails(tmp_path: Path, monkeypatch: pytest.M
         raise yaml.representer.RepresenterError("cannot represent")
 
     monkeypatch.setattr(rulefile.yaml, "safe_dump", broken_dump)
+    fresh = load_rules(target)
+    fresh.text = ""  # written afresh (not onto the loaded document), through safe_dump
     with pytest.raises(yaml.YAMLError):
-        save_rules(load_rules(target), target)
+        save_rules(fresh, target)
     assert target.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.yaml"]
 
