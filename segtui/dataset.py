@@ -34,8 +34,9 @@ def load_dataset(
     as_of: date | None = None,
     date_format: str | None = None,
     lifecycle: Lifecycle = Lifecycle(),
+    as_of_source: str = "--as-of",
 ) -> Dataset:
-    """Read ``path`` and build its single customer view.
+    """Read ``path`` and build its single customer view (``as_of_source`` names where ``as_of`` came from).
 
     Examples
     --------
@@ -45,7 +46,7 @@ def load_dataset(
     (3000, 'amount', '2026-01-01')
     """
     tx = read_transactions(path, columns=columns, date_format=date_format)
-    view = build_customers(tx, as_of=as_of, lifecycle=lifecycle)
+    view = build_customers(tx, as_of=as_of, lifecycle=lifecycle, as_of_source=as_of_source)
     return Dataset(transactions=tx, view=view)
 
 
@@ -85,6 +86,8 @@ def load_dataset_for_rules(
         as_of=spec.as_of,
         date_format=spec.date_format,
         lifecycle=ruleset.lifecycle,
+        # an as-of date the user did not type names the file that set it
+        as_of_source="--as-of" if as_of else f"{ruleset.source + ': ' if ruleset.source else ''}data.as_of",
     )
 
 

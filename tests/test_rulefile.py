@@ -4,6 +4,7 @@ and the shipped rule sets."""
 from __future__ import annotations
 
 import itertools
+import json
 import os
 from datetime import date
 from pathlib import Path
@@ -625,3 +626,30 @@ def test_lifecycle_rules_agree_with_the_lifecycle_column() -> None:
     view = view.with_columns(lifecycle_expr(rs.lifecycle))
     assigned = Evaluator(view).assignments(rs)
     assert assigned["segment"].to_list() == assigned["lifecycle"].to_list()
+
+
+# -- the data: section on the command line ------------------------------------------------------
+
+
+def with_as_of(tmp_path: Path, as_of: str) -> Path:
+    """A rule file next to nothing, whose data: section names the sample and ``as_of``."""
+    return write(tmp_path, f"version: 1\ndata:\n  path: {SAMPLE_FILE}\n  as_of: {as_of}\nsegments:\n  - name: A\n    rules: [orders > 1]\n")
+
+
+def test_an_as_of_before_the_data_names_where_it_came_from(tmp_path: Path) -> None:
+    path = with_as_of(tmp_path, "2001-01-01")
+    result = CliRunner().invoke(app, ["apply", str(path)])
+    lines = assert_one_line_failure(result)
+    assert lines == [f"error: {path}: data.as_of 2001-01-01 is before the first transaction (2024-01-02)"]
+    result = CliRunner().invoke(app, ["apply", str(path), "--as-of", "2002-02-02"])
+    assert assert_one_line_failure(result) == ["error: --as-of 2002-02-02 is before the first transaction (2024-01-02)"]
+
+
+@pytest.mark.parametrize("given", ["flag", "file"])
+def test_the_last_representable_as_of_works(tmp_path: Path, given: str) -> None:
+    path = with_as_of(tmp_path, "9999-12-31" if given == "file" else "2025-12-31")
+    flags = ["--as-of", "9999-12-31"] if given == "flag" else []
+    result = CliRunner().invoke(app, ["apply", str(path), "--format", "json", *flags])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["as_of"] == "9999-12-31" and doc["total_customers"] == 3000
