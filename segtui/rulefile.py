@@ -601,7 +601,7 @@ def _yaml(doc: dict) -> str:
 
 #: Values a key means when it is left out, per mapping of the format; a key the file
 #: already has is kept when it still means the same, even if it is a default.
-_TOP_DEFAULTS: dict[str, Any] = {"name": "", "description": "", "universe": None, "data": None,
+_TOP_DEFAULTS: dict[str, Any] = {"name": "", "description": "", "universe": None, "data": None, "assign": "first_match",
                                  "lifecycle": {key: getattr(Lifecycle(), key) for key in _LIFECYCLE_KEYS}}
 _DATA_DEFAULTS: dict[str, Any] = {"path": None, "columns": {}, "as_of": None, "date_format": None}
 _SEGMENT_DEFAULTS: dict[str, Any] = {"description": "", "match": "all", "enabled": True}
@@ -678,9 +678,14 @@ def _set_trailer(slot: tuple[Any, Any], token: Any) -> None:
     entry[2 if isinstance(container, dict) else 0] = token
 
 
-def _blank_lines(token: Any) -> str:
-    value = getattr(token, "value", None)
-    return value[: len(value) - len(value.lstrip("\n"))] if isinstance(value, str) else ""
+def _blank_lines(text: str) -> str:
+    return text[: len(text) - len(text.lstrip("\n"))]
+
+
+def _spaced(token: Any) -> bool:
+    """Whether a trailer holds a blank line (items set apart by blank lines)."""
+    value = getattr(token, "value", "")
+    return isinstance(value, str) and "\n\n" in value
 
 
 def _hand_over(previous: tuple[Any, Any], new: tuple[Any, Any], keep_blank: bool = True) -> None:
@@ -692,11 +697,32 @@ def _hand_over(previous: tuple[Any, Any], new: tuple[Any, Any], keep_blank: bool
     from ruamel.yaml.tokens import CommentToken
 
     token = _trailer(previous)
-    if token is None or not isinstance(token, CommentToken):
+    if token is None or not isinstance(token, CommentToken) or "\n" not in token.value:
         return
-    _set_trailer(new, token)
-    blank = _blank_lines(token) if keep_blank else ""
-    _set_trailer(previous, CommentToken(blank, token.start_mark, None) if blank else None)
+    # the token runs from the end of the previous item's line (an end-of-line comment
+    # stays there) over the lines below it
+    end = token.value.index("\n") + 1
+    own, below = token.value[:end], token.value[end:]
+    _set_trailer(new, CommentToken("\n" + below, token.start_mark, None) if below else None)
+    kept = own + (_blank_lines(below) if keep_blank else "")
+    _set_trailer(previous, CommentToken(kept, token.start_mark, None) if kept.strip() or kept.count("\n") > 1 else None)
+
+
+def _absorb(survivor: tuple[Any, Any], deleted: tuple[Any, Any]) -> None:
+    """Before deleting an item: the lines below it (above the next one) move up to ``survivor``.
+
+    The survivor keeps its end-of-line comment; the comment lines it had below it were
+    about the deleted item and go with it.
+    """
+    from ruamel.yaml.tokens import CommentToken
+
+    token, mine = _trailer(deleted), _trailer(survivor)
+    below = token.value.partition("\n")[2] if isinstance(token, CommentToken) else ""
+    own, mark = (mine.value.partition("\n")[0], mine.start_mark) if isinstance(mine, CommentToken) else ("", None)
+    if mark is None and isinstance(token, CommentToken):
+        mark = token.start_mark
+    text = own + "\n" + below
+    _set_trailer(survivor, CommentToken(text, mark, None) if text != "\n" else None)
 
 
 def _insert_key(node: Any, key: str, value: Any, order: list[str]) -> None:
@@ -719,7 +745,7 @@ def _merge_map(node: Any, old: Any, new: dict[str, Any], defaults: dict[str, Any
     for key in order:
         value = new.get(key, defaults.get(key))
         if key not in node:
-            if key in new:
+            if key in new and not _same(key, None, value, defaults):
                 _insert_key(node, key, _fresh(value), order)
             continue
         if key in nested and value is not None and _is_map_or_seq(node[key]) and isinstance(old.get(key), dict | list):
@@ -739,20 +765,23 @@ def _is_map_or_seq(value: Any) -> bool:
 def _match(old: list[Any], new: list[Any], key: Any) -> list[int | None]:
     """For each new item, the index of the old item it continues (or None for a new one).
 
-    Items pair up by ``key`` (a segment's name, a rule's condition); when as many old as
-    new items are left unpaired, they pair up in order (a rename or an edited condition).
+    Items pair up by ``key`` (a segment's name, a rule's condition), wherever they
+    moved. A new item left over continues the unpaired old item right after the one
+    its predecessor continues (a rename or an edited condition in the same place).
     """
-    used: set[int] = set()
+    free = list(range(len(old)))
     pairs: list[int | None] = []
     for item in new:
-        found = next((i for i, o in enumerate(old) if i not in used and key(o) == key(item)), None)
+        found = next((i for i in free if key(old[i]) == key(item)), None)
         if found is not None:
-            used.add(found)
+            free.remove(found)
         pairs.append(found)
-    left = [i for i in range(len(old)) if i not in used]
-    if len(left) == pairs.count(None):
-        spare = iter(left)
-        pairs = [next(spare) if p is None else p for p in pairs]
+    for at, found in enumerate(pairs):
+        if found is None:
+            spot = 0 if at == 0 else (pairs[at - 1] + 1 if pairs[at - 1] is not None else None)
+            if spot in free:
+                free.remove(spot)
+                pairs[at] = spot
     return pairs
 
 
@@ -763,8 +792,8 @@ def _merge_list(seq: Any, old: list[Any], new: list[Any], key: Any, merge_item: 
     """
     pairs = _match(old, new, key)
     for index in sorted(set(range(len(old))) - {p for p in pairs if p is not None}, reverse=True):
-        if index > 0:  # the comments above the next item stay
-            _hand_over(_slot(seq, index), _slot(seq, index - 1))
+        if index > 0:
+            _absorb(_slot(seq, index - 1), _slot(seq, index))
         del seq[index]
     positions = sorted(p for p in pairs if p is not None)  # old index of each item left in seq
     for target, (source, item) in enumerate(zip(pairs, new)):
@@ -774,7 +803,7 @@ def _merge_list(seq: Any, old: list[Any], new: list[Any], key: Any, merge_item: 
             if target > 0:
                 # appended: the blank lines after the list stay after it, unless its items
                 # are themselves set apart by blank lines
-                spaced = target + 1 < len(seq) or (target >= 2 and bool(_blank_lines(_trailer(_slot(seq, target - 2)))))
+                spaced = target + 1 < len(seq) or (target >= 2 and _spaced(_trailer(_slot(seq, target - 2))))
                 _hand_over(_slot(seq, target - 1), _slot(seq, target), keep_blank=spaced)
             continue
         at = positions.index(source)

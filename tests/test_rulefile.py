@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -653,3 +654,71 @@ def test_the_last_representable_as_of_works(tmp_path: Path, given: str) -> None:
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     assert doc["as_of"] == "9999-12-31" and doc["total_customers"] == 3000
+
+
+@settings(max_examples=80, deadline=None)
+@given(new=rulesets)
+def test_any_edit_saved_onto_a_commented_file_reads_back_and_keeps_comments(new: RuleSet, tmp_path_factory) -> None:
+    folder = tmp_path_factory.mktemp("edit")
+    loaded = load_rules(write(folder, COMMENTED.replace("version: 1\n", "version: 1   # schema\n")))
+    edited = replace(new, text=loaded.text, header=loaded.header, source=loaded.source)
+    target = save_rules(edited, folder / "saved.yaml")
+    assert load_rules(target) == new
+    text = target.read_text()
+    assert text.startswith("# Team rules\nversion: 1   # schema\n")  # edited in place, not rewritten
+
+
+def test_deleting_an_item_keeps_the_comments_of_its_neighbours(tmp_path: Path) -> None:
+    text = """\
+version: 1
+segments:
+  - name: A
+    rules:
+      - orders > 1   # keep me
+      - orders > 2
+      # about the third
+      - orders > 3
+"""
+    rs = load_rules(write(tmp_path, text))
+    del rs.segments[0].rules[1]
+    saved = save_rules(rs, tmp_path / "out.yaml").read_text()
+    assert saved == text.replace("      - orders > 2\n", "")
+    del rs.segments[0].rules[1]
+    saved = save_rules(rs, tmp_path / "out.yaml").read_text()
+    assert saved == text.replace("      - orders > 2\n      # about the third\n      - orders > 3\n", "")
+
+
+edits = st.lists(
+    st.tuples(st.sampled_from(["toggle rule", "toggle segment", "delete segment", "delete rule", "add rule",
+                               "add segment", "rename", "move"]), st.integers(0, 1000), st.integers(0, 1000)),
+    max_size=6,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(path=st.sampled_from(SHIPPED), steps=edits)
+def test_small_edits_of_shipped_files_are_saved_in_place(path: Path, steps: list, tmp_path_factory) -> None:
+    rs = load_rules(path)
+    for what, i, j in steps:
+        seg = rs.segments[i % len(rs.segments)]
+        rule = seg.rules[j % len(seg.rules)]
+        if what == "toggle rule":
+            rule.enabled = not rule.enabled
+        elif what == "toggle segment":
+            seg.enabled = not seg.enabled
+        elif what == "delete segment" and len(rs.segments) > 1:
+            rs.segments.remove(seg)
+        elif what == "delete rule" and len(seg.rules) > 1:
+            seg.rules.remove(rule)
+        elif what == "add rule":
+            seg.rules.insert(j % (len(seg.rules) + 1), Rule(f"orders > {j}"))
+        elif what == "add segment" and f"New {i}-{j}" not in {s.name for s in rs.segments}:
+            rs.segments.insert(j % (len(rs.segments) + 1), Segment(f"New {i}-{j}", [Rule("orders > 1")]))
+        elif what == "rename" and f"{seg.name}!" not in {s.name for s in rs.segments}:
+            seg.name = f"{seg.name}!"
+        elif what == "move":
+            rs.segments.insert(j % len(rs.segments), rs.segments.pop(i % len(rs.segments)))
+    target = save_rules(rs, tmp_path_factory.mktemp("small") / "saved.yaml")
+    assert load_rules(target) == rs
+    text = target.read_text()
+    assert text.startswith(rs.header) and "\n  - name: " in text  # the shipped layout: edited in place
