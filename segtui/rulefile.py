@@ -601,8 +601,14 @@ def _yaml(doc: dict) -> str:
 
 #: Values a key means when it is left out, per mapping of the format; a key the file
 #: already has is kept when it still means the same, even if it is a default.
-_TOP_DEFAULTS: dict[str, Any] = {"name": "", "description": "", "universe": None, "data": None, "assign": "first_match",
-                                 "lifecycle": {key: getattr(Lifecycle(), key) for key in _LIFECYCLE_KEYS}}
+_TOP_DEFAULTS: dict[str, Any] = {
+    "name": "",
+    "description": "",
+    "data": None,
+    "lifecycle": {key: getattr(Lifecycle(), key) for key in _LIFECYCLE_KEYS},
+    "universe": None,
+    "assign": "first_match",
+}
 _DATA_DEFAULTS: dict[str, Any] = {"path": None, "columns": {}, "as_of": None, "date_format": None}
 _SEGMENT_DEFAULTS: dict[str, Any] = {"description": "", "match": "all", "enabled": True}
 _RULE_DEFAULTS: dict[str, Any] = {"enabled": True}
@@ -612,10 +618,14 @@ def _plain_scalar_ok(text: str) -> bool:
     """Whether PyYAML reads ``text`` back as the same string when written unquoted.
 
     ruamel writes YAML 1.2, where ``yes`` or ``010`` are plain strings; the loader reads
-    YAML 1.1, where they are a boolean and a number.
+    YAML 1.1, where they are a boolean and a number. PyYAML is also stricter in flow
+    collections (``{role: 0?}`` is an error there), so both contexts are tried.
+
+    >>> _plain_scalar_ok("orders >= 3"), _plain_scalar_ok("no"), _plain_scalar_ok("0?")
+    (True, False, False)
     """
     try:
-        return yaml.safe_load(text) == text
+        return yaml.safe_load(text) == text and yaml.safe_load(f"{{k: {text}}}") == {"k": text}
     except yaml.YAMLError:
         return False
 
@@ -738,7 +748,9 @@ def _insert_key(node: Any, key: str, value: Any, order: list[str]) -> None:
 _Nested = dict[str, Any]  # key -> function(node, key, old, new) merging a nested value in place
 
 
-def _merge_map(node: Any, old: Any, new: dict[str, Any], defaults: dict[str, Any], order: list[str], nested: _Nested | None = None) -> None:
+def _merge_map(
+    node: Any, old: Any, new: dict[str, Any], defaults: dict[str, Any], order: list[str], nested: _Nested | None = None
+) -> None:
     """Write the canonical mapping ``new`` (defaults left out) onto the file's ``node``."""
     old = old if isinstance(old, dict) else {}
     nested = nested or {}
@@ -748,18 +760,14 @@ def _merge_map(node: Any, old: Any, new: dict[str, Any], defaults: dict[str, Any
             if key in new and not _same(key, None, value, defaults):
                 _insert_key(node, key, _fresh(value), order)
             continue
-        if key in nested and value is not None and _is_map_or_seq(node[key]) and isinstance(old.get(key), dict | list):
-            nested[key](node, key, old[key], value)
+        if key in nested and value is not None and isinstance(node[key], dict | list) and isinstance(old.get(key), dict | list):
+            nested[key](node, key, old[key], value)  # edit the collection in place: its comments stay
         elif _same(key, old.get(key), value, defaults):
             continue
         elif value is None or value == "":
             del node[key]
         else:
             node[key] = _fresh(value)
-
-
-def _is_map_or_seq(value: Any) -> bool:
-    return isinstance(value, dict | list)
 
 
 def _match(old: list[Any], new: list[Any], key: Any) -> list[int | None]:
