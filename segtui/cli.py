@@ -157,8 +157,11 @@ def _load_for_rules(
     )
 
 
-def _checked_evaluator(ruleset: "RuleSet", ds: "Dataset", rules: Path) -> "Evaluator":
+def _checked_evaluator(ruleset: "RuleSet", ds: "Dataset", rules: Path, problems: list[str]) -> "Evaluator":
     """An evaluator for the data, once every rule is known to run on it (else RuleFileError).
+
+    ``problems`` are those already found in the file's structure: they are reported
+    together with the rules' problems on the data, every problem in one run.
 
     The same check for validate and apply: the schema check, then each rule on the real
     values, so that a rule file that passes validate runs in apply. Text values that no
@@ -168,7 +171,7 @@ def _checked_evaluator(ruleset: "RuleSet", ds: "Dataset", rules: Path) -> "Evalu
     from segtui.rulefile import validate_rules
 
     evaluator = Evaluator(ds.view.frame)
-    problems = validate_rules(ruleset, ds.view.frame.schema, source=str(rules))
+    problems = problems + validate_rules(ruleset, ds.view.frame.schema, source=str(rules))
     problems += evaluator.problems(ruleset, source=str(rules))
     console = _stderr()
     for warning in evaluator.warnings(ruleset, source=str(rules)):
@@ -200,18 +203,20 @@ def apply(
         raise typer.BadParameter(f"{fmt!r} is not one of table, json, csv", param_hint="--format")
     from segtui.display import printable
     from segtui.export import check_not_input, check_output_path, write_frame
-    from segtui.rulefile import load_rules
+    from segtui.rulefile import read_rule_file
     from segtui.summary import print_segments, segments_csv, segments_json
 
     try:
         if output is not None:
             check_output_path(output)
-        ruleset = load_rules(rules)
+        ruleset, problems = read_rule_file(rules)
+        if ruleset is None:
+            raise RuleFileError(problems)
         ds = _load_for_rules(ruleset, data, map_, as_of, date_format)
         path = ds.transactions.source
         if output is not None:
             check_not_input(output, path, rules)
-        evaluator = _checked_evaluator(ruleset, ds, rules)
+        evaluator = _checked_evaluator(ruleset, ds, rules, problems)
         evaluation = evaluator.evaluate(ruleset)
         # The summary is rendered before the members file is written: a failure in either
         # must never leave a replaced -o file behind a run that exits 1.
@@ -250,13 +255,20 @@ def validate(
     Prints one line per problem and exits 1, or "ok" and exits 0 — made for the CI
     of a shared rules repository. Example: segtui validate rules/value.yaml
     """
-    from segtui.rulefile import load_rules
+    from segtui.rulefile import read_rule_file, validate_rules
 
     try:
-        ruleset = load_rules(rules)
+        # structure first, then every rule that was read against the data: all problems at once
+        ruleset, problems = read_rule_file(rules)
+        if ruleset is None:
+            raise RuleFileError(problems)
         if data is not None:
             ds = _load_for_rules(ruleset, data, map_, as_of, date_format)
-            _checked_evaluator(ruleset, ds, rules)
+            _checked_evaluator(ruleset, ds, rules, problems)
+        else:
+            problems += validate_rules(ruleset, None, source=str(rules))
+            if problems:
+                raise RuleFileError(problems)
     except SegtuiError as err:
         _fail(err)
     checked = " against " + data.name if data is not None else ""

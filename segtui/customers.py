@@ -215,6 +215,7 @@ def build_customers(
     *,
     as_of: date | None = None,
     lifecycle: Lifecycle = Lifecycle(),
+    as_of_source: str = "--as-of",
 ) -> CustomerView:
     """Flatten transactions into one row per customer (collects once).
 
@@ -229,6 +230,9 @@ def build_customers(
         transaction.  Transactions dated after it are left out (with a notice).
     lifecycle
         Windows for the ``lifecycle`` column.
+    as_of_source
+        Where ``as_of`` came from, for the error when it is before the data
+        (``--as-of``, or ``rules.yaml: data.as_of``).
 
     Returns
     -------
@@ -267,7 +271,7 @@ def build_customers(
     lines = _normalise(lf, schema)
 
     used = lines
-    if as_of is not None:
+    if as_of is not None and as_of < date.max:  # nothing is after date.max, whose next day overflows
         day_after = datetime.combine(as_of + timedelta(days=1), datetime.min.time())
         used = lines.filter(pl.col("order_date") < day_after)
 
@@ -291,7 +295,7 @@ def build_customers(
         raise SegtuiError("no transactions to build customers from", title=_TITLE)
     first_date: date = facts["first_date"]
     if as_of is not None and as_of < first_date:
-        message = f"--as-of {as_of} is before the first transaction ({first_date})"
+        message = f"{as_of_source} {as_of} is before the first transaction ({first_date})"
         raise SegtuiError(message, title="Bad as-of date")
     if as_of is None:
         as_of = facts["last_date"] + timedelta(days=1)

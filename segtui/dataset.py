@@ -11,7 +11,7 @@ from segtui.errors import SegtuiError
 from segtui.read.transactions import Transactions, read_transactions
 from segtui.rules import DataSpec, RuleSet
 
-__all__ = ["Dataset", "load_dataset", "load_dataset_for_rules"]
+__all__ = ["Dataset", "load_dataset", "load_dataset_for_rules", "data_spec_for"]
 
 
 @dataclass
@@ -34,8 +34,9 @@ def load_dataset(
     as_of: date | None = None,
     date_format: str | None = None,
     lifecycle: Lifecycle = Lifecycle(),
+    as_of_source: str = "--as-of",
 ) -> Dataset:
-    """Read ``path`` and build its single customer view.
+    """Read ``path`` and build its single customer view (``as_of_source`` names where ``as_of`` came from).
 
     Examples
     --------
@@ -45,7 +46,7 @@ def load_dataset(
     (3000, 'amount', '2026-01-01')
     """
     tx = read_transactions(path, columns=columns, date_format=date_format)
-    view = build_customers(tx, as_of=as_of, lifecycle=lifecycle)
+    view = build_customers(tx, as_of=as_of, lifecycle=lifecycle, as_of_source=as_of_source)
     return Dataset(transactions=tx, view=view)
 
 
@@ -75,14 +76,38 @@ def load_dataset_for_rules(
     ...
     segtui.errors.SegtuiError: no data file: pass DATA or set data.path in the rule file
     """
-    spec = ruleset.data or DataSpec()
-    path = data_path or spec.path or default_path
-    if path is None:
+    given = DataSpec(path=str(data_path) if data_path else None, columns=dict(columns or {}), as_of=as_of, date_format=date_format)
+    spec = data_spec_for(ruleset, given, default_path)
+    if spec.path is None:
         raise SegtuiError("no data file: pass DATA or set data.path in the rule file", title="No data")
     return load_dataset(
-        path,
-        columns={**spec.columns, **(columns or {})} or None,
-        as_of=as_of or spec.as_of,
-        date_format=date_format or spec.date_format,
+        spec.path,
+        columns=spec.columns or None,
+        as_of=spec.as_of,
+        date_format=spec.date_format,
         lifecycle=ruleset.lifecycle,
+        # an as-of date the user did not type names the file that set it
+        as_of_source="--as-of" if as_of else f"{ruleset.source + ': ' if ruleset.source else ''}data.as_of",
+    )
+
+
+def data_spec_for(ruleset: RuleSet, given: DataSpec, default_path: str | Path | None = None) -> DataSpec:
+    """The data a rule set runs on: values ``given`` (the command line) over its ``data:`` section.
+
+    This is what ``load_dataset_for_rules`` reads, and what the TUI records in a saved
+    rule file so that ``segtui apply`` on it reads the same data the same way.
+
+    Examples
+    --------
+    >>> rs = RuleSet(data=DataSpec(path="a.csv", columns={"amount": "Total"}))
+    >>> data_spec_for(rs, DataSpec(path="b.csv", columns={"order_date": "Day"}))
+    DataSpec(path='b.csv', columns={'amount': 'Total', 'order_date': 'Day'}, as_of=None, date_format=None)
+    """
+    spec = ruleset.data or DataSpec()
+    path = given.path or spec.path or default_path
+    return DataSpec(
+        path=str(path) if path is not None else None,
+        columns={**spec.columns, **given.columns},
+        as_of=given.as_of or spec.as_of,
+        date_format=given.date_format or spec.date_format,
     )

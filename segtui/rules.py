@@ -128,6 +128,8 @@ class RuleSet:
     source: str | None = field(default=None, compare=False, repr=False)
     #: leading comment block of the file it came from, written back on save; not compared
     header: str = field(default="", compare=False, repr=False)
+    #: the YAML text it was loaded from: saving edits that document, so comments survive
+    text: str = field(default="", compare=False, repr=False)
 
     def segment(self, name: str) -> Segment:
         """The segment called ``name``; ``SegtuiError`` (with a suggestion) if there is none.

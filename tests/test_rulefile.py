@@ -4,7 +4,9 @@ and the shipped rule sets."""
 from __future__ import annotations
 
 import itertools
+import json
 import os
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -13,12 +15,14 @@ import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
 from segtui import rulefile
+from segtui.cli import app
 from segtui.customers import Lifecycle, lifecycle_expr
 from segtui.errors import RuleFileError, SegtuiError
 from segtui.evaluate import UNASSIGNED, Evaluator
-from segtui.resources import RULES_DIR
+from segtui.resources import RULES_DIR, SAMPLE_FILE
 from segtui.rulefile import dump_rules, load_rules, parse_rules, save_rules, validate_rules
 from segtui.rules import DataSpec, Rule, RuleSet, Segment
 
@@ -150,6 +154,100 @@ def test_yaml_syntax_error_has_line_and_column(tmp_path: Path) -> None:
     problems = problems_of(tmp_path, "version: 1\nsegments:\n  - name: VIP\n    rules: [orders >= 3\n")
     assert len(problems) == 1
     assert problems[0].startswith("line 5, column 1: YAML syntax error")
+
+
+def validate_cli(*args: object):
+    """``segtui validate`` through Typer's runner (stderr is kept apart from stdout)."""
+    return CliRunner().invoke(app, ["validate", *map(str, args)])
+
+
+def assert_one_line_failure(result, *needles: str) -> list[str]:
+    """Exit 1, no traceback, one ``error:`` line per problem on stderr, each naming ``needles``."""
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output and isinstance(result.exception, SystemExit), result.output
+    lines = result.stderr.splitlines()
+    assert lines and all(line.startswith("error: ") for line in lines), result.stderr
+    for needle in needles:
+        assert needle in result.stderr, result.stderr
+    return lines
+
+
+def test_alias_bomb_is_refused_at_once(tmp_path: Path) -> None:
+    # 11 levels of 10 aliases each: 10^11 rules once expanded (the issue's 490-byte file)
+    levels = ["l0: &l0 [orders > 1, orders > 1, orders > 1, orders > 1, orders > 1]"]
+    levels += [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 10)}]" for i in range(1, 11)]
+    text = "version: 1\nanchors:\n" + "".join(f"  {line}\n" for line in levels)
+    text += "segments:\n  - name: Bomb\n    rules: *l10\n"
+    path = write(tmp_path, text)
+    lines = assert_one_line_failure(validate_cli(path), str(path), "line 4, column 12", "aliases (*l0) are not allowed")
+    assert len(lines) == 1
+
+
+def test_deep_nesting_is_refused_not_a_recursion_error(tmp_path: Path) -> None:
+    path = write(tmp_path, "version: 1\nsegments: " + "[" * 600 + "\n")
+    lines = assert_one_line_failure(validate_cli(path), str(path), f"nested more than {rulefile.MAX_YAML_DEPTH} levels deep")
+    assert len(lines) == 1
+
+
+def test_shipped_files_stay_within_the_nesting_limit() -> None:
+    for path in SHIPPED:
+        assert validate_cli(path).exit_code == 0
+
+
+def test_duplicate_keys_are_reported_with_their_lines(tmp_path: Path) -> None:
+    text = """\
+version: 1
+segments:
+  - name: A
+    rules: [orders > 1]
+    rules: [orders > 2]
+segments:
+  - name: B
+    rules: [orders > 3]
+"""
+    assert problems_of(tmp_path, text) == [
+        'line 5: duplicate key "rules" (already at line 4; only one may be given)',
+        'line 6: duplicate key "segments" (already at line 2; only one may be given)',
+    ]
+    assert_one_line_failure(validate_cli(write(tmp_path, text)), 'duplicate key "segments"')
+
+
+def test_validate_reports_structure_syntax_and_column_problems_at_once(tmp_path: Path) -> None:
+    text = """\
+version: 1
+segments:
+  - name: Typos
+    matc: all
+    rules:
+      - ordrs > 1
+      - recency_day < 90
+      - first_order_date > 5
+      - country > 3
+  - name: Broken
+    rules:
+      - orders >>> 1
+"""
+    path = write(tmp_path, text)
+    expected = [
+        'segment "Typos": unknown key "matc" (did you mean "match"?)',
+        'segment "Typos", rule 1: unknown column "ordrs" (did you mean "orders"?)',
+        'segment "Typos", rule 2: unknown column "recency_day" (did you mean "recency_days"?)',
+        'segment "Typos", rule 3: type mismatch: column "first_order_date" holds dates',
+        'segment "Typos", rule 4: type mismatch',
+        'segment "Broken", rule 1: syntax error',
+    ]
+    for command in ("validate", "apply"):
+        lines = assert_one_line_failure(CliRunner().invoke(app, [command, str(path), str(SAMPLE_FILE)]))
+        assert len(lines) == len(expected), lines
+        for line, start in zip(lines, expected):
+            assert line.startswith(f"error: {path}: {start}"), (line, start)
+
+
+def test_read_rule_file_keeps_what_it_could_read(tmp_path: Path) -> None:
+    ruleset, problems = rulefile.read_rule_file(write(tmp_path, "version: 1\nsegments:\n  - name: A\n    rules: [orders >>> 1]\n    colour: red\n"))
+    assert ruleset is not None and [seg.name for seg in ruleset.segments] == ["A"]
+    assert problems == [f'{tmp_path / "r.yaml"}: segment "A": unknown key "colour"']
+    assert validate_rules(ruleset) == [f'{tmp_path / "r.yaml"}: segment "A", rule 1: syntax error: unable to parse \'orders >>> 1\' as Expr']
 
 
 def test_python_tags_are_rejected_not_executed(tmp_path: Path) -> None:
@@ -327,10 +425,70 @@ def test_save_round_trip_keeps_the_header_comment(tmp_path: Path) -> None:
     rs.segments[0].rules[1].enabled = True
     target = save_rules(rs, tmp_path / "out.yaml")
     text = target.read_text()
-    assert text.startswith("# Team value rules\n# owned by CRM\nversion: 1\n")
+    assert text.startswith("# Team value rules\n# owned by CRM\n\nversion: 1\n")
     again = load_rules(target)
     assert again == rs
     assert again.segments[0].rules[1].enabled is True
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+def test_saving_an_unchanged_file_writes_it_back_byte_for_byte(path: Path, tmp_path: Path) -> None:
+    assert save_rules(load_rules(path), tmp_path / path.name).read_text() == path.read_text()
+
+
+COMMENTED = """\
+# Team rules
+version: 1
+name: Team   # shown in the header
+data:
+  path: ../exports/sales.csv   # the nightly export
+  columns: {customer_id: "Customer ID", amount: Total}
+  as_of: 2024-06-30
+lifecycle: {new_days: 60, at_risk_days: 180, churn_days: 365}
+assign: first_match
+
+segments:
+  # the best first
+  - name: VIP
+    rules:
+      - revenue_percentile >= 0.95   # top 5 %
+      - orders >= 3
+
+  - name: Lapsed
+    enabled: true
+    rules: [recency_days > 365]
+
+  - name: Old
+    rules:
+      - tenure_days > 1000
+"""
+
+
+def test_save_edits_the_loaded_document_in_place(tmp_path: Path) -> None:
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "elsewhere" / "deeper").mkdir(parents=True)
+    rs = load_rules(write(tmp_path / "rules", COMMENTED))
+    rs.segments[0].rules[1].enabled = False  # toggle
+    rs.segments[1].name = "Gone quiet"  # rename
+    del rs.segments[2]  # delete
+    rs.segments.append(Segment("no", [Rule("orders = 1")], description="010"))  # YAML 1.1 words stay text
+    rs.segments[0].rules.append(Rule("aov > 50"))
+    target = save_rules(rs, tmp_path / "elsewhere" / "deeper" / "copy.yaml")
+    text = target.read_text()
+    assert load_rules(target) == rs
+    for kept in ("# Team rules", "# shown in the header", "# the nightly export", "# the best first", "# top 5 %",
+                 '{customer_id: "Customer ID", amount: Total}', "lifecycle: {new_days: 60,", "enabled: true"):
+        assert kept in text
+    assert "path: ../../exports/sales.csv # the nightly export" in text  # still the same file
+    assert "- {where: orders >= 3, enabled: false}" in text
+    assert "name: Old" not in text and "- name: Gone quiet" in text
+    assert "name: 'no'" in text and "description: '010'" in text
+    assert text.index("aov > 50") < text.index("Gone quiet")
+
+
+def test_save_of_a_rule_set_made_in_code_uses_the_stable_layout(tmp_path: Path) -> None:
+    rs = RuleSet([Segment("A", [Rule("orders > 1")])])
+    assert save_rules(rs, tmp_path / "new.yaml").read_text() == dump_rules(rs)
 
 
 def test_save_keeps_data_path_relative_to_the_file(tmp_path: Path) -> None:
@@ -367,8 +525,10 @@ def test_save_is_atomic_when_dumping_fails(tmp_path: Path, monkeypatch: pytest.M
         raise yaml.representer.RepresenterError("cannot represent")
 
     monkeypatch.setattr(rulefile.yaml, "safe_dump", broken_dump)
+    fresh = load_rules(target)
+    fresh.text = ""  # written afresh (not onto the loaded document), through safe_dump
     with pytest.raises(yaml.YAMLError):
-        save_rules(load_rules(target), target)
+        save_rules(fresh, target)
     assert target.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.yaml"]
 
@@ -467,3 +627,98 @@ def test_lifecycle_rules_agree_with_the_lifecycle_column() -> None:
     view = view.with_columns(lifecycle_expr(rs.lifecycle))
     assigned = Evaluator(view).assignments(rs)
     assert assigned["segment"].to_list() == assigned["lifecycle"].to_list()
+
+
+# -- the data: section on the command line ------------------------------------------------------
+
+
+def with_as_of(tmp_path: Path, as_of: str) -> Path:
+    """A rule file next to nothing, whose data: section names the sample and ``as_of``."""
+    return write(tmp_path, f"version: 1\ndata:\n  path: {SAMPLE_FILE}\n  as_of: {as_of}\nsegments:\n  - name: A\n    rules: [orders > 1]\n")
+
+
+def test_an_as_of_before_the_data_names_where_it_came_from(tmp_path: Path) -> None:
+    path = with_as_of(tmp_path, "2001-01-01")
+    result = CliRunner().invoke(app, ["apply", str(path)])
+    lines = assert_one_line_failure(result)
+    assert lines == [f"error: {path}: data.as_of 2001-01-01 is before the first transaction (2024-01-02)"]
+    result = CliRunner().invoke(app, ["apply", str(path), "--as-of", "2002-02-02"])
+    assert assert_one_line_failure(result) == ["error: --as-of 2002-02-02 is before the first transaction (2024-01-02)"]
+
+
+@pytest.mark.parametrize("given", ["flag", "file"])
+def test_the_last_representable_as_of_works(tmp_path: Path, given: str) -> None:
+    path = with_as_of(tmp_path, "9999-12-31" if given == "file" else "2025-12-31")
+    flags = ["--as-of", "9999-12-31"] if given == "flag" else []
+    result = CliRunner().invoke(app, ["apply", str(path), "--format", "json", *flags])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["as_of"] == "9999-12-31" and doc["total_customers"] == 3000
+
+
+@settings(max_examples=80, deadline=None)
+@given(new=rulesets)
+def test_any_edit_saved_onto_a_commented_file_reads_back_and_keeps_comments(new: RuleSet, tmp_path_factory) -> None:
+    folder = tmp_path_factory.mktemp("edit")
+    loaded = load_rules(write(folder, COMMENTED.replace("version: 1\n", "version: 1   # schema\n")))
+    edited = replace(new, text=loaded.text, header=loaded.header, source=loaded.source)
+    target = save_rules(edited, folder / "saved.yaml")
+    assert load_rules(target) == new
+    text = target.read_text()
+    assert text.startswith("# Team rules\nversion: 1   # schema\n")  # edited in place, not rewritten
+
+
+def test_deleting_an_item_keeps_the_comments_of_its_neighbours(tmp_path: Path) -> None:
+    text = """\
+version: 1
+segments:
+  - name: A
+    rules:
+      - orders > 1   # keep me
+      - orders > 2
+      # about the third
+      - orders > 3
+"""
+    rs = load_rules(write(tmp_path, text))
+    del rs.segments[0].rules[1]
+    saved = save_rules(rs, tmp_path / "out.yaml").read_text()
+    assert saved == text.replace("      - orders > 2\n", "")
+    del rs.segments[0].rules[1]
+    saved = save_rules(rs, tmp_path / "out.yaml").read_text()
+    assert saved == text.replace("      - orders > 2\n      # about the third\n      - orders > 3\n", "")
+
+
+edits = st.lists(
+    st.tuples(st.sampled_from(["toggle rule", "toggle segment", "delete segment", "delete rule", "add rule",
+                               "add segment", "rename", "move"]), st.integers(0, 1000), st.integers(0, 1000)),
+    max_size=6,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(path=st.sampled_from(SHIPPED), steps=edits)
+def test_small_edits_of_shipped_files_are_saved_in_place(path: Path, steps: list, tmp_path_factory) -> None:
+    rs = load_rules(path)
+    for what, i, j in steps:
+        seg = rs.segments[i % len(rs.segments)]
+        rule = seg.rules[j % len(seg.rules)]
+        if what == "toggle rule":
+            rule.enabled = not rule.enabled
+        elif what == "toggle segment":
+            seg.enabled = not seg.enabled
+        elif what == "delete segment" and len(rs.segments) > 1:
+            rs.segments.remove(seg)
+        elif what == "delete rule" and len(seg.rules) > 1:
+            seg.rules.remove(rule)
+        elif what == "add rule":
+            seg.rules.insert(j % (len(seg.rules) + 1), Rule(f"orders > {j}"))
+        elif what == "add segment" and f"New {i}-{j}" not in {s.name for s in rs.segments}:
+            rs.segments.insert(j % (len(rs.segments) + 1), Segment(f"New {i}-{j}", [Rule("orders > 1")]))
+        elif what == "rename" and f"{seg.name}!" not in {s.name for s in rs.segments}:
+            seg.name = f"{seg.name}!"
+        elif what == "move":
+            rs.segments.insert(j % len(rs.segments), rs.segments.pop(i % len(rs.segments)))
+    target = save_rules(rs, tmp_path_factory.mktemp("small") / "saved.yaml")
+    assert load_rules(target) == rs
+    text = target.read_text()
+    assert text.startswith(rs.header) and "\n  - name: " in text  # the shipped layout: edited in place

@@ -39,6 +39,7 @@ from segtui.tui.screens.dialogs import ErrorScreen, PromptScreen, UnsavedChanges
 from segtui.tui.screens.help import HelpScreen, binding_rows
 from segtui.tui.screens.main import MainScreen
 from segtui.tui.screens.rule_editor import RuleEditorScreen
+from segtui.tui.screens.save_as import SaveAsScreen
 from segtui.tui.session import (
     LoadOptions,
     Session,
@@ -336,19 +337,29 @@ class SegtuiApp(App[None]):
         current = self.session.rules_path
         suggestion = Path.cwd() / (current.name if current else f"{_slug(self.ruleset.name or 'rules')}.yaml")
 
+        session = self.session
+        screen = SaveAsScreen(
+            "Save rule set as",
+            str(suggestion),
+            check=yaml_path_problem,
+            data_path=lambda value: session.recorded_data_path(Path(value).expanduser()) if value else None,
+        )
+
         def chosen(value: str | None) -> None:
-            if value and self._write_rules(Path(value).expanduser()) and then:
+            if value and self._write_rules(Path(value).expanduser(), screen.record_data) and then:
                 then()
 
-        self.push_screen(PromptScreen("Save rule set as", str(suggestion), check=yaml_path_problem), chosen)
+        self.push_screen(screen, chosen)
 
-    def _write_rules(self, path: Path) -> bool:
+    def _write_rules(self, path: Path, record_data: bool | None = None) -> bool:
         assert self.session is not None
         try:
-            self.session.save(self.ruleset, path)
+            saved = self.session.save(self.ruleset, path, record_data)
         except SegtuiError as err:
             self.push_screen(ErrorScreen(err.title, err.message))
             return False
+        # the file now holds this data section and text: later saves edit that file
+        self.ruleset.data, self.ruleset.text, self.ruleset.header = saved.data, saved.text, saved.header
         self.dirty = False
         self._update_header()
         self.notify(f"Saved {path}", markup=False)

@@ -10,19 +10,19 @@ from __future__ import annotations
 
 import copy
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
 import polars as pl
 
-from segtui.dataset import Dataset, load_dataset_for_rules
+from segtui.dataset import Dataset, data_spec_for, load_dataset_for_rules
 from segtui.errors import RuleFileError, SegtuiError
 from segtui.evaluate import Evaluation, Evaluator
 from segtui.export import check_not_input, check_output_path, write_frame
 from segtui.resources import DEFAULT_RULES, RULES_DIR, SAMPLE_FILE
-from segtui.rulefile import load_rules, save_rules, validate_rules
-from segtui.rules import Rule, RuleSet, check_rule, missing_columns
+from segtui.rulefile import load_rules, save_rules, validate_rules, written_data_path
+from segtui.rules import DataSpec, Rule, RuleSet, check_rule, missing_columns
 
 __all__ = [
     "LoadOptions",
@@ -132,6 +132,8 @@ class Session:
     ruleset: RuleSet
     rules_path: Path | None
     data_path: Path
+    #: the data as loaded (file, column mapping, as-of date): what a save records
+    data_spec: DataSpec = field(default_factory=DataSpec)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -177,9 +179,23 @@ class Session:
             return True
         return self.rules_path.resolve().is_relative_to(RULES_DIR.resolve())
 
-    def save(self, ruleset: RuleSet, path: Path) -> None:
-        save_rules(ruleset, path)
+    def recorded_data_path(self, target: Path) -> str | None:
+        """The ``data.path`` a rule file saved at ``target`` records for the loaded data."""
+        return written_data_path(self.data_spec, target.parent)
+
+    def save(self, ruleset: RuleSet, path: Path, record_data: bool | None = None) -> RuleSet:
+        """Write ``ruleset`` to ``path``; returns it as saved (reloaded from the file).
+
+        ``record_data`` writes the loaded data (path, mapping, as-of) as its ``data:``
+        section, so ``segtui apply`` on the file reads what the app showed; None records
+        it only when the rule set names no data file (a plain save never replaces one).
+        """
+        if record_data is None:
+            record_data = ruleset.data is None or not ruleset.data.path
+        saved = replace(ruleset, data=self.data_spec) if record_data and self.data_spec.path else ruleset
+        save_rules(saved, path)
         self.rules_path = path
+        return load_rules(path)
 
     def open_rules(self, path: Path) -> RuleSet:
         return read_rules(path, self.frame.schema)
@@ -212,6 +228,7 @@ def open_session(options: LoadOptions) -> Session:
         date_format=options.date_format,
         default_path=SAMPLE_FILE,
     )
+    given = DataSpec(str(options.data_path) if options.data_path else None, options.columns, options.as_of, options.date_format)
     data_path = dataset.transactions.source
     return Session(
         dataset=dataset,
@@ -219,5 +236,6 @@ def open_session(options: LoadOptions) -> Session:
         ruleset=_validated(ruleset, dataset.view.frame.schema, rules_path),
         rules_path=rules_path,
         data_path=data_path,
+        data_spec=data_spec_for(ruleset, given, SAMPLE_FILE),
     )
 
