@@ -464,10 +464,11 @@ segments:
 def markup_paths(tmp_path, small_sample) -> tuple[Path, Path]:
     folder = tmp_path / "a[/]b"
     folder.mkdir(parents=True)  # "a[" holding "]b"
-    # The data stays on a plain path: Polars reads "[" in a CSV path as a glob.
     rules = folder / "r[x].yaml"
     rules.write_text(MARKUP_RULES)
-    return rules, small_sample
+    data = folder / "tx [red].csv"
+    data.write_bytes(small_sample.read_bytes())
+    return rules, data
 
 
 def test_apply_prints_markup_like_names_rules_and_paths_as_text(markup_paths):

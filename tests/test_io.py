@@ -94,6 +94,21 @@ def test_binary_and_json_formats(tmp_path, name, write):
     assert_base(read_transactions(path))
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".csv.gz", ".parquet", ".arrow", ".jsonl", ".json", ".xlsx"])
+def test_a_file_name_with_glob_characters_names_that_file(tmp_path, suffix):
+    # Polars' scanners expand "[x]" and "*" as a pattern: "sales [2024].csv" matched nothing.
+    folder = tmp_path / "exports [q1]"
+    folder.mkdir()
+    path = folder / f"sales*[2024]?{suffix}"
+    writers = {
+        ".csv": BASE.write_csv, ".parquet": BASE.write_parquet, ".arrow": BASE.write_ipc,
+        ".jsonl": BASE.write_ndjson, ".json": BASE.write_json, ".xlsx": BASE.write_excel,
+        ".csv.gz": lambda p: Path(p).write_bytes(gzip.compress(BASE.write_csv().encode())),
+    }
+    writers[suffix](path)
+    assert_base(read_transactions(path))
+
+
 def test_native_dates_and_float_ids_from_parquet(tmp_path):
     path = tmp_path / "t.parquet"
     pl.DataFrame(

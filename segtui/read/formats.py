@@ -96,6 +96,10 @@ def _open_binary(path: Path, gz: bool) -> IO[bytes]:
     return gzip.open(path, "rb") if gz else path.open("rb")
 
 
+#: Characters Polars' scanners expand as a glob pattern in a path.
+_GLOB_CHARS = set("*?[")
+
+
 def _read_bytes(path: Path, gz: bool) -> bytes:
     with _open_binary(path, gz) as stream:
         return stream.read()
@@ -219,9 +223,10 @@ def _open_csv(path: Path, gz: bool, notices: list[str], infer_rows: int) -> Scan
 
     def scan(overrides: dict[str, pl.DataType] | None) -> pl.LazyFrame:
         if overrides is None:  # every column as text: a sample that cannot fail to parse
-            return pl.scan_csv(source, separator=separator, infer_schema=False)
+            return pl.scan_csv(source, separator=separator, infer_schema=False, glob=False)
         return pl.scan_csv(
             source,
+            glob=False,  # a file name holding "[" or "*" names that file, not a pattern
             separator=separator,
             schema_overrides=overrides or None,
             infer_schema_length=infer_rows,
@@ -328,11 +333,12 @@ def open_scanner(
     if kind == "csv":
         return _open_csv(path, gz, notices, infer_rows)
     if kind == "parquet":
-        return lambda _overrides: pl.scan_parquet(path)
+        return lambda _overrides: pl.scan_parquet(path, glob=False)
     if kind == "ipc":
-        return lambda _overrides: pl.scan_ipc(path)
+        return lambda _overrides: pl.scan_ipc(path, glob=False)
     if kind == "jsonl":
-        source: Path | bytes = _read_bytes(path, gz) if gz else path
+        # scan_ndjson has no glob=False: a name with glob characters is read as bytes
+        source: Path | bytes = _read_bytes(path, gz) if gz or _GLOB_CHARS & set(str(path)) else path
         return lambda _overrides: pl.scan_ndjson(source, infer_schema_length=infer_rows)
     if kind == "json":
         raw = _read_bytes(path, gz)
