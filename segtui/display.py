@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 
-__all__ = ["printable"]
+__all__ = ["printable", "printable_lines"]
 
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 #: Format characters that reorder or hide text (bidirectional overrides and isolates).
@@ -57,3 +57,18 @@ def printable(text: object) -> str:
     if text.isprintable():  # the common case costs one C-level scan
         return text
     return "".join(_escape(c) if _unsafe(c) else c for c in text)
+
+
+def printable_lines(text: object) -> str:
+    """``text`` with each line made ``printable``, its line breaks kept.
+
+    For messages that are several lines on purpose (every problem of a rule file, one per
+    line), where an escaped ``\\n`` would run them together.
+
+    Examples
+    --------
+    >>> print(printable_lines("a.yaml: rule 1\\nb \\x1b[2J"))
+    a.yaml: rule 1
+    b \\x1b[2J
+    """
+    return "\n".join(printable(line) for line in str(text).split("\n"))

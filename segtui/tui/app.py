@@ -27,7 +27,7 @@ from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.worker import Worker, WorkerState
 
-from segtui.display import printable
+from segtui.display import printable, printable_lines
 from segtui.errors import SegtuiError
 from segtui.evaluate import UNASSIGNED, Evaluation
 from segtui.rules import RuleSet
@@ -104,7 +104,7 @@ class SegtuiApp(App[None]):
     def notify(self, message: str, *, title: str = "", **kwargs: Any) -> None:
         """Show a toast; its text often quotes names and paths, so control characters in
         it are escaped here, for every caller."""
-        super().notify(printable(message), title=printable(title), **kwargs)
+        super().notify(printable_lines(message), title=printable(title), **kwargs)
 
     def get_default_screen(self) -> MainScreen:
         name = printable(self.options.data_path.name) if self.options.data_path else "the sample data"

@@ -21,8 +21,9 @@ from segtui.errors import RuleFileError, SegtuiError
 from segtui.evaluate import Evaluation, Evaluator
 from segtui.export import check_not_input, check_output_path, write_frame
 from segtui.resources import DEFAULT_RULES, RULES_DIR, SAMPLE_FILE
-from segtui.rulefile import load_rules, save_rules, validate_rules, written_data_path
-from segtui.rules import DataSpec, Rule, RuleSet, check_rule, missing_columns
+from segtui.rulefile import load_rules, read_rule_file, save_rules, validate_rules, written_data_path
+from segtui.names import METRIC_COLUMNS
+from segtui.rules import DataSpec, Rule, RuleSet, check_rule, missing_columns, suggest
 
 __all__ = [
     "LoadOptions",
@@ -85,21 +86,44 @@ def _switch_off_missing(ruleset: RuleSet, schema: pl.Schema) -> None:
     """Mark each rule that needs columns the view lacks, so it is off for this session.
 
     A shared rule file written for richer data (value.yaml's discount rule on CDNOW)
-    then still opens and its other segments work; ``apply`` keeps refusing it.
+    then still opens and its other segments work; ``apply`` keeps refusing it.  A name
+    close to a column the view has (``orderz``) is a typo, not absent data: it stays a
+    problem with its "did you mean", unless it is one of segtui's own metric names.
     """
     for seg in ruleset.segments:
         for rule in seg.rules:
-            rule.missing = tuple(missing_columns(rule.where, schema))
+            missing = missing_columns(rule.where, schema)
+            typo = any(name not in METRIC_COLUMNS and suggest(name, schema.names()) for name in missing)
+            rule.missing = () if typo else tuple(missing)
 
 
-def _validated(ruleset: RuleSet, schema: pl.Schema, path: Path) -> RuleSet:
+def _read(path: Path) -> tuple[RuleSet, list[str]]:
+    """The rule set as far as it reads, and its structural problems (raised only if unreadable)."""
+    ruleset, problems = read_rule_file(path)
+    if ruleset is None:
+        raise RuleFileError(problems, title=f"Bad rule file {path.name}")
+    return ruleset, problems
+
+
+def _validated(
+    ruleset: RuleSet, evaluator: Evaluator, path: Path, problems: list[str] | None = None
+) -> RuleSet:
+    """``ruleset`` with rules on missing columns switched off, once every other rule runs.
+
+    Raises one RuleFileError with every problem: ``problems`` from reading the file, then
+    the rules' column and type checks, then rules that fail on the data's values — as
+    ``segtui validate`` reports them.
+    """
+    schema = evaluator.schema
     _switch_off_missing(ruleset, schema)
     # The switched-off rules are flagged in the tree instead of refusing the whole file:
     # check the rest, with a blank disabled rule (what the check skips) in their place.
     rest = copy.deepcopy(ruleset)
     for seg in rest.segments:
         seg.rules = [Rule("", enabled=False) if rule.missing else rule for rule in seg.rules]
-    problems = validate_rules(rest, schema)
+    problems = [*(problems or []), *validate_rules(rest, schema)]
+    if not problems:
+        problems = evaluator.problems(rest)
     if problems:
         raise RuleFileError(problems, title=f"Bad rule file {path.name}")
     return ruleset
@@ -120,9 +144,10 @@ def missing_notice(ruleset: RuleSet, path: Path | None) -> str | None:
     return f"{name}: {rules} switched off for this session, the data lacks their columns: " + "; ".join(flagged)
 
 
-def read_rules(path: Path, schema: pl.Schema) -> RuleSet:
+def read_rules(path: Path, evaluator: Evaluator) -> RuleSet:
     """Load a rule file and check it against the view; every problem at once."""
-    return _validated(load_rules(path), schema, path)
+    ruleset, problems = _read(path)
+    return _validated(ruleset, evaluator, path, problems)
 
 
 @dataclass
@@ -198,7 +223,7 @@ class Session:
         return load_rules(path)
 
     def open_rules(self, path: Path) -> RuleSet:
-        return read_rules(path, self.frame.schema)
+        return read_rules(path, self.evaluator)
 
     def export(self, ruleset: RuleSet, segment: str | None, path: Path, assignments: bool) -> int:
         """Write members of ``segment`` (or every customer's assignment); returns rows written."""
@@ -219,7 +244,8 @@ def open_session(options: LoadOptions) -> Session:
         For any problem with either file, with the same one-line message as the CLI.
     """
     rules_path = Path(options.rules_path) if options.rules_path else DEFAULT_RULES
-    ruleset = load_rules(rules_path)
+    # structural problems wait for the data, so the dialog lists every problem at once
+    ruleset, problems = _read(rules_path)
     dataset = load_dataset_for_rules(
         ruleset,
         options.data_path,
@@ -230,10 +256,11 @@ def open_session(options: LoadOptions) -> Session:
     )
     given = DataSpec(str(options.data_path) if options.data_path else None, options.columns, options.as_of, options.date_format)
     data_path = dataset.transactions.source
+    evaluator = Evaluator(dataset.view.frame)
     return Session(
         dataset=dataset,
-        evaluator=Evaluator(dataset.view.frame),
-        ruleset=_validated(ruleset, dataset.view.frame.schema, rules_path),
+        evaluator=evaluator,
+        ruleset=_validated(ruleset, evaluator, rules_path, problems),
         rules_path=rules_path,
         data_path=data_path,
         data_spec=data_spec_for(ruleset, given, SAMPLE_FILE),

@@ -15,6 +15,7 @@ from segtui.resources import RULES_DIR
 from segtui.rulefile import load_rules
 from segtui.tui.app import SegtuiApp, make_app
 from segtui.tui.editing import NodeRef
+from segtui.tui.screens.dialogs import ErrorScreen
 from segtui.tui.screens.main import MainScreen
 
 from .conftest import run, settle, type_text
@@ -116,5 +117,38 @@ def test_editing_a_flagged_rule_into_one_that_runs_switches_it_back_on(tmp_path:
         await settle(pilot)
         rule = app.ruleset.segment("Discount seekers").rules[0]
         assert rule.where == "orders >= 3" and rule.active
+
+    run(app, scenario, size=(120, 40))
+
+
+# -- every problem at once, as validate reports them ------------------------------------
+
+PROBLEM_RULES = """\
+version: 1
+segments:
+  - name: a
+    colour: red
+    rules: ['orderz > 1', "first_order_date > 5", "orders >= 1"]
+  - name: b
+    rules: ['orders >> 1']
+"""
+
+
+def test_opening_a_rule_file_lists_every_problem_one_per_line(tmp_path: Path, data_file: Path) -> None:
+    # A key typo, a column typo, a type error and a syntax error in another segment: the
+    # dialog used to show only the first kind, with the lines run together by "\\n".
+    rules = tmp_path / "problems.yaml"
+    rules.write_text(PROBLEM_RULES)
+    app = make_app(data_path=data_file, rules_path=rules)
+
+    async def scenario(pilot: Pilot) -> None:
+        await settle(pilot)
+        assert isinstance(app.screen, ErrorScreen)
+        shown = "\n".join(str(w.render()) for w in app.screen.query(Static))
+        lines = [line for line in shown.splitlines() if "problems.yaml: " in line]
+        assert [line.split(": ", 1)[1].split(":")[0] for line in lines] == [
+            'segment "a"', 'segment "a", rule 1', 'segment "a", rule 2', 'segment "b", rule 1',
+        ]
+        assert 'did you mean "orders"' in shown and "\\n" not in shown
 
     run(app, scenario, size=(120, 40))

@@ -17,7 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from segtui.display import printable
+from segtui.display import printable, printable_lines
 
 __all__ = ["PromptScreen", "ConfirmScreen", "UnsavedChangesScreen", "ErrorScreen", "UnsavedChoice"]
 
@@ -144,7 +144,7 @@ class ErrorScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog error"):
             yield Label(printable(self._title), classes="dialog-title", markup=False)
-            yield Static(printable(self._message), classes="problem", markup=False)
+            yield Static(printable_lines(self._message), classes="problem", markup=False)
             with Horizontal(classes="buttons"):
                 yield Button(self._button, id="close", variant="primary")
 
