@@ -44,7 +44,7 @@ def assignments_at(tx: Transactions, ruleset: RuleSet, day: date) -> pl.DataFram
 
 
 def customers_at(tx: Transactions, day: date) -> pl.Series:
-    return upto(tx, day).frame.select(pl.col("customer_id").cast(pl.String).unique()).to_series()
+    return upto(tx, day).frame.select(pl.col("customer_id").cast(pl.String).unique()).collect().to_series()
 
 
 def spent_between(tx: Transactions, start: date, end: date) -> pl.DataFrame:

@@ -85,3 +85,86 @@ def test_missing_data_file_exit_1(command: str, tmp_path: Path) -> None:
     result = run(command, LIFECYCLE, tmp_path / "nope.csv")
     assert result.exit_code == 1, result.output
     assert "nope.csv" in result.output and "Traceback" not in result.output
+
+
+# --------------------------------------------------------------------------- migrate
+
+
+def test_migrate_json_defaults_to_the_last_90_days() -> None:
+    doc = ok_json("migrate", LIFECYCLE, SAMPLE_FILE)
+    assert list(doc) == ["rules", "data", "from", "to", "assign", "customers_from", "customers_to", "rows", "columns", "matrix", "segments"]
+    assert (doc["from"], doc["to"]) == ("2025-10-03", "2026-01-01")  # as_of 2026-01-01 and 90 days before
+    assert list(doc["matrix"][0]) == ["from", "to", "customers", "row_pct", "revenue", "direction"]
+    assert sum(c["customers"] for c in doc["matrix"]) == doc["customers_to"] == 3000
+    assert list(doc["segments"][0]) == [
+        "segment", "customers_from", "customers_to", "stayed", "entered", "entered_new", "left",
+        "stayed_revenue", "entered_revenue", "left_revenue",
+    ]
+
+
+def test_migrate_to_is_a_full_snapshot_of_that_date() -> None:
+    doc = ok_json("migrate", LIFECYCLE, SAMPLE_FILE, "--from", "2024-12-31", "--to", "2025-06-30")
+    applied = run("apply", LIFECYCLE, SAMPLE_FILE, "--as-of", "2025-06-30", "--format", "json")
+    sizes = {s["segment"]: s["customers"] for s in json.loads(applied.stdout)["segments"]}
+    for name in doc["columns"]:
+        assert sum(c["customers"] for c in doc["matrix"] if c["to"] == name) == sizes[name]
+
+
+def test_migrate_overlap_rule_set_has_no_matrix_and_csv_is_per_segment() -> None:
+    doc = ok_json("migrate", VALUE, SAMPLE_FILE, "--from", "2025-06-30")
+    assert doc["matrix"] is None and len(doc["segments"]) == 6
+    result = run("migrate", VALUE, SAMPLE_FILE, "--from", "2025-06-30", "--format", "csv")
+    assert pl.read_csv(result.stdout.encode()).columns[:4] == ["segment", "customers_from", "customers_to", "stayed"]
+
+
+def test_migrate_table_shows_both_dates() -> None:
+    result = run("migrate", LIFECYCLE, SAMPLE_FILE, "--from", "2025-06-30", "--to", "2025-12-31")
+    assert result.exit_code == 0, result.output
+    assert "2025-06-30 → 2025-12-31" in result.stdout and "(not yet a customer)" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--from", "2025-06-31"], "--from"),
+        (["--from", "2025-07-01", "--to", "2025-07-01"], "not before"),
+        (["--to", "yesterday"], "--to"),
+    ],
+)
+def test_migrate_bad_dates_are_usage_errors(args: list[str], needle: str) -> None:
+    result = run("migrate", LIFECYCLE, SAMPLE_FILE, *args)
+    assert result.exit_code == 2
+    assert needle in result.output
+
+
+def test_migrate_default_from_after_explicit_to_uses_to() -> None:
+    doc = ok_json("migrate", LIFECYCLE, SAMPLE_FILE, "--to", "2025-03-31")
+    assert (doc["from"], doc["to"]) == ("2024-12-31", "2025-03-31")
+
+
+# --------------------------------------------------------------------------- drift
+
+
+def test_drift_json_has_one_point_per_date_and_segment() -> None:
+    doc = ok_json("drift", LIFECYCLE, SAMPLE_FILE, "--every", "quarter", "--last", "4")
+    assert list(doc) == ["rules", "data", "every", "dates", "segments", "universe", "points"]
+    assert doc["dates"] == ["2025-03-31", "2025-06-30", "2025-09-30", "2025-12-31"]
+    assert doc["segments"] == ["New", "Active", "At risk", "Churned", "Unassigned"]
+    assert len(doc["points"]) == 4 * 5
+    assert list(doc["points"][0]) == ["date", "segment", "customers", "pct_customers", "revenue"]
+    assert list(doc["universe"][0]) == ["date", "customers", "revenue"]
+    last = [p for p in doc["points"] if p["date"] == "2025-12-31"]
+    assert sum(p["customers"] for p in last) == doc["universe"][-1]["customers"]
+
+
+def test_drift_csv_and_table() -> None:
+    result = run("drift", LIFECYCLE, SAMPLE_FILE, "--last", "3", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    assert pl.read_csv(result.stdout.encode()).height == 15
+    table = run("drift", LIFECYCLE, SAMPLE_FILE, "--last", "3")
+    assert table.exit_code == 0 and "Customers per date" in table.stdout
+
+
+def test_drift_bad_period_is_usage_error() -> None:
+    result = run("drift", LIFECYCLE, SAMPLE_FILE, "--every", "fortnight")
+    assert result.exit_code == 2 and "fortnight" in result.output
