@@ -348,11 +348,8 @@ def migrate(
     Example: segtui migrate rules/lifecycle.yaml sample_data/transactions.csv --from 2025-06-30
     """
     _check_format(fmt)
-    from datetime import timedelta
-
-    from segtui.analysis.migration import migrate as migrate_between
+    from segtui.analysis.migration import migrate_dataset
     from segtui.analysis.report import migration_csv, migration_json, print_migration
-    from segtui.analysis.snapshots import snapshot_of_frame
 
     to_date, from_date = _parse_as_of(to, "--to"), _parse_as_of(from_, "--from")
     if to_date is not None and from_date is not None and from_date >= to_date:
@@ -360,12 +357,7 @@ def migrate(
     try:
         # the full view is built as of TO: it validates the rules and is TO's snapshot
         ruleset, ds = _validated(rules, data, map_, to_date, date_format)
-        to_date = ds.view.as_of
-        from_date = from_date or to_date - timedelta(days=90)
-        result = migrate_between(
-            ds.transactions, ruleset, from_date, to_date, first_date=ds.view.first_date,
-            to_snapshot=snapshot_of_frame(ds.view.frame, ruleset, to_date),
-        )
+        result = migrate_dataset(ds, ruleset, from_date)
     except SegtuiError as err:
         _fail(err)
     title, caption = _caption(ruleset, ds)

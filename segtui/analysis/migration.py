@@ -9,17 +9,24 @@ their net revenue: lines dated after FROM and up to TO), summed in whole cents.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 import polars as pl
 
-from segtui.analysis.snapshots import OUTSIDE, Snapshot, snapshot
+from segtui.analysis.snapshots import OUTSIDE, Snapshot, snapshot, snapshot_of_frame
 from segtui.errors import SegtuiError
 from segtui.evaluate import UNASSIGNED
 from segtui.read.transactions import Transactions
 from segtui.rules import RuleSet
 
-__all__ = ["Migration", "migrate", "migration_of_snapshots", "NOT_YET"]
+if TYPE_CHECKING:  # pragma: no cover
+    from segtui.dataset import Dataset
+
+__all__ = ["Migration", "migrate", "migrate_dataset", "migration_of_snapshots", "default_from", "NOT_YET", "DEFAULT_DAYS"]
+
+#: Days between FROM and TO when FROM is not given.
+DEFAULT_DAYS = 90
 
 #: Row label of customers whose first transaction is after FROM.
 NOT_YET = "(not yet a customer)"
@@ -193,3 +200,26 @@ def _per_segment(joined: pl.DataFrame, names: list[str], members: list[tuple[pl.
         for i, name in enumerate(names)
     ]
     return pl.DataFrame(records, schema=_SEGMENT_SCHEMA, orient="row")
+
+
+def default_from(to_date: date) -> date:
+    """``--from`` when it is not given: 90 days before TO.
+
+    Examples
+    --------
+    >>> default_from(date(2026, 1, 1))
+    datetime.date(2025, 10, 3)
+    """
+    return to_date - timedelta(days=DEFAULT_DAYS)
+
+
+def migrate_dataset(dataset: "Dataset", ruleset: RuleSet, from_date: date | None = None, to_date: date | None = None) -> Migration:
+    """``migrate`` on a loaded dataset: TO defaults to its as-of date, FROM to 90 days earlier.
+
+    When TO is the as-of date of the dataset's view, that view is TO's snapshot (no rebuild).
+    """
+    view = dataset.view
+    to_date = to_date or view.as_of
+    from_date = from_date or default_from(to_date)
+    after = snapshot_of_frame(view.frame, ruleset, to_date) if to_date == view.as_of else None
+    return migrate(dataset.transactions, ruleset, from_date, to_date, first_date=view.first_date, to_snapshot=after)

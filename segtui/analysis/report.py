@@ -37,15 +37,16 @@ def sparkline(values: list[int | float | None]) -> str:
     --------
     >>> sparkline([0, 5, 10, None])
     '▁▄█ '
-    >>> sparkline([3, 3])
-    '▄▄'
+    >>> sparkline([3, 3]), sparkline([0, 0])
+    ('▄▄', '▁▁')
     """
     present = [v for v in values if v is not None]
     if not present:
         return " " * len(values)
     low, high = min(present), max(present)
-    if high == low:
-        return "".join(" " if v is None else _BLOCKS[3] for v in values)
+    if high == low:  # flat: at the bottom when it is flat at zero
+        block = _BLOCKS[0] if high == 0 else _BLOCKS[3]
+        return "".join(" " if v is None else block for v in values)
     scale = (len(_BLOCKS) - 1) / (high - low)
     return "".join(" " if v is None else _BLOCKS[round((v - low) * scale)] for v in values)
 
