@@ -36,7 +36,7 @@ def sparkline(values: list[int | float | None]) -> str:
     Examples
     --------
     >>> sparkline([0, 5, 10, None])
-    '▁▄█ '
+    '▁▅█ '
     >>> sparkline([3, 3]), sparkline([0, 0])
     ('▄▄', '▁▁')
     """
