@@ -13,7 +13,8 @@ from typing import Literal
 
 import polars as pl
 
-from segtui.analysis.snapshots import Snapshot, snapshot
+from segtui.analysis.series import snapshots_at
+from segtui.analysis.snapshots import Snapshot
 from segtui.errors import SegtuiError
 from segtui.evaluate import UNASSIGNED
 from segtui.read.transactions import Transactions
@@ -117,11 +118,7 @@ def drift(
         raise SegtuiError(
             f"no {every} ends between {first_date} and {as_of}: try a shorter period", title="Bad period"
         )
-    snaps = []
-    for done, day in enumerate(dates, start=1):
-        snaps.append(snapshot(transactions, ruleset, day, first_date=first_date))
-        if progress is not None:
-            progress(done, len(dates))
+    snaps = list(snapshots_at(transactions, ruleset, dates, first_date=first_date, progress=progress))
     return drift_of_snapshots(snaps, ruleset, every)
 
 
