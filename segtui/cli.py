@@ -262,6 +262,9 @@ def sample(
 
 #: The analysis commands below (route_argv must not take them for a data file).
 CHANGE_COMMANDS = ("overlap", "migrate", "drift")
+RulesArgument = typer.Argument(..., help="Rule file (YAML).", show_default=False)
+DataArgument = typer.Argument(None, help="Transaction file (default: data.path in the rule file).")
+FormatOption = typer.Option("table", "--format", "-f", help="Output format: table, json or csv.")
 
 
 def _check_format(fmt: str) -> None:
@@ -303,9 +306,9 @@ def _caption(ruleset: "RuleSet", ds: "Dataset") -> tuple[str, str]:
 
 @app.command()
 def overlap(
-    rules: Path = typer.Argument(..., help="Rule file (YAML).", show_default=False),
-    data: Optional[Path] = typer.Argument(None, help="Transaction file (default: data.path in the rule file)."),
-    fmt: str = typer.Option("table", "--format", "-f", help="Output format: table, json or csv."),
+    rules: Path = RulesArgument,
+    data: Optional[Path] = DataArgument,
+    fmt: str = FormatOption,
     top: int = typer.Option(10, "--top", min=1, help="How many exact combinations of segments to list."),
     map_: Optional[list[str]] = MapOption,
     as_of: Optional[str] = AsOfOption,
@@ -335,11 +338,11 @@ def overlap(
 
 @app.command()
 def migrate(
-    rules: Path = typer.Argument(..., help="Rule file (YAML).", show_default=False),
-    data: Optional[Path] = typer.Argument(None, help="Transaction file (default: data.path in the rule file)."),
+    rules: Path = RulesArgument,
+    data: Optional[Path] = DataArgument,
     from_: Optional[str] = typer.Option(None, "--from", metavar="YYYY-MM-DD", help="Earlier as-of date (default: 90 days before --to)."),
     to: Optional[str] = typer.Option(None, "--to", metavar="YYYY-MM-DD", help="Later as-of date (default: the data's as-of date)."),
-    fmt: str = typer.Option("table", "--format", "-f", help="Output format: table, json or csv."),
+    fmt: str = FormatOption,
     map_: Optional[list[str]] = MapOption,
     date_format: Optional[str] = DateFormatOption,
 ) -> None:
@@ -371,11 +374,11 @@ def migrate(
 
 @app.command()
 def drift(
-    rules: Path = typer.Argument(..., help="Rule file (YAML).", show_default=False),
-    data: Optional[Path] = typer.Argument(None, help="Transaction file (default: data.path in the rule file)."),
+    rules: Path = RulesArgument,
+    data: Optional[Path] = DataArgument,
     every: str = typer.Option("month", "--every", help="Period: week (ends Sunday), month or quarter."),
     last: int = typer.Option(24, "--last", min=1, help="How many period ends, the most recent ones."),
-    fmt: str = typer.Option("table", "--format", "-f", help="Output format: table, json or csv."),
+    fmt: str = FormatOption,
     map_: Optional[list[str]] = MapOption,
     as_of: Optional[str] = AsOfOption,
     date_format: Optional[str] = DateFormatOption,
