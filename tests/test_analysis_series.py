@@ -35,13 +35,16 @@ def test_every_cumulative_column_equals_a_rebuilt_view(data) -> None:
 
 
 def test_orders_made_of_returns_and_lines_across_dates() -> None:
-    # order 1 of "a" has a return line on Jan 5 and its purchase line on Feb 10; "b" only returns
+    # order 1 of "a" has a return line on Jan 5 and its purchase line on Feb 10, so its day
+    # (Jan 5) becomes a purchase day after Jan 20's (order 4): the first and second purchase
+    # days change order; "b" only returns
     lf = pl.LazyFrame({
-        "customer_id": ["a", "a", "a", "b"],
-        "order_id": ["1", "1", "2", "3"],
-        "order_date": [datetime(2024, 1, 5), datetime(2024, 2, 10), datetime(2024, 2, 10, 9), datetime(2024, 1, 20)],
-        "amount": [-5.0, 20.0, 7.0, -3.0],
-        "is_return": [True, False, False, True],
+        "customer_id": ["a", "a", "a", "b", "a"],
+        "order_id": ["1", "1", "2", "3", "4"],
+        "order_date": [datetime(2024, 1, 5), datetime(2024, 2, 10), datetime(2024, 2, 10, 9), datetime(2024, 1, 20),
+                       datetime(2024, 1, 20)],
+        "amount": [-5.0, 20.0, 7.0, -3.0, 4.0],
+        "is_return": [True, False, False, True, False],
     })
     tx = Transactions(frame=lf, source=None, mapping={})
     dates = [date(2024, 1, 4), date(2024, 1, 31), date(2024, 2, 10), date(2024, 3, 31)]
@@ -57,5 +60,6 @@ def test_orders_made_of_returns_and_lines_across_dates() -> None:
 def test_the_fast_path_is_taken_only_for_cumulative_columns() -> None:
     assert cumulative_supported(shipped("lifecycle")) and cumulative_supported(shipped("rfm"))
     assert cumulative_supported(mixed(CDNOW))  # universe on items, lifecycle column, scores
-    assert not cumulative_supported(shipped("value"))  # days_to_second_order, discounts
-    assert not cumulative_supported(mixed(SAMPLE_FILE))  # universe on country
+    assert cumulative_supported(shipped("value"))  # days_to_second_order, discounts, returns
+    assert not cumulative_supported(shipped("occasion"))  # top_daypart, top_channel: modes
+    assert not cumulative_supported(mixed(SAMPLE_FILE))  # universe on country: an attribute
