@@ -360,6 +360,8 @@ def migrate(
     try:
         # the full view is built as of TO: it validates the rules and is TO's snapshot
         ruleset, ds = _validated(rules, data, map_, to_date, date_format)
+        if from_date is not None and from_date >= ds.view.as_of:
+            raise typer.BadParameter(f"{from_date} is not before the data's as-of date {ds.view.as_of}", param_hint="--from")
         result = migrate_dataset(ds, ruleset, from_date)
     except SegtuiError as err:
         _fail(err)
