@@ -109,13 +109,13 @@ def _customers(n: int) -> str:
     return f"{n:,} customer" + ("" if n == 1 else "s")
 
 
-def _parse_as_of(value: Optional[str]) -> Optional[date]:
+def _parse_as_of(value: Optional[str], option: str = "--as-of") -> Optional[date]:
     if value is None:
         return None
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date like 2024-12-31", param_hint="--as-of") from None
+        raise typer.BadParameter(f"{value!r} is not a date like 2024-12-31", param_hint=option) from None
 
 
 def _parse_map(values: Optional[list[str]]) -> dict[str, str]:
@@ -142,12 +142,17 @@ def _load(label: str, load: "Callable[[], Dataset]") -> "Dataset":
 
 
 def _load_for_rules(
-    ruleset: "RuleSet", data: Optional[Path], map_: list[str] | None, as_of: Optional[str], date_format: Optional[str]
+    ruleset: "RuleSet",
+    data: Optional[Path],
+    map_: list[str] | None,
+    as_of: Optional[str | date],
+    date_format: Optional[str],
 ) -> "Dataset":
     """The rule set's data; command-line values win over its ``data:`` section."""
     from segtui.dataset import load_dataset_for_rules
 
-    columns, as_of_date = _parse_map(map_), _parse_as_of(as_of)
+    columns = _parse_map(map_)
+    as_of_date = as_of if as_of is None or isinstance(as_of, date) else _parse_as_of(as_of)
     label = data.name if data is not None else "the rule file's data"
     return _load(
         label,
@@ -329,6 +334,157 @@ def sample(
     except SegtuiError as err:
         _fail(err)
     _say(_stderr(), f"wrote {output} ({_customers(n_customers)}, seed {seed})")
+
+
+# --------------------------------------------------------------------------- change over time
+
+RulesArgument = typer.Argument(..., help="Rule file (YAML).", show_default=False, readable=False)
+DataArgument = typer.Argument(None, help="Transaction file (default: data.path in the rule file).", readable=False)
+FormatOption = typer.Option("table", "--format", "-f", help="Output format: table, json or csv.")
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in ("table", "json", "csv"):
+        raise typer.BadParameter(f"{fmt!r} is not one of table, json, csv", param_hint="--format")
+
+
+def _validated(
+    rules: Path, data: Optional[Path], map_: list[str] | None, as_of: Optional[date], date_format: Optional[str]
+) -> "tuple[RuleSet, Dataset]":
+    """The rule set and its data, once every rule is known to run on it (as ``apply`` checks)."""
+    from segtui.rulefile import read_rule_file
+
+    ruleset, problems = read_rule_file(rules)
+    if ruleset is None:
+        raise RuleFileError(problems)
+    ds = _load_for_rules(ruleset, data, map_, as_of, date_format)
+    _checked_evaluator(ruleset, ds, rules, problems)
+    return ruleset, ds
+
+
+def _emit(fmt: str, as_json: "Callable[[], str]", as_csv: "Callable[[], str]", as_table: "Callable[[Console], None]") -> None:
+    if fmt == "json":
+        sys.stdout.write(as_json() + "\n")
+    elif fmt == "csv":
+        sys.stdout.write(as_csv())
+    else:
+        as_table(_stdout())
+
+
+def _caption(ruleset: "RuleSet", ds: "Dataset") -> tuple[str, str]:
+    from rich.markup import escape
+
+    from segtui.display import printable
+
+    return escape(printable(ruleset.name or "Segments")), escape(printable(f"{ds.transactions.source.name} · {ruleset.assign}"))
+
+
+@app.command()
+def overlap(
+    rules: Path = RulesArgument,
+    data: Optional[Path] = DataArgument,
+    fmt: str = FormatOption,
+    top: int = typer.Option(10, "--top", min=1, help="How many exact combinations of segments to list."),
+    map_: Optional[list[str]] = MapOption,
+    as_of: Optional[str] = AsOfOption,
+    date_format: Optional[str] = DateFormatOption,
+) -> None:
+    """Overlap of every pair of segments (each on its own) and the commonest combinations.
+
+    Example: segtui overlap rules/value.yaml sample_data/transactions.csv --format json
+    """
+    _check_format(fmt)
+    from segtui.analysis.overlap import overlap as overlap_of
+    from segtui.analysis.report import overlap_csv, overlap_json, print_overlap
+
+    try:
+        ruleset, ds = _validated(rules, data, map_, _parse_as_of(as_of), date_format)
+        result = overlap_of(ds.view.frame, ruleset, top=top)
+    except SegtuiError as err:
+        _fail(err)
+    title, caption = _caption(ruleset, ds)
+    _emit(
+        fmt,
+        lambda: overlap_json(result, rules=rules, data=ds.transactions.source, as_of=ds.view.as_of, assign=ruleset.assign),
+        lambda: overlap_csv(result),
+        lambda console: print_overlap(console, result, title=title, caption=f"{caption} · as of {ds.view.as_of}"),
+    )
+
+
+@app.command()
+def migrate(
+    rules: Path = RulesArgument,
+    data: Optional[Path] = DataArgument,
+    from_: Optional[str] = typer.Option(None, "--from", metavar="YYYY-MM-DD", help="Earlier as-of date (default: 90 days before --to)."),
+    to: Optional[str] = typer.Option(None, "--to", metavar="YYYY-MM-DD", help="Later as-of date (default: the data's as-of date)."),
+    fmt: str = FormatOption,
+    map_: Optional[list[str]] = MapOption,
+    date_format: Optional[str] = DateFormatOption,
+) -> None:
+    """Who moved from which segment to which between two dates (views built as of each).
+
+    Example: segtui migrate rules/lifecycle.yaml sample_data/transactions.csv --from 2025-06-30
+    """
+    _check_format(fmt)
+    from segtui.analysis.migration import migrate_dataset
+    from segtui.analysis.report import migration_csv, migration_json, print_migration
+
+    to_date, from_date = _parse_as_of(to, "--to"), _parse_as_of(from_, "--from")
+    if to_date is not None and from_date is not None and from_date >= to_date:
+        raise typer.BadParameter(f"{from_date} is not before --to {to_date}", param_hint="--from")
+    try:
+        # the full view is built as of TO: it validates the rules and is TO's snapshot
+        ruleset, ds = _validated(rules, data, map_, to_date, date_format)
+        if from_date is not None and from_date >= ds.view.as_of:
+            raise typer.BadParameter(f"{from_date} is not before the data's as-of date {ds.view.as_of}", param_hint="--from")
+        result = migrate_dataset(ds, ruleset, from_date)
+    except SegtuiError as err:
+        _fail(err)
+    title, caption = _caption(ruleset, ds)
+    _emit(
+        fmt,
+        lambda: migration_json(result, rules=rules, data=ds.transactions.source),
+        lambda: migration_csv(result),
+        lambda console: print_migration(console, result, title=title, caption=caption),
+    )
+
+
+@app.command()
+def drift(
+    rules: Path = RulesArgument,
+    data: Optional[Path] = DataArgument,
+    every: str = typer.Option("month", "--every", help="Period: week (ends Sunday), month or quarter."),
+    last: int = typer.Option(24, "--last", min=1, help="How many period ends, the most recent ones."),
+    fmt: str = FormatOption,
+    map_: Optional[list[str]] = MapOption,
+    as_of: Optional[str] = AsOfOption,
+    date_format: Optional[str] = DateFormatOption,
+) -> None:
+    """Each segment's customers, % and revenue at every period end (views built as of each).
+
+    Example: segtui drift rules/lifecycle.yaml sample_data/transactions.csv --every quarter
+    """
+    _check_format(fmt)
+    from segtui.analysis.drift import PERIODS
+    from segtui.analysis.drift import drift as drift_over
+    from segtui.analysis.report import drift_csv, drift_json, print_drift
+
+    if every not in PERIODS:
+        raise typer.BadParameter(f"{every!r} is not one of {', '.join(PERIODS)}", param_hint="--every")
+    try:
+        ruleset, ds = _validated(rules, data, map_, _parse_as_of(as_of), date_format)
+        result = drift_over(
+            ds.transactions, ruleset, first_date=ds.view.first_date, as_of=ds.view.as_of, every=every, last=last
+        )
+    except SegtuiError as err:
+        _fail(err)
+    title, caption = _caption(ruleset, ds)
+    _emit(
+        fmt,
+        lambda: drift_json(result, rules=rules, data=ds.transactions.source),
+        lambda: drift_csv(result),
+        lambda console: print_drift(console, result, title=title, caption=caption),
+    )
 
 
 @app.command(OPEN_COMMAND, hidden=True)

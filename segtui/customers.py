@@ -283,7 +283,7 @@ def build_customers(
             raise SegtuiError(f"cannot build the customer view: {first_line(exc)}", title=_TITLE) from exc
         facts = stats.row(0, named=True)
         # Integer sums wrap silently on overflow; the absolute total bounds every sum.
-        if (facts["money"] or 0) * unit < _MONEY_LIMIT:
+        if money_unit(facts["money"]) == unit:
             break
     else:
         raise SegtuiError(
@@ -462,6 +462,48 @@ def _from_money_units(name: str, unit: int = _MONEY_UNIT) -> pl.Expr:
     return (pl.col(name) / unit).round(6).alias(name)
 
 
+def money_unit(total: float | None) -> int | None:
+    """The finest of ``_MONEY_UNITS`` in which money whose absolute total is ``total`` sums
+    exactly in an Int64, or None when even cents overflow.
+
+    Examples
+    --------
+    >>> money_unit(1234.5), money_unit(1e14), money_unit(1e18)
+    (1000000, 100, None)
+    """
+    for unit in _MONEY_UNITS:
+        if (total or 0) * unit < _MONEY_LIMIT:
+            return unit
+    return None
+
+
+def finish_money(customers: pl.DataFrame, unit: int) -> pl.DataFrame:
+    """Money sums held in whole ``unit``s (``_MONEY_SUMS``) back to currency, plus
+    ``q4_revenue_share`` from ``_q4``, and ``items`` as Int64 when every value is whole.
+
+    Shared with every other path that builds view columns (drift's running totals), so
+    that the definitions cannot drift apart.
+
+    Examples
+    --------
+    >>> df = pl.DataFrame({"revenue": [223_480_000, 0], "_q4": [111_740_000, 0], "items": [4.0, 1.0]})
+    >>> finish_money(df, 1_000_000).rows()
+    [(223.48, 111.74, 4, 0.5), (0.0, 0.0, 1, None)]
+    """
+    # A share needs a positive total: revenue that prints as 0.00 gave shares like 1e16,
+    # and a negative net (returns outweigh purchases) gave shares of the wrong sign.
+    q4_share = pl.when(pl.col("revenue") > unit // 200).then(pl.col("_q4") / pl.col("revenue"))
+    customers = customers.with_columns(
+        *(_from_money_units(c, unit) for c in _MONEY_SUMS if c in customers.columns),
+        *([q4_share.alias("q4_revenue_share")] if "_q4" in customers.columns else []),
+    )
+    if "items" in customers.columns and customers.schema["items"].is_float():
+        items = customers["items"]
+        if (items == items.round(0)).all() and items.abs().max() < 2**53:
+            customers = customers.with_columns(pl.col("items").cast(pl.Int64))
+    return customers
+
+
 def _customer_plan(
     used: pl.LazyFrame,
     schema: pl.Schema,
@@ -613,16 +655,7 @@ def _finish(
     orders = pl.col("orders")
     per_order = pl.when(orders > 0)
     first, last = pl.col("first_order_date"), pl.col("last_order_date")
-    # A share needs a positive total: revenue that prints as 0.00 gave shares like 1e16,
-    # and a negative net (returns outweigh purchases) gave shares of the wrong sign.
-    q4_share = pl.when(pl.col("revenue") > unit // 200).then(pl.col("_q4") / pl.col("revenue"))
-    customers = customers.with_columns(
-        q4_share.alias("q4_revenue_share"), *(_from_money_units(c, unit) for c in _MONEY_SUMS if c in customers.columns)
-    )
-    if "items" in customers.columns and customers.schema["items"].is_float():
-        items = customers["items"]
-        if (items == items.round(0)).all() and items.abs().max() < 2**53:
-            customers = customers.with_columns(pl.col("items").cast(pl.Int64))
+    customers = finish_money(customers, unit)
     frame = customers.with_columns(
         per_order.then(pl.col("revenue") / orders).alias("aov"),
         _days(pl.lit(as_of), last).alias("recency_days"),

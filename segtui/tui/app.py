@@ -445,7 +445,9 @@ class SegtuiApp(App[None]):
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             return
-        rows = binding_rows(self, [MainScreen, SegmentTree, CustomerTable, SegtuiApp])
+        from segtui.tui.screens.change import ChangeScreen
+
+        rows = binding_rows(self, [MainScreen, SegmentTree, CustomerTable, ChangeScreen, SegtuiApp])
         self.push_screen(HelpScreen(rows))
 
 

@@ -58,6 +58,7 @@ class MainScreen(Screen[None]):
         Binding("A", "toggle_assign", "Assign mode", show=False, tooltip="first_match: one segment per customer; overlap: several"),
         Binding("u", "edit_universe", "Universe", show=False, tooltip="Filter applied before every segment"),
         Binding("b", "next_dimension", "Breakdown by", show=False, tooltip="Split the selected segment by the next column"),
+        Binding("t", "change", "Change", show=False, tooltip="Over time: overlap heat map, migration between two dates, drift"),
         Binding("1", "show_tab('segments')", "Segments", show=False, tooltip="Show/focus the segment panel"),
         Binding("2", "show_tab('customers')", "Customers", show=False, tooltip="Show/focus the customer table"),
         Binding("3", "show_tab('breakdown')", "Breakdown", show=False, tooltip="Show the breakdown panel (there, up/down pick the segment)"),
@@ -267,6 +268,12 @@ class MainScreen(Screen[None]):
             self.tree.action_cursor_up()
         else:
             self.tree.action_cursor_down()
+
+    def action_change(self) -> None:
+        from segtui.tui.screens.change import ChangeScreen
+
+        assert self.segtui.session is not None
+        self.app.push_screen(ChangeScreen(self.segtui.session.dataset, self.segtui.ruleset))
 
     def action_next_dimension(self) -> None:
         self.segtui.cycle_dimension()

@@ -1,0 +1,4 @@
+"""Questions asked of an evaluated rule set: overlap, migration between dates, drift.
+
+Pure functions over frames (no Textual, no printing): the CLI and the TUI both call them.
+"""
