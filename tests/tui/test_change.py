@@ -130,3 +130,28 @@ def test_the_change_screen_uses_the_rule_set_being_edited(fixture_app: SegtuiApp
         assert sizes.filter(pl.col("segment") == "Loyal")["customers"].item() == 0
 
     run(fixture_app, scenario)
+
+
+def test_the_migration_matrix_of_many_segments_scrolls_instead_of_cutting_numbers() -> None:
+    # At 80 columns rfm.yaml's 12 x 13 matrix was squeezed into the panel: "302…", "68 …".
+    from segtui.resources import RULES_DIR
+    from segtui.tui.app import make_app
+
+    app = make_app(rules_path=RULES_DIR / "rfm.yaml")
+
+    async def scenario(pilot: Pilot) -> None:
+        await settle(pilot)
+        screen = await open_change(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        static = screen.query_one("#migration-panel", ChangePanel).query_one(Static)
+        assert static.size.width > 80  # wider than the terminal: the panel scrolls sideways
+        # the matrix as drawn at the width the Static got
+        console = Console(width=static.size.width, record=True, color_system=None, file=io.StringIO())
+        console.print(screen.query_one("#migration-panel", ChangePanel).shown)
+        drawn = console.export_text().splitlines()
+        cells = [line[22:] for line in drawn if line.split(" ", 1)[0].isdigit()]  # matrix rows, after the label
+        assert len(cells) == 12 and not any("…" in line for line in cells)
+        assert "302 71%" in drawn[3]
+
+    run(app, scenario)

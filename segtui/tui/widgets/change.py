@@ -13,6 +13,7 @@ from rich.color import Color
 from rich.console import Group, RenderableType
 from rich.style import Style
 from rich.table import Table
+from rich.measure import Measurement
 from rich.text import Text
 from textual.containers import ScrollableContainer
 from textual.widgets import Static
@@ -166,4 +167,10 @@ class ChangePanel(ScrollableContainer):
 
     def show(self, renderable: RenderableType | str) -> None:
         self.shown = Text(renderable) if isinstance(renderable, str) else renderable
-        self.query_one(Static).update(self.shown)
+        static = self.query_one(Static)
+        # Rich squeezes a table into the width it is given, cutting cells to "302…"; give
+        # the Static the table's natural width instead and let the panel scroll sideways.
+        console = self.app.console
+        natural = Measurement.get(console, console.options.update(max_width=10_000), self.shown).maximum
+        static.styles.width = max(1, natural)
+        static.update(self.shown)
