@@ -201,6 +201,8 @@ def apply(
     """
     if fmt not in ("table", "json", "csv"):
         raise typer.BadParameter(f"{fmt!r} is not one of table, json, csv", param_hint="--format")
+    from segtui.analysis.holdout import assignments_with_groups, split
+    from segtui.campaign import holdout_records, print_holdout
     from segtui.display import printable
     from segtui.export import check_not_input, check_output_path, write_frame
     from segtui.rulefile import read_rule_file
@@ -218,21 +220,29 @@ def apply(
             check_not_input(output, path, rules)
         evaluator = _checked_evaluator(ruleset, ds, rules, problems)
         evaluation = evaluator.evaluate(ruleset)
+        holdout = split(evaluator, ruleset)
         # The summary is rendered before the members file is written: a failure in either
         # must never leave a replaced -o file behind a run that exits 1.
         if fmt == "json":
-            summary = segments_json(evaluation, ruleset, rules=rules, data=path, as_of=ds.view.as_of) + "\n"
+            summary = segments_json(
+                evaluation, ruleset, rules=rules, data=path, as_of=ds.view.as_of,
+                holdout=None if holdout is None else holdout_records(holdout.counts),
+            ) + "\n"
         elif fmt == "csv":
             summary = segments_csv(evaluation)
+            if holdout is not None:
+                summary += "\n" + holdout.counts.write_csv()
             if sys.stdout.isatty():  # read on a screen, not parsed from a pipe: shown, not obeyed
                 summary = "".join(printable(line) + "\n" for line in summary.splitlines())
         else:
             console = _stdout()
             with console.capture() as captured:
                 print_segments(console, evaluation, ruleset, data=path, as_of=ds.view.as_of)
+                if holdout is not None:
+                    print_holdout(console, holdout.counts)
             summary = captured.get()
         if output is not None:
-            write_frame(evaluator.assignments(ruleset), output)
+            write_frame(assignments_with_groups(evaluator, ruleset), output)
     except SegtuiError as err:
         _fail(err)
     sys.stdout.write(summary)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
+from segtui.analysis.holdout import assignments_with_groups, members_with_groups
 from segtui.dataset import Dataset, data_spec_for, load_dataset_for_rules
 from segtui.errors import RuleFileError, SegtuiError
 from segtui.evaluate import Evaluation, Evaluator
@@ -205,7 +206,11 @@ class Session:
         check_output_path(path)
         check_not_input(path, self.data_path, self.rules_path)
         with self.lock:
-            df = self.evaluator.assignments(ruleset) if assignments else self.evaluator.members(ruleset, segment)
+            # with a holdout, a ``group`` column (test / control) as in ``apply -o``
+            if assignments:
+                df = assignments_with_groups(self.evaluator, ruleset)
+            else:
+                df = members_with_groups(self.evaluator, ruleset, segment)
         write_frame(df, path)
         return df.height
 

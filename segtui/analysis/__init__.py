@@ -1,0 +1,1 @@
+"""Analyses over a customer view and its segments (no Textual)."""

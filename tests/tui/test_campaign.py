@@ -1,0 +1,51 @@
+"""The app's export with a holdout: the group column, and the minimum detectable effect."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import polars as pl
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from segtui.tui.app import make_app
+from segtui.tui.editing import NodeRef
+
+from .conftest import AS_OF, RULES_YAML, run, settle
+from .test_app import select
+
+SALT = "fixture-2024"
+
+
+def _control(customer_id: str, percent: float) -> bool:
+    """The documented formula, written out independently of segtui."""
+    digest = hashlib.md5(f"{SALT}:{customer_id}".encode()).hexdigest()
+    return int(digest[:8], 16) % 10_000 < percent * 100
+
+
+def _holdout_rules(tmp_path: Path) -> Path:
+    path = tmp_path / "held.yaml"
+    path.write_text(RULES_YAML.replace("segments:", f'holdout: {{percent: 50, salt: "{SALT}"}}\nsegments:'))
+    return path
+
+
+def test_export_writes_the_group_column(data_file: Path, tmp_path: Path) -> None:
+    app = make_app(data_path=data_file, rules_path=_holdout_rules(tmp_path), as_of=AS_OF)
+    everyone, lapsed = tmp_path / "all.csv", tmp_path / "lapsed.csv"
+
+    async def scenario(pilot: Pilot) -> None:
+        for ref, target in ((NodeRef("root"), everyone), (NodeRef("segment", 1), lapsed)):
+            await select(pilot, ref)
+            await pilot.press("x")
+            app.screen.query_one(Input).value = str(target)
+            await pilot.press("enter")
+            await settle(pilot)
+
+    run(app, scenario)
+    for target in (everyone, lapsed):
+        frame = pl.read_csv(target)
+        assert frame.columns[frame.columns.index("customer_id") + (2 if target == everyone else 1)] == "group"
+        expected = ["control" if _control(cid, 50) else "test" for cid in frame["customer_id"]]
+        assert frame["group"].to_list() == expected
+    assert sorted(pl.read_csv(lapsed)["customer_id"]) == ["C", "D", "G", "H"]
