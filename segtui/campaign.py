@@ -6,6 +6,9 @@ so that the CLI stays a thin shell.
 
 from __future__ import annotations
 
+import json
+import math
+from datetime import date
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -13,7 +16,7 @@ import polars as pl
 if TYPE_CHECKING:  # pragma: no cover
     from rich.console import Console
 
-__all__ = ["holdout_records", "print_holdout"]
+__all__ = ["holdout_records", "print_holdout", "readout_records", "readout_json", "readout_csv", "print_readout"]
 
 #: heading of each holdout-summary column a table shows, when the frame has it
 _HOLDOUT_HEADINGS = {
@@ -72,4 +75,95 @@ def print_holdout(console: "Console", frame: pl.DataFrame, caption: str = "") ->
         table.add_column(_HOLDOUT_HEADINGS[name], justify="left" if name == "balance" else "right", no_wrap=True)
     for rec in frame.to_dicts():
         table.add_row(Text(printable(rec["segment"])), *(Text(printable(_cell(n, rec[n]))) for n in shown))
+    console.print(table)
+
+
+def _significant(value: float) -> float:
+    """``value`` to 6 significant digits: p-values keep their size, money its cents."""
+    return float(f"{value:.6g}")
+
+
+def readout_records(frame: pl.DataFrame) -> list[dict]:
+    """Readout rows as JSON-ready dicts, floats to 6 significant digits.
+
+    Examples
+    --------
+    >>> readout_records(pl.DataFrame({"metric": ["revenue"], "p_value": [0.000123456789]}))
+    [{'metric': 'revenue', 'p_value': 0.000123457}]
+    """
+    records = frame.to_dicts()
+    for rec in records:
+        for key, value in rec.items():
+            if isinstance(value, float):
+                rec[key] = _significant(value) if math.isfinite(value) else None
+    return records
+
+
+def readout_json(frame: pl.DataFrame, *, rules: str, data: str, start: date, end: date, membership_as_of: date) -> str:
+    """The ``readout --format json`` document: the window, then one object per segment and metric."""
+    doc = {
+        "rules": rules,
+        "data": data,
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "membership_as_of": membership_as_of.isoformat(),
+        "results": readout_records(frame),
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False)
+
+
+def readout_csv(frame: pl.DataFrame) -> str:
+    """The ``readout --format csv`` table: ``READOUT_FIELDS``, floats as in the JSON."""
+    return pl.DataFrame(readout_records(frame), schema=frame.schema).write_csv()
+
+
+def _figure(metric: str, value: float | None, *, lift: bool = False) -> str:
+    if value is None:
+        return ""
+    if metric == "conversion":
+        return f"{100 * value:+.2f} pt" if lift else f"{100 * value:.2f}%"
+    return f"{value:+,.2f}" if lift else f"{value:,.2f}"
+
+
+def _lift(metric: str, value: float | None, low: float | None, high: float | None) -> str:
+    if value is None:
+        return ""
+    text = _figure(metric, value, lift=True)
+    if low is None or high is None:
+        return text
+    unit = 100 if metric == "conversion" else 1
+    return f"{text} [{unit * low:+,.2f}, {unit * high:+,.2f}]"
+
+
+def print_readout(console: "Console", frame: pl.DataFrame, caption: str) -> None:
+    """Print the readout as a Rich table, one row per segment and metric."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    from segtui.display import printable
+
+    table = Table(title="Readout", caption=Text(printable(caption)), title_justify="left", caption_justify="left",
+                  box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("Segment", no_wrap=True, overflow="ellipsis", max_width=20)
+    table.add_column("Metric", no_wrap=True)
+    for name in ("Test", "Control", "Lift [95% CI]", "Rel lift", "p"):
+        table.add_column(name, justify="right", no_wrap=True)
+    table.add_column("Verdict", min_width=16)
+    records = readout_records(frame)
+    for at, rec in enumerate(records):
+        metric = rec["metric"]
+        # the segment's name on its first metric row, then its group sizes below it
+        line = [r for r in records[:at + 1] if r["segment"] == rec["segment"]]
+        label = [rec["segment"], f"{rec['test_customers']:,} test", f"{rec['control_customers']:,} control"]
+        rel = rec["rel_lift"]
+        table.add_row(
+            Text(printable(label[len(line) - 1] if len(line) <= 3 else "")), metric,
+            _figure(metric, rec["test"]), _figure(metric, rec["control"]),
+            _lift(metric, rec["abs_lift"], rec["abs_lift_low"], rec["abs_lift_high"]),
+            "" if rel is None else f"{100 * rel:+.1f}%",
+            "" if rec["p_value"] is None else f"{rec['p_value']:.3g}",
+            Text(rec["verdict"], style="bold green" if rec["verdict"] == "significant" else ""),
+            end_section=metric == "orders",
+        )
     console.print(table)

@@ -250,6 +250,96 @@ def apply(
         _say(_stderr(), f"wrote {_customers(evaluation.universe_customers)} to {output}")
 
 
+def _parse_day(value: Optional[str], flag: str) -> Optional[date]:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date like 2026-03-01", param_hint=flag) from None
+
+
+@app.command()
+def readout(
+    rules: Path = typer.Argument(..., help="Rule file (YAML) with a holdout.", show_default=False, readable=False),
+    data: Optional[Path] = typer.Argument(
+        None, help="Transaction file (default: data.path in the rule file).", readable=False
+    ),
+    start: str = typer.Option(..., "--start", metavar="YYYY-MM-DD", help="First day of the campaign (the send)."),
+    end: Optional[str] = typer.Option(
+        None, "--end", metavar="YYYY-MM-DD", help="Last day counted (default: the last transaction's day)."
+    ),
+    fmt: str = typer.Option("table", "--format", "-f", help="Output format: table, json or csv."),
+    map_: Optional[list[str]] = MapOption,
+    date_format: Optional[str] = DateFormatOption,
+) -> None:
+    """Test versus control after a campaign: conversion, revenue and orders per segment.
+
+    Segments and groups as of the day before --start (the same split as at send time),
+    outcomes from --start to --end. Needs pip install 'segtui[stats]'.
+    Example: segtui readout rules/winback.yaml sales.csv --start 2026-03-01
+    """
+    if fmt not in ("table", "json", "csv"):
+        raise typer.BadParameter(f"{fmt!r} is not one of table, json, csv", param_hint="--format")
+    first, last = _parse_day(start, "--start"), _parse_day(end, "--end")
+    assert first is not None
+    if last is not None and last < first:
+        raise typer.BadParameter(f"{end} is before --start {start}", param_hint="--end")
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from segtui.analysis.holdout import has_holdout
+    from segtui.analysis import readout as ro
+    from segtui.analysis.stats import require
+    from segtui.campaign import print_readout, readout_csv, readout_json
+    from segtui.customers import build_customers
+    from segtui.dataset import Dataset, data_spec_for
+    from segtui.read.transactions import read_transactions
+    from segtui.rulefile import read_rule_file
+    from segtui.rules import DataSpec
+
+    try:
+        require("segtui readout")
+        ruleset, problems = read_rule_file(rules)
+        if ruleset is None:
+            raise RuleFileError(problems)
+        if not has_holdout(ruleset) and not problems:
+            raise SegtuiError(f'{rules}: no holdout to read out (add holdout: {{percent: 10, salt: "..."}})')
+        spec = data_spec_for(ruleset, DataSpec(str(data) if data else None, _parse_map(map_), None, date_format))
+        if spec.path is None:
+            raise SegtuiError("no data file: pass DATA or set data.path in the rule file")
+        path = Path(spec.path)
+
+        def load() -> Dataset:
+            tx = read_transactions(path, columns=spec.columns or None, date_format=spec.date_format)
+            window = ro.check_window(tx.frame, first, last)
+            before = replace(tx, frame=ro.membership_lines(tx.frame, first))
+            view = build_customers(before, as_of=first - timedelta(days=1), lifecycle=ruleset.lifecycle)
+            loaded = Dataset(transactions=tx, view=view)
+            loaded.window = window  # type: ignore[attr-defined]
+            return loaded
+
+        ds = _load(path.name, load)
+        first, last = ds.window  # type: ignore[attr-defined]
+        evaluator = _checked_evaluator(ruleset, ds, rules, problems)
+        outcomes = ro.window_outcomes(ds.transactions.frame, first, last)
+        frame = ro.readout(ro.outcomes_of(ro.members(evaluator, ruleset), outcomes), [s.name for s in ruleset.segments])
+        as_of = ds.view.as_of
+        if fmt == "json":
+            text = readout_json(frame, rules=str(rules), data=str(path), start=first, end=last, membership_as_of=as_of) + "\n"
+        elif fmt == "csv":
+            text = readout_csv(frame)
+        else:
+            console = _stdout()
+            with console.capture() as captured:
+                caption = f"{path.name} · segments as of {as_of} · outcomes {first} → {last} · 95% intervals, p two-sided"
+                print_readout(console, frame, caption)
+            text = captured.get()
+    except SegtuiError as err:
+        _fail(err)
+    sys.stdout.write(text)
+
+
 @app.command()
 def validate(
     rules: Path = typer.Argument(..., help="Rule file (YAML).", show_default=False, readable=False),
