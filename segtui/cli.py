@@ -181,6 +181,47 @@ def _checked_evaluator(ruleset: "RuleSet", ds: "Dataset", rules: Path, problems:
     return evaluator
 
 
+_HOLDOUT_CAPTION = (
+    "Balance: control share and revenue, recency, orders between the groups (ok = within chance). "
+    "MDE: smallest rise of the baseline conversion rate the groups detect (80% power, 5% two-sided)."
+)
+
+
+def _parse_rate(value: Optional[str]) -> Optional[float]:
+    """``--baseline 4%`` or ``0.04`` as a rate strictly between 0 and 1.
+
+    Examples
+    --------
+    >>> _parse_rate("4%"), _parse_rate("0.04"), _parse_rate(None)
+    (0.04, 0.04, None)
+    """
+    if value is None:
+        return None
+    text = value.strip()
+    try:
+        rate = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+    except ValueError:
+        rate = float("nan")
+    if not 0 < rate < 1:
+        raise typer.BadParameter(f"{value!r} is not a rate like 4% or 0.04", param_hint="--baseline")
+    return rate
+
+
+def _holdout_table(evaluator: "Evaluator", ruleset: "RuleSet", found, ds: "Dataset", rate: Optional[float]):
+    """The holdout summary; without the stats extra only the counts, with a note (an error for --baseline)."""
+    from segtui.analysis.holdout import holdout_summary
+
+    try:
+        return holdout_summary(
+            evaluator, ruleset, found, baseline=rate, transactions=ds.transactions, last_day=ds.view.last_date
+        )
+    except SegtuiError as err:
+        if rate is not None or "segtui[stats]" not in err.message:
+            raise
+        _say(_stderr(), f"{err.message}; showing test and control counts only", "note: ", "yellow")
+        return found.counts
+
+
 @app.command()
 def apply(
     rules: Path = typer.Argument(..., help="Rule file (YAML).", show_default=False, readable=False),
@@ -191,6 +232,11 @@ def apply(
         None, "--output", "-o", help="Write members to .csv, .parquet or .json."
     ),
     fmt: str = typer.Option("table", "--format", "-f", help="Summary format: table, json or csv."),
+    baseline: Optional[str] = typer.Option(
+        None, "--baseline", metavar="RATE",
+        help="Conversion rate for the holdout's minimum detectable effect, e.g. 4% "
+        "(default: each segment's own over the last 30 days of the data).",
+    ),
     map_: Optional[list[str]] = MapOption,
     as_of: Optional[str] = AsOfOption,
     date_format: Optional[str] = DateFormatOption,
@@ -201,6 +247,7 @@ def apply(
     """
     if fmt not in ("table", "json", "csv"):
         raise typer.BadParameter(f"{fmt!r} is not one of table, json, csv", param_hint="--format")
+    rate = _parse_rate(baseline)
     from segtui.analysis.holdout import assignments_with_groups, split
     from segtui.campaign import holdout_records, print_holdout
     from segtui.display import printable
@@ -221,25 +268,26 @@ def apply(
         evaluator = _checked_evaluator(ruleset, ds, rules, problems)
         evaluation = evaluator.evaluate(ruleset)
         holdout = split(evaluator, ruleset)
+        held = None if holdout is None else _holdout_table(evaluator, ruleset, holdout, ds, rate)
         # The summary is rendered before the members file is written: a failure in either
         # must never leave a replaced -o file behind a run that exits 1.
         if fmt == "json":
             summary = segments_json(
                 evaluation, ruleset, rules=rules, data=path, as_of=ds.view.as_of,
-                holdout=None if holdout is None else holdout_records(holdout.counts),
+                holdout=None if held is None else holdout_records(held),
             ) + "\n"
         elif fmt == "csv":
             summary = segments_csv(evaluation)
-            if holdout is not None:
-                summary += "\n" + holdout.counts.write_csv()
+            if held is not None:
+                summary += "\n" + held.write_csv()
             if sys.stdout.isatty():  # read on a screen, not parsed from a pipe: shown, not obeyed
                 summary = "".join(printable(line) + "\n" for line in summary.splitlines())
         else:
             console = _stdout()
             with console.capture() as captured:
                 print_segments(console, evaluation, ruleset, data=path, as_of=ds.view.as_of)
-                if holdout is not None:
-                    print_holdout(console, holdout.counts)
+                if held is not None:
+                    print_holdout(console, held, _HOLDOUT_CAPTION)
             summary = captured.get()
         if output is not None:
             write_frame(assignments_with_groups(evaluator, ruleset), output)
@@ -285,14 +333,10 @@ def readout(
     assert first is not None
     if last is not None and last < first:
         raise typer.BadParameter(f"{end} is before --start {start}", param_hint="--end")
-    from dataclasses import replace
-    from datetime import timedelta
-
     from segtui.analysis.holdout import has_holdout
     from segtui.analysis import readout as ro
     from segtui.analysis.stats import require
     from segtui.campaign import print_readout, readout_csv, readout_json
-    from segtui.customers import build_customers
     from segtui.dataset import Dataset, data_spec_for
     from segtui.read.transactions import read_transactions
     from segtui.rulefile import read_rule_file
@@ -313,8 +357,7 @@ def readout(
         def load() -> Dataset:
             tx = read_transactions(path, columns=spec.columns or None, date_format=spec.date_format)
             window = ro.check_window(tx.frame, first, last)
-            before = replace(tx, frame=ro.membership_lines(tx.frame, first))
-            view = build_customers(before, as_of=first - timedelta(days=1), lifecycle=ruleset.lifecycle)
+            view = ro.view_before(tx, first, ruleset.lifecycle)
             loaded = Dataset(transactions=tx, view=view)
             loaded.window = window  # type: ignore[attr-defined]
             return loaded

@@ -25,11 +25,15 @@ import polars as pl
 from segtui.rules import Holdout, RuleSet
 
 if TYPE_CHECKING:  # pragma: no cover
+    from datetime import date
+
     from segtui.evaluate import Evaluator
+    from segtui.read.transactions import Transactions
 
 __all__ = [
     "BUCKETS", "CONTROL", "TEST", "Split", "buckets", "is_control", "group_labels", "with_groups", "group_counts",
-    "has_holdout", "split", "assignments_with_groups", "members_with_groups",
+    "has_holdout", "split", "assignments_with_groups", "members_with_groups", "BALANCE_METRICS", "balance",
+    "with_mde", "holdout_summary",
 ]
 
 #: Buckets of the split: a holdout percent is drawn in hundredths of a percent.
@@ -205,3 +209,94 @@ def members_with_groups(evaluator: "Evaluator", ruleset: RuleSet, segment: str |
     if found is None:
         return frame
     return with_groups(frame, evaluator.customers["customer_id"], found.labels, 1)
+
+
+#: customer-view columns compared between test and control by the balance check, when present
+BALANCE_METRICS = ("revenue", "recency_days", "orders")
+#: a balance check fails below this p-value, shared over a segment's checks (Bonferroni)
+BALANCE_ALPHA = 0.05
+
+
+def balance(customers: pl.DataFrame, found: Split, ruleset: RuleSet) -> pl.DataFrame:
+    """Per segment of ``found.counts``: is the split what chance gives? (``balance_p``, ``balance``)
+
+    Checks, each a two-sided p-value: the control share against the holdout percent
+    (exact binomial test: a sample-ratio mismatch means the split went wrong, e.g. ids
+    that changed), and each of ``BALANCE_METRICS`` between the groups (Mann-Whitney U:
+    revenue is far from normal). ``balance`` is ``ok``, or names the checks below
+    0.05 ÷ the number of checks; ``balance_p`` is the smallest p-value.
+    Needs the stats extra (``SegtuiError`` naming it otherwise).
+    """
+    from segtui.analysis.stats import require
+
+    stats, _ = require("the balance check")
+    metrics = [m for m in BALANCE_METRICS if m in customers.columns]
+    rows = []
+    for seg, mask in zip(ruleset.segments, found.masks):
+        holdout = seg.holdout if ruleset.assign == "first_match" and seg.holdout is not None else ruleset.holdout
+        if holdout is None:
+            continue
+        rows_of = mask & found.universe
+        labels = found.labels.filter(rows_of)
+        control = labels == CONTROL
+        n, k = len(labels), int(control.sum())
+        if k < 2 or n - k < 2:
+            rows.append((seg.name, None, "too small to check"))
+            continue
+        checks = [("control share", float(stats.binomtest(k, n, holdout.percent / 100).pvalue))]
+        members = customers.filter(rows_of)
+        for metric in metrics:
+            values = members[metric].cast(pl.Float64)
+            a, b = values.filter(control).drop_nulls(), values.filter(~control).drop_nulls()
+            if len(a) and len(b) and (a.n_unique() > 1 or b.n_unique() > 1 or a[0] != b[0]):
+                checks.append((metric, float(stats.mannwhitneyu(a.to_numpy(), b.to_numpy()).pvalue)))
+        worst = [name for name, p in checks if p < BALANCE_ALPHA / len(checks)]
+        rows.append((seg.name, min(p for _, p in checks), "ok" if not worst else "differs: " + ", ".join(worst)))
+    return pl.DataFrame(rows, schema={"segment": pl.String, "balance_p": pl.Float64, "balance": pl.String}, orient="row")
+
+
+def with_mde(counts: pl.DataFrame, baselines: dict[str, float | None]) -> pl.DataFrame:
+    """``counts`` plus ``baseline`` and ``mde``: the smallest absolute rise of the baseline
+    conversion rate each segment's test and control sizes detect (80 % power, 5 % two-sided).
+
+    Examples
+    --------
+    >>> counts = pl.DataFrame({"segment": ["A", "B"], "test": [9_000, 10], "control": [1_000, 0]})
+    >>> with_mde(counts, {"A": 0.04, "B": 0.04}).select("segment", pl.col("mde").round(4)).rows()
+    [('A', 0.0203), ('B', None)]
+    """
+    from segtui.analysis.stats import mde_proportion
+
+    base = [baselines.get(name) for name in counts["segment"]]
+    mde = [
+        None if rate is None else mde_proportion(rate, control, test)
+        for rate, test, control in zip(base, counts["test"], counts["control"])
+    ]
+    return counts.with_columns(pl.Series("baseline", base, dtype=pl.Float64), pl.Series("mde", mde, dtype=pl.Float64))
+
+
+def holdout_summary(
+    evaluator: "Evaluator",
+    ruleset: RuleSet,
+    found: Split,
+    *,
+    baseline: float | None = None,
+    transactions: "Transactions | None" = None,
+    last_day: "date | None" = None,
+) -> pl.DataFrame:
+    """``found.counts`` with the balance check and the minimum detectable effect.
+
+    The MDE's baseline is ``baseline`` for every segment, else each segment's own
+    conversion over the last period of ``transactions`` (``readout.last_period_rates``).
+    Needs the stats extra (``SegtuiError`` naming it otherwise).
+    """
+    from segtui.analysis.readout import last_period_rates
+
+    frame = found.counts.join(balance(evaluator.customers, found, ruleset), on="segment", how="left", maintain_order="left")
+    if baseline is not None:
+        rates: dict[str, float | None] = dict.fromkeys(frame["segment"], baseline)
+    elif transactions is not None and last_day is not None:
+        rates = last_period_rates(transactions, ruleset, last_day)
+    else:
+        rates = {}
+    return with_mde(frame, rates)

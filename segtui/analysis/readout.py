@@ -24,6 +24,7 @@ relative interval is the absolute one over the control mean). The verdict:
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
@@ -35,11 +36,14 @@ from segtui.errors import SegtuiError
 from segtui.rules import RuleSet
 
 if TYPE_CHECKING:  # pragma: no cover
+    from segtui.customers import CustomerView, Lifecycle
     from segtui.evaluate import Evaluator
+    from segtui.read.transactions import Transactions
 
 __all__ = [
     "METRICS", "READOUT_FIELDS", "SIGNIFICANT", "NOT_SIGNIFICANT", "REACHABLE",
     "membership_lines", "window_outcomes", "members", "readout", "outcomes_of", "check_window",
+    "view_before", "last_period_rates", "BASELINE_DAYS",
 ]
 
 METRICS = ("conversion", "revenue", "orders")
@@ -61,6 +65,44 @@ def _midnight(day: date) -> datetime:
 def membership_lines(lines: pl.LazyFrame, start: date) -> pl.LazyFrame:
     """The transactions before ``start``: what the segments were built from at send time."""
     return lines.filter(pl.col("order_date") < _midnight(start))
+
+
+def view_before(transactions: "Transactions", start: date, lifecycle: "Lifecycle") -> "CustomerView":
+    """The customer view as of the day before ``start``, from the transactions before it."""
+    from segtui.customers import build_customers
+
+    before = replace(transactions, frame=membership_lines(transactions.frame, start))
+    return build_customers(before, as_of=start - timedelta(days=1), lifecycle=lifecycle)
+
+
+#: days of the "last period" whose conversion is a segment's default baseline
+BASELINE_DAYS = 30
+
+
+def last_period_rates(transactions: "Transactions", ruleset: RuleSet, last_day: date, days: int = BASELINE_DAYS) -> dict[str, float | None]:
+    """Each segment's own conversion over the last ``days`` of the data (up to ``last_day``).
+
+    Membership as of the day before that period, as a readout of a campaign sent then
+    would take it; the share of members with an order in the period. None for a
+    segment with no members then (or when no transaction precedes the period).
+    """
+    from segtui.evaluate import Evaluator
+
+    start = last_day - timedelta(days=days - 1)
+    try:
+        view = view_before(transactions, start, ruleset.lifecycle)
+    except SegtuiError:
+        return {}
+    evaluator = Evaluator(view.frame)
+    universe, masks = evaluator.segment_masks(ruleset)
+    bought = set(window_outcomes(transactions.frame, start, last_day).filter(pl.col("orders") > 0)["customer_id"])
+    converted = view.frame["customer_id"].is_in(list(bought))
+    rates: dict[str, float | None] = {}
+    for seg, mask in zip(ruleset.segments, masks):
+        rows = mask & universe
+        n = int(rows.sum())
+        rates[seg.name] = int((converted & rows).sum()) / n if n else None
+    return rates
 
 
 def window_outcomes(lines: pl.LazyFrame, start: date, end: date) -> pl.DataFrame:
