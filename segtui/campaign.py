@@ -16,7 +16,7 @@ import polars as pl
 if TYPE_CHECKING:  # pragma: no cover
     from rich.console import Console
 
-__all__ = ["holdout_records", "print_holdout", "readout_records", "readout_json", "readout_csv", "print_readout"]
+__all__ = ["holdout_records", "holdout_lines", "print_holdout", "readout_records", "readout_json", "readout_csv", "print_readout"]
 
 #: heading of each holdout-summary column a table shows, when the frame has it
 _HOLDOUT_HEADINGS = {
@@ -167,3 +167,36 @@ def print_readout(console: "Console", frame: pl.DataFrame, caption: str) -> None
             end_section=metric == "orders",
         )
     console.print(table)
+
+
+def holdout_lines(frame: pl.DataFrame, segment: str | None = None, note: str | None = None) -> str:
+    """The export dialog's holdout text: one line per segment (only ``segment``'s when given).
+
+    Examples
+    --------
+    >>> frame = pl.DataFrame({"segment": ["VIP"], "test": [900], "control": [100], "control_share": [10.0],
+    ...                       "balance": ["ok"], "baseline": [0.04], "mde": [0.0351]})
+    >>> print(holdout_lines(frame))
+    Holdout · MDE: smallest rise of the segment's last-30-day conversion
+    the groups detect (80% power, 5% significance)
+    VIP: 900 test / 100 control · MDE +3.51 pt on 4.00% · balance ok
+    """
+    rows = [rec for rec in frame.to_dicts() if segment is None or rec["segment"] == segment]
+    if not rows:
+        return "Holdout: no holdout applies to this segment"
+    lines = ["Holdout · MDE: smallest rise of the segment's last-30-day conversion", "the groups detect (80% power, 5% significance)"]
+    for rec in rows:
+        parts = [f"{rec['segment']}: {rec['test']:,} test / {rec['control']:,} control"]
+        if "mde" in rec:
+            if rec["mde"] is None:
+                base = rec.get("baseline")
+                parts.append("MDE: no baseline" if base is None else
+                             "MDE: no baseline (none bought in the last 30 days)" if base == 0 else "MDE: groups too small")
+            else:
+                parts.append(f"MDE +{100 * rec['mde']:.2f} pt on {100 * rec['baseline']:.2f}%")
+        if rec.get("balance"):
+            parts.append(f"balance {rec['balance']}")
+        lines.append(" · ".join(parts))
+    if note:
+        lines.append(note)
+    return "\n".join(lines)

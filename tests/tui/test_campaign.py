@@ -49,3 +49,60 @@ def test_export_writes_the_group_column(data_file: Path, tmp_path: Path) -> None
         expected = ["control" if _control(cid, 50) else "test" for cid in frame["customer_id"]]
         assert frame["group"].to_list() == expected
     assert sorted(pl.read_csv(lapsed)["customer_id"]) == ["C", "D", "G", "H"]
+
+
+def _sample_with_holdout(tmp_path: Path) -> Path:
+    from segtui.resources import DEFAULT_RULES
+
+    path = tmp_path / "lifecycle-held.yaml"
+    path.write_text(DEFAULT_RULES.read_text().replace("segments:", 'holdout: {percent: 10, salt: "winback"}\nsegments:', 1))
+    return path
+
+
+def test_export_dialog_shows_each_segments_minimum_detectable_effect(tmp_path: Path) -> None:
+    import json
+
+    import pytest
+    from typer.testing import CliRunner
+
+    from segtui.cli import app as cli
+    from segtui.resources import SAMPLE_FILE
+    from segtui.tui.screens.dialogs import PromptScreen
+    from textual.widgets import Static
+
+    pytest.importorskip("statsmodels")
+    rules = _sample_with_holdout(tmp_path)
+    result = CliRunner().invoke(cli, ["apply", str(rules), str(SAMPLE_FILE), "--format", "json"])
+    expected = {row["segment"]: row for row in json.loads(result.stdout)["holdout"]}
+    app = make_app(rules_path=rules)
+    shown: dict[str, str] = {}
+
+    async def scenario(pilot: Pilot) -> None:
+        for ref, key in ((NodeRef("root"), "root"), (NodeRef("segment", 2), "At risk")):
+            await select(pilot, ref)
+            await pilot.press("x")
+            await settle(pilot)
+            assert isinstance(app.screen, PromptScreen)
+            shown[key] = str(app.screen.query_one("#prompt-details", Static).render())
+            await pilot.press("escape")
+
+    run(app, scenario, size=(120, 40))
+    for name, row in expected.items():
+        line = f"{name}: {row['test']:,} test / {row['control']:,} control"
+        assert line in shown["root"]
+        assert f"MDE +{100 * row['mde']:.2f} pt on {100 * row['baseline']:.2f}%" in shown["root"]
+    assert "\\n" not in shown["root"]  # line breaks, not escaped ones
+    assert "At risk:" in shown["At risk"] and "Churned:" not in shown["At risk"]
+
+
+def test_export_dialog_without_holdout_shows_no_holdout_lines(fixture_app, tmp_path: Path) -> None:
+    from segtui.tui.screens.dialogs import PromptScreen
+    from textual.widgets import Static
+
+    async def scenario(pilot: Pilot) -> None:
+        await pilot.press("x")
+        await settle(pilot)
+        assert isinstance(fixture_app.screen, PromptScreen)
+        assert not fixture_app.screen.query_one("#prompt-details", Static).display
+
+    run(fixture_app, scenario)
