@@ -11,27 +11,13 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from typer.testing import CliRunner
 
-from segtui.cli import app
+from tests.test_readout import SEGMENTS, run
 
 stats = pytest.importorskip("scipy.stats")
 pytest.importorskip("statsmodels")
-runner = CliRunner()
 
-RULES = """\
-version: 1
-holdout: {percent: 10, salt: "spring"}
-segments:
-  - name: Active
-    rules: [recency_days <= 120]
-  - name: Lapsed
-    rules: [recency_days > 120]
-"""
-
-
-def run(*args: object):
-    return runner.invoke(app, [str(a) for a in args])
+RULES = 'version: 1\nholdout: {percent: 10, salt: "spring"}\n' + SEGMENTS
 
 
 def control(customer_id: str, salt: str = "spring", percent: float = 10) -> bool:

@@ -21,16 +21,15 @@ pytest.importorskip("statsmodels")
 runner = CliRunner()
 START, END = date(2025, 10, 1), date(2025, 12, 31)
 SALT = "winback-2025-10"
-RULES = f"""\
-version: 1
-name: Win-back
-holdout: {{percent: 30, salt: "{SALT}"}}
+#: two segments that split a generated shop roughly in half
+SEGMENTS = """\
 segments:
   - name: Active
     rules: [recency_days <= 120]
   - name: Lapsed
     rules: [recency_days > 120]
 """
+RULES = f'version: 1\nname: Win-back\nholdout: {{percent: 30, salt: "{SALT}"}}\n' + SEGMENTS
 
 
 def run(*args: object):
