@@ -353,17 +353,15 @@ def readout(
         if spec.path is None:
             raise SegtuiError("no data file: pass DATA or set data.path in the rule file")
         path = Path(spec.path)
+        window: list[date] = []  # the checked (start, end), found while loading
 
         def load() -> Dataset:
             tx = read_transactions(path, columns=spec.columns or None, date_format=spec.date_format)
-            window = ro.check_window(tx.frame, first, last)
-            view = ro.view_before(tx, first, ruleset.lifecycle)
-            loaded = Dataset(transactions=tx, view=view)
-            loaded.window = window  # type: ignore[attr-defined]
-            return loaded
+            window.extend(ro.check_window(tx.frame, first, last))
+            return Dataset(transactions=tx, view=ro.view_before(tx, first, ruleset.lifecycle))
 
         ds = _load(path.name, load)
-        first, last = ds.window  # type: ignore[attr-defined]
+        first, last = window
         evaluator = _checked_evaluator(ruleset, ds, rules, problems)
         outcomes = ro.window_outcomes(ds.transactions.frame, first, last)
         frame = ro.readout(ro.outcomes_of(ro.members(evaluator, ruleset), outcomes), [s.name for s in ruleset.segments])
