@@ -290,7 +290,7 @@ def apply(
                     print_holdout(console, held, _HOLDOUT_CAPTION)
             summary = captured.get()
         if output is not None:
-            write_frame(assignments_with_groups(evaluator, ruleset), output)
+            write_frame(assignments_with_groups(evaluator, ruleset, holdout), output)
     except SegtuiError as err:
         _fail(err)
     sys.stdout.write(summary)

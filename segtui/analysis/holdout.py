@@ -191,10 +191,14 @@ def split(evaluator: "Evaluator", ruleset: RuleSet) -> Split | None:
     return Split(labels, universe, masks, group_counts(ids, ruleset, universe, masks, labels))
 
 
-def assignments_with_groups(evaluator: "Evaluator", ruleset: RuleSet) -> pl.DataFrame:
-    """``Evaluator.assignments`` plus the ``group`` column after the segment column(s)."""
+def assignments_with_groups(evaluator: "Evaluator", ruleset: RuleSet, found: Split | None = None) -> pl.DataFrame:
+    """``Evaluator.assignments`` plus the ``group`` column after the segment column(s).
+
+    ``found`` is the rule set's ``split`` when the caller has it already (md5 of every id
+    costs about 2 s per million customers).
+    """
     frame = evaluator.assignments(ruleset)
-    found = split(evaluator, ruleset)
+    found = found or split(evaluator, ruleset)
     if found is None:
         return frame
     # customer_id, then the segment label (first_match) or one column per segment (overlap)
