@@ -106,3 +106,24 @@ def test_export_dialog_without_holdout_shows_no_holdout_lines(fixture_app, tmp_p
         assert not fixture_app.screen.query_one("#prompt-details", Static).display
 
     run(fixture_app, scenario)
+
+
+def test_saving_from_the_app_keeps_the_holdout(data_file: Path, tmp_path: Path) -> None:
+    rules = _holdout_rules(tmp_path)
+    before = rules.read_text()
+    app = make_app(data_path=data_file, rules_path=rules, as_of=AS_OF)
+
+    async def scenario(pilot: Pilot) -> None:
+        await select(pilot, NodeRef("segment", 1))
+        await pilot.press("space")  # switch "Lapsed" off, then save in place
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+
+    run(app, scenario)
+    saved = rules.read_text()
+    assert saved != before and f'holdout: {{percent: 50, salt: "{SALT}"}}' in saved
+    from segtui.rulefile import load_rules
+
+    held = load_rules(rules).holdout
+    assert held is not None and (held.percent, held.salt) == (50, SALT)
