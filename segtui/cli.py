@@ -186,6 +186,47 @@ def _checked_evaluator(ruleset: "RuleSet", ds: "Dataset", rules: Path, problems:
     return evaluator
 
 
+_HOLDOUT_CAPTION = (
+    "Balance: control share and revenue, recency, orders between the groups (ok = within chance). "
+    "MDE: smallest rise of the baseline conversion rate the groups detect (80% power, 5% two-sided)."
+)
+
+
+def _parse_rate(value: Optional[str]) -> Optional[float]:
+    """``--baseline 4%`` or ``0.04`` as a rate strictly between 0 and 1.
+
+    Examples
+    --------
+    >>> _parse_rate("4%"), _parse_rate("0.04"), _parse_rate(None)
+    (0.04, 0.04, None)
+    """
+    if value is None:
+        return None
+    text = value.strip()
+    try:
+        rate = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+    except ValueError:
+        rate = float("nan")
+    if not 0 < rate < 1:
+        raise typer.BadParameter(f"{value!r} is not a rate like 4% or 0.04", param_hint="--baseline")
+    return rate
+
+
+def _holdout_table(evaluator: "Evaluator", ruleset: "RuleSet", found, ds: "Dataset", rate: Optional[float]):
+    """The holdout summary; without the stats extra only the counts, with a note (an error for --baseline)."""
+    from segtui.analysis.holdout import holdout_summary
+
+    try:
+        return holdout_summary(
+            evaluator, ruleset, found, baseline=rate, transactions=ds.transactions, last_day=ds.view.last_date
+        )
+    except SegtuiError as err:
+        if rate is not None or "segtui[stats]" not in err.message:
+            raise
+        _say(_stderr(), f"{err.message}; showing test and control counts only", "note: ", "yellow")
+        return found.counts
+
+
 @app.command()
 def apply(
     rules: Path = typer.Argument(..., help="Rule file (YAML).", show_default=False, readable=False),
@@ -196,6 +237,11 @@ def apply(
         None, "--output", "-o", help="Write members to .csv, .parquet or .json."
     ),
     fmt: str = typer.Option("table", "--format", "-f", help="Summary format: table, json or csv."),
+    baseline: Optional[str] = typer.Option(
+        None, "--baseline", metavar="RATE",
+        help="Conversion rate for the holdout's minimum detectable effect, e.g. 4% "
+        "(default: each segment's own over the last 30 days of the data).",
+    ),
     map_: Optional[list[str]] = MapOption,
     as_of: Optional[str] = AsOfOption,
     date_format: Optional[str] = DateFormatOption,
@@ -206,6 +252,9 @@ def apply(
     """
     if fmt not in ("table", "json", "csv"):
         raise typer.BadParameter(f"{fmt!r} is not one of table, json, csv", param_hint="--format")
+    rate = _parse_rate(baseline)
+    from segtui.analysis.holdout import assignments_with_groups, split
+    from segtui.campaign import holdout_records, print_holdout
     from segtui.display import printable
     from segtui.export import check_not_input, check_output_path, write_frame
     from segtui.rulefile import read_rule_file
@@ -223,26 +272,118 @@ def apply(
             check_not_input(output, path, rules)
         evaluator = _checked_evaluator(ruleset, ds, rules, problems)
         evaluation = evaluator.evaluate(ruleset)
+        holdout = split(evaluator, ruleset)
+        held = None if holdout is None else _holdout_table(evaluator, ruleset, holdout, ds, rate)
         # The summary is rendered before the members file is written: a failure in either
         # must never leave a replaced -o file behind a run that exits 1.
         if fmt == "json":
-            summary = segments_json(evaluation, ruleset, rules=rules, data=path, as_of=ds.view.as_of) + "\n"
+            summary = segments_json(
+                evaluation, ruleset, rules=rules, data=path, as_of=ds.view.as_of,
+                holdout=None if held is None else holdout_records(held),
+            ) + "\n"
         elif fmt == "csv":
             summary = segments_csv(evaluation)
+            if held is not None:
+                summary += "\n" + held.write_csv()
             if sys.stdout.isatty():  # read on a screen, not parsed from a pipe: shown, not obeyed
                 summary = "".join(printable(line) + "\n" for line in summary.splitlines())
         else:
             console = _stdout()
             with console.capture() as captured:
                 print_segments(console, evaluation, ruleset, data=path, as_of=ds.view.as_of)
+                if held is not None:
+                    print_holdout(console, held, _HOLDOUT_CAPTION)
             summary = captured.get()
         if output is not None:
-            write_frame(evaluator.assignments(ruleset), output)
+            write_frame(assignments_with_groups(evaluator, ruleset, holdout), output)
     except SegtuiError as err:
         _fail(err)
     sys.stdout.write(summary)
     if output is not None:
         _say(_stderr(), f"wrote {_customers(evaluation.universe_customers)} to {output}")
+
+
+def _parse_day(value: Optional[str], flag: str) -> Optional[date]:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date like 2026-03-01", param_hint=flag) from None
+
+
+@app.command()
+def readout(
+    rules: Path = typer.Argument(..., help="Rule file (YAML) with a holdout.", show_default=False, readable=False),
+    data: Optional[Path] = typer.Argument(
+        None, help="Transaction file (default: data.path in the rule file).", readable=False
+    ),
+    start: str = typer.Option(..., "--start", metavar="YYYY-MM-DD", help="First day of the campaign (the send)."),
+    end: Optional[str] = typer.Option(
+        None, "--end", metavar="YYYY-MM-DD", help="Last day counted (default: the last transaction's day)."
+    ),
+    fmt: str = typer.Option("table", "--format", "-f", help="Output format: table, json or csv."),
+    map_: Optional[list[str]] = MapOption,
+    date_format: Optional[str] = DateFormatOption,
+) -> None:
+    """Test versus control after a campaign: conversion, revenue and orders per segment.
+
+    Segments and groups as of the day before --start (the same split as at send time),
+    outcomes from --start to --end. Needs pip install 'segtui[stats]'.
+    Example: segtui readout rules/winback.yaml sales.csv --start 2026-03-01
+    """
+    if fmt not in ("table", "json", "csv"):
+        raise typer.BadParameter(f"{fmt!r} is not one of table, json, csv", param_hint="--format")
+    first, last = _parse_day(start, "--start"), _parse_day(end, "--end")
+    assert first is not None
+    if last is not None and last < first:
+        raise typer.BadParameter(f"{end} is before --start {start}", param_hint="--end")
+    from segtui.analysis.holdout import has_holdout
+    from segtui.analysis import readout as ro
+    from segtui.analysis.stats import require
+    from segtui.campaign import print_readout, readout_csv, readout_json
+    from segtui.dataset import Dataset, data_spec_for
+    from segtui.read.transactions import read_transactions
+    from segtui.rulefile import read_rule_file
+    from segtui.rules import DataSpec
+
+    try:
+        require("segtui readout")
+        ruleset, problems = read_rule_file(rules)
+        if ruleset is None:
+            raise RuleFileError(problems)
+        if not has_holdout(ruleset) and not problems:
+            raise SegtuiError(f'{rules}: no holdout to read out (add holdout: {{percent: 10, salt: "..."}})')
+        spec = data_spec_for(ruleset, DataSpec(str(data) if data else None, _parse_map(map_), None, date_format))
+        if spec.path is None:
+            raise SegtuiError("no data file: pass DATA or set data.path in the rule file")
+        path = Path(spec.path)
+        window: list[date] = []  # the checked (start, end), found while loading
+
+        def load() -> Dataset:
+            tx = read_transactions(path, columns=spec.columns or None, date_format=spec.date_format)
+            window.extend(ro.check_window(tx.frame, first, last))
+            return Dataset(transactions=tx, view=ro.view_before(tx, first, ruleset.lifecycle))
+
+        ds = _load(path.name, load)
+        first, last = window
+        evaluator = _checked_evaluator(ruleset, ds, rules, problems)
+        outcomes = ro.window_outcomes(ds.transactions.frame, first, last)
+        frame = ro.readout(ro.outcomes_of(ro.members(evaluator, ruleset), outcomes), [s.name for s in ruleset.segments])
+        as_of = ds.view.as_of
+        if fmt == "json":
+            text = readout_json(frame, rules=str(rules), data=str(path), start=first, end=last, membership_as_of=as_of) + "\n"
+        elif fmt == "csv":
+            text = readout_csv(frame)
+        else:
+            console = _stdout()
+            with console.capture() as captured:
+                caption = f"{path.name} · segments as of {as_of} · outcomes {first} → {last} · 95% intervals, p two-sided"
+                print_readout(console, frame, caption)
+            text = captured.get()
+    except SegtuiError as err:
+        _fail(err)
+    sys.stdout.write(text)
 
 
 @app.command()

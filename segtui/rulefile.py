@@ -17,6 +17,7 @@ the rule set, else (and for a rule set made in code) keys go in a fixed order.
 
 from __future__ import annotations
 
+import difflib
 import os
 from dataclasses import replace
 from datetime import date, datetime
@@ -31,17 +32,18 @@ from segtui.errors import RuleFileError, SegtuiError
 from segtui.export import write_atomic
 from segtui.errors import first_line
 from segtui.read.mapping import ROLES  # the roles a data.columns mapping may name
-from segtui.rules import DataSpec, Rule, RuleSet, Segment, check_rule, suggest
+from segtui.rules import DataSpec, Holdout, Rule, RuleSet, Segment, check_rule, suggest
 
 __all__ = ["load_rules", "read_rule_file", "parse_rules", "validate_rules", "save_rules", "dump_rules", "written_data_path", "SCHEMA_VERSION", "MAX_YAML_DEPTH"]
 
 #: The rule-file format version this code reads and writes.
 SCHEMA_VERSION = 1
 
-_TOP_KEYS = ["version", "name", "description", "data", "lifecycle", "universe", "assign", "segments"]
+_TOP_KEYS = ["version", "name", "description", "data", "lifecycle", "universe", "assign", "holdout", "segments"]
 _DATA_KEYS = ["path", "columns", "as_of", "date_format"]
 _LIFECYCLE_KEYS = ["new_days", "at_risk_days", "churn_days"]
-_SEGMENT_KEYS = ["name", "description", "match", "enabled", "rules"]
+_SEGMENT_KEYS = ["name", "description", "match", "enabled", "holdout", "rules"]
+_HOLDOUT_KEYS = ["percent", "salt"]
 _RULE_KEYS = ["where", "enabled"]
 _MATCH = ("all", "any")
 _ASSIGN = ("first_match", "overlap")
@@ -64,7 +66,11 @@ class _Problems:
 def _unknown_keys(value: dict, allowed: list[str], where: str, problems: _Problems) -> None:
     for key in value:
         if key not in allowed:
-            problems.add(where, f'unknown key "{key}"{suggest(str(key), allowed)}')
+            # keys are few and short: at the usual 0.6 cutoff "colour" would suggest "holdout";
+            # a key cut short ("churn" for churn_days) still gets its hint
+            text = str(key).lower()
+            close = [k for k in allowed if k.startswith(text) or difflib.SequenceMatcher(None, text, k).ratio() >= 0.7]
+            problems.add(where, f'unknown key "{key}"{suggest(str(key), close)}')
 
 
 def _text(value: Any, where: str, key: str, problems: _Problems, *, required: bool = False) -> str:
@@ -164,6 +170,27 @@ def _parse_lifecycle(value: Any, problems: _Problems) -> Lifecycle:
     return lifecycle
 
 
+def _parse_holdout(value: Any, where: str, problems: _Problems) -> Holdout | None:
+    """``holdout: {percent: 10, salt: "..."}``; None (after a problem) when it is not usable."""
+    where = f"{where}, holdout" if where else "holdout"
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        problems.add(where, 'must be a mapping like {percent: 10, salt: "winback-2026-03"}')
+        return None
+    _unknown_keys(value, _HOLDOUT_KEYS, where, problems)
+    percent, salt = value.get("percent"), value.get("salt")
+    ok = True
+    # buckets are hundredths of a percent, so a share finer than 0.01 % cannot be drawn
+    if isinstance(percent, bool) or not isinstance(percent, int | float) or not 0 < percent < 100 or abs(round(percent * 100) - percent * 100) > 1e-9:
+        problems.add(where, f"percent must be a number above 0 and below 100 with at most 2 decimals, not {percent!r}")
+        ok = False
+    if not isinstance(salt, str) or not salt.strip():
+        problems.add(where, "salt must be text (in quotes), e.g. salt: \"winback-2026-03\"")
+        ok = False
+    return Holdout(percent=percent, salt=salt) if ok else None
+
+
 def _parse_rule(value: Any, where: str, problems: _Problems) -> Rule | None:
     if isinstance(value, str):
         return Rule(value)
@@ -204,6 +231,7 @@ def _parse_segment(value: Any, label: str, problems: _Problems) -> Segment | Non
         description=_text(value.get("description"), label, "description", problems),
         match=_choice(value.get("match"), _MATCH, "all", label, "match", problems),  # type: ignore[arg-type]
         enabled=_flag(value.get("enabled"), label, "enabled", problems),
+        holdout=_parse_holdout(value.get("holdout"), label, problems),
     )
 
 
@@ -247,6 +275,7 @@ def _structure(doc: Any, base: Path | None, problems: _Problems) -> RuleSet | No
         lifecycle=_parse_lifecycle(doc.get("lifecycle"), problems),
         universe=universe,
         assign=_choice(doc.get("assign"), _ASSIGN, "first_match", "", "assign", problems),  # type: ignore[arg-type]
+        holdout=_parse_holdout(doc.get("holdout"), "", problems),
     )
     return ruleset
 
@@ -375,6 +404,9 @@ def _semantic(ruleset: RuleSet, schema: pl.Schema | None, problems: _Problems) -
         seen.add(seg.name)
         if seg.match not in _MATCH:
             problems.add(label, f"match must be all or any, not {seg.match!r}")
+        if seg.holdout is not None and ruleset.assign == "overlap":
+            # a customer in two segments would need two groups; one top-level holdout is one split
+            problems.add(label, "a segment's own holdout needs assign: first_match (with overlap, give one top-level holdout)")
         if not seg.rules:
             problems.add(label, "has no rules (add at least one condition under rules:)")
         for index, rule in enumerate(seg.rules, start=1):
@@ -536,6 +568,11 @@ def _rule_doc(rule: Rule) -> Any:
     return rule.where if rule.enabled else {"where": rule.where, "enabled": False}
 
 
+def _holdout_doc(holdout: Holdout) -> dict[str, Any]:
+    percent = holdout.percent
+    return {"percent": int(percent) if float(percent).is_integer() else percent, "salt": holdout.salt}
+
+
 def _segment_doc(seg: Segment) -> dict:
     doc: dict[str, Any] = {"name": seg.name}
     if seg.description:
@@ -544,6 +581,8 @@ def _segment_doc(seg: Segment) -> dict:
         doc["match"] = seg.match
     if not seg.enabled:
         doc["enabled"] = False
+    if seg.holdout is not None:
+        doc["holdout"] = _holdout_doc(seg.holdout)
     doc["rules"] = [_rule_doc(rule) for rule in seg.rules]
     return doc
 
@@ -589,6 +628,8 @@ def _document(ruleset: RuleSet, folder: Path | None) -> dict:
     if ruleset.universe:
         doc["universe"] = ruleset.universe
     doc["assign"] = ruleset.assign
+    if ruleset.holdout is not None:
+        doc["holdout"] = _holdout_doc(ruleset.holdout)
     doc["segments"] = [_segment_doc(seg) for seg in ruleset.segments]
     return doc
 
@@ -608,9 +649,10 @@ _TOP_DEFAULTS: dict[str, Any] = {
     "lifecycle": {key: getattr(Lifecycle(), key) for key in _LIFECYCLE_KEYS},
     "universe": None,
     "assign": "first_match",
+    "holdout": None,
 }
 _DATA_DEFAULTS: dict[str, Any] = {"path": None, "columns": {}, "as_of": None, "date_format": None}
-_SEGMENT_DEFAULTS: dict[str, Any] = {"description": "", "match": "all", "enabled": True}
+_SEGMENT_DEFAULTS: dict[str, Any] = {"description": "", "match": "all", "enabled": True, "holdout": None}
 _RULE_DEFAULTS: dict[str, Any] = {"enabled": True}
 
 
@@ -853,9 +895,14 @@ def _merge_rules(node: Any, key: str, old: list[Any], new: list[Any]) -> None:
     _merge_list(node[key], old, new, _rule_key, _merge_rule)
 
 
+def _merge_holdout(node: Any, key: str, old: dict[str, Any], new: dict[str, Any]) -> None:
+    # in place, so a flow mapping {percent: 10, salt: ...} stays on its line
+    _merge_map(node[key], old, new, {}, _HOLDOUT_KEYS)
+
+
 def _merge_segment(seq: Any, index: int, old: Any, new: dict[str, Any]) -> None:
     if isinstance(seq[index], dict) and isinstance(old, dict):
-        _merge_map(seq[index], old, new, _SEGMENT_DEFAULTS, _SEGMENT_KEYS, {"rules": _merge_rules})
+        _merge_map(seq[index], old, new, _SEGMENT_DEFAULTS, _SEGMENT_KEYS, {"rules": _merge_rules, "holdout": _merge_holdout})
     else:
         seq[index] = _fresh(new)
 
@@ -930,7 +977,7 @@ def _round_trip(ruleset: RuleSet, folder: Path) -> str | None:
         return None
     if not ok or not isinstance(old, dict) or not isinstance(node, dict):
         return None
-    nested = {"data": _merge_data, "lifecycle": _merge_lifecycle, "segments": _merge_segments}
+    nested = {"data": _merge_data, "lifecycle": _merge_lifecycle, "holdout": _merge_holdout, "segments": _merge_segments}
     _merge_map(node, old, _document(ruleset, folder), _TOP_DEFAULTS, _TOP_KEYS, nested)
     out = io.StringIO()
     rt.dump(node, out)

@@ -34,6 +34,7 @@ __all__ = [
     "Rule",
     "Segment",
     "DataSpec",
+    "Holdout",
     "RuleSet",
     "compile_rule",
     "check_rule",
@@ -79,6 +80,19 @@ class Rule:
         return self.enabled and not self.missing
 
 
+@dataclass(frozen=True)
+class Holdout:
+    """A control group kept out of a campaign: ``percent`` of customers, chosen by ``salt``.
+
+    Which customers are in control is decided by ``segtui.analysis.holdout`` from the
+    salt and the customer id alone, so the same rule file gives the same split on any
+    day and in any SQL engine.
+    """
+
+    percent: float
+    salt: str
+
+
 @dataclass
 class Segment:
     """A named group of customers: those matching ``all`` (or ``any``) of its enabled rules."""
@@ -88,6 +102,8 @@ class Segment:
     description: str = ""
     match: Literal["all", "any"] = "all"
     enabled: bool = True
+    #: this segment's own control group (else the rule set's ``holdout`` applies)
+    holdout: Holdout | None = None
 
     @property
     def enabled_rules(self) -> list[Rule]:
@@ -124,6 +140,8 @@ class RuleSet:
     lifecycle: Lifecycle = field(default_factory=Lifecycle)
     universe: str | None = None
     assign: Literal["first_match", "overlap"] = "first_match"
+    #: control group for every segment that has none of its own
+    holdout: Holdout | None = None
     #: where the rule set was loaded from (for messages); not part of equality
     source: str | None = field(default=None, compare=False, repr=False)
     #: leading comment block of the file it came from, written back on save; not compared

@@ -41,12 +41,14 @@ def segments_records(evaluation: "Evaluation") -> list[dict]:
 
 
 def segments_json(
-    evaluation: "Evaluation", ruleset: "RuleSet", *, rules: Path, data: Path, as_of: date
+    evaluation: "Evaluation", ruleset: "RuleSet", *, rules: Path, data: Path, as_of: date,
+    holdout: list[dict] | None = None,
 ) -> str:
     """The ``apply --format json`` document: stable keys, one object per segment.
 
     Keys: rules, data, as_of, assign, universe {customers, revenue}, total_customers,
-    in_no_segment {customers, pct_customers}, segments. ``in_no_segment`` counts the
+    in_no_segment {customers, pct_customers}, segments, and ``holdout`` (per-segment test
+    and control counts) when the rule set has one. ``in_no_segment`` counts the
     universe's customers that no enabled segment holds: in first_match the Unassigned
     row, in overlap the only way to learn it (segment rows overlap and do not add up).
     """
@@ -68,6 +70,8 @@ def segments_json(
         },
         "segments": segments_records(evaluation),
     }
+    if holdout is not None:
+        doc["holdout"] = holdout
     return json.dumps(doc, indent=2)
 
 

@@ -27,6 +27,7 @@ from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.worker import Worker, WorkerState
 
+from segtui.analysis.holdout import has_holdout
 from segtui.display import printable, printable_lines
 from segtui.errors import SegtuiError
 from segtui.evaluate import UNASSIGNED, Evaluation
@@ -424,7 +425,24 @@ class SegtuiApp(App[None]):
             if value:
                 self._export(copy.deepcopy(self.ruleset), segment, Path(value).expanduser(), everyone)
 
-        self.push_screen(PromptScreen(f"Export {what} to (.csv / .parquet)", default, check=output_problem), chosen)
+        held = has_holdout(self.ruleset)
+        dialog = PromptScreen(
+            f"Export {what} to (.csv / .parquet)", default, check=output_problem,
+            details="Holdout: counting test and control, minimum detectable effect…" if held else "",
+        )
+        self.push_screen(dialog, chosen)
+        if held:
+            self._holdout_details(dialog, copy.deepcopy(self.ruleset), segment)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="holdout-details")
+    def _holdout_details(self, dialog: PromptScreen, ruleset: RuleSet, segment: str | None) -> None:
+        assert self.session is not None
+        try:
+            text = self.session.holdout_details(ruleset, segment) or ""
+        except SegtuiError as err:  # shown in the dialog: the export itself can still go ahead
+            text = f"Holdout: {err.message}"
+        if dialog.is_attached:
+            self.call_from_thread(dialog.show_details, text)
 
     @work(thread=True, exclusive=False, exit_on_error=False, group="export")
     def _export(self, ruleset: RuleSet, segment: str | None, path: Path, everyone: bool) -> None:

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import polars as pl
 
+from segtui.analysis.holdout import assignments_with_groups, has_holdout, holdout_summary, members_with_groups, split
+from segtui.campaign import holdout_lines
 from segtui.dataset import Dataset, data_spec_for, load_dataset_for_rules
 from segtui.errors import RuleFileError, SegtuiError
 from segtui.evaluate import Evaluation, Evaluator
@@ -225,12 +227,39 @@ class Session:
     def open_rules(self, path: Path) -> RuleSet:
         return read_rules(path, self.evaluator)
 
+    def holdout_details(self, ruleset: RuleSet, segment: str | None) -> str | None:
+        """What the export dialog says about the holdout: group sizes, balance and MDE lines.
+
+        None without a holdout. ``segment`` None (the root) lists every segment. The
+        baseline of the minimum detectable effect is each segment's own conversion over
+        the last 30 days, as in ``segtui apply``.
+        """
+        if not has_holdout(ruleset):
+            return None
+        with self.lock:
+            found = split(self.evaluator, ruleset)
+        assert found is not None
+        note = None
+        try:
+            # outside the lock: reads the customers and builds its own earlier view
+            frame = holdout_summary(
+                self.evaluator, ruleset, found,
+                transactions=self.dataset.transactions, last_day=self.dataset.view.last_date,
+            )
+        except SegtuiError as err:
+            frame, note = found.counts, err.message
+        return holdout_lines(frame, segment, note)
+
     def export(self, ruleset: RuleSet, segment: str | None, path: Path, assignments: bool) -> int:
         """Write members of ``segment`` (or every customer's assignment); returns rows written."""
         check_output_path(path)
         check_not_input(path, self.data_path, self.rules_path)
         with self.lock:
-            df = self.evaluator.assignments(ruleset) if assignments else self.evaluator.members(ruleset, segment)
+            # with a holdout, a ``group`` column (test / control) as in ``apply -o``
+            if assignments:
+                df = assignments_with_groups(self.evaluator, ruleset)
+            else:
+                df = members_with_groups(self.evaluator, ruleset, segment)
         write_frame(df, path)
         return df.height
 

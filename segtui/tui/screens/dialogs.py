@@ -37,6 +37,7 @@ class PromptScreen(ModalScreen[str | None]):
         placeholder: str = "",
         check: Callable[[str], str | None] | None = None,
         hint: str = "enter: OK · esc: cancel",
+        details: str = "",
     ) -> None:
         super().__init__()
         self._title = title
@@ -44,13 +45,23 @@ class PromptScreen(ModalScreen[str | None]):
         self._placeholder = placeholder
         self._check = check
         self._hint = hint
+        self._details = details
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(printable(self._title), classes="dialog-title", markup=False)
             yield Input(self._value, placeholder=self._placeholder, id="prompt-input")
             yield Static("", id="prompt-problem", classes="problem", markup=False)
+            details = Static(printable_lines(self._details), id="prompt-details", classes="details", markup=False)
+            details.display = bool(self._details)
+            yield details
             yield Static(self._hint, classes="hint")
+
+    def show_details(self, text: str) -> None:
+        """Replace the lines below the input (figures a worker computed after the dialog opened)."""
+        details = self.query_one("#prompt-details", Static)
+        details.update(printable_lines(text))
+        details.display = bool(text)
 
     @on(Input.Submitted)
     def _submit(self, event: Input.Submitted) -> None:
