@@ -105,6 +105,14 @@ def _usage_fail(message: str) -> NoReturn:
     raise typer.Exit(2)
 
 
+def _need(module: str, extra: str) -> None:
+    """SegtuiError naming the extra to install when an optional ``module`` is missing."""
+    import importlib.util
+
+    if importlib.util.find_spec(module) is None:
+        raise SegtuiError(f"this needs {module}: pip install 'segtui[{extra}]'", title="Missing package")
+
+
 def _customers(n: int) -> str:
     return f"{n:,} customer" + ("" if n == 1 else "s")
 
@@ -249,6 +257,9 @@ def validate(
     map_: Optional[list[str]] = MapOption,
     as_of: Optional[str] = AsOfOption,
     date_format: Optional[str] = DateFormatOption,
+    portable: bool = typer.Option(
+        False, "--portable", help="Also report SQL whose meaning differs between engines (CAST AS INTEGER, /, ~)."
+    ),
 ) -> None:
     """Lint a rule file: syntax and structure, plus columns and types given DATA.
 
@@ -262,6 +273,10 @@ def validate(
         ruleset, problems = read_rule_file(rules)
         if ruleset is None:
             raise RuleFileError(problems)
+        if portable:
+            from segtui.sql.rules_sql import portability_problems
+
+            problems += portability_problems(ruleset, source=str(rules))
         if data is not None:
             ds = _load_for_rules(ruleset, data, map_, as_of, date_format)
             _checked_evaluator(ruleset, ds, rules, problems)
@@ -308,6 +323,54 @@ def customers(
         _say(_stderr(), f"wrote {_customers(ds.view.frame.height)} to {output}")
     else:
         print_dataset(_stdout(), ds)
+
+
+@app.command()
+def sql(
+    rules: Optional[Path] = typer.Argument(None, help="Rule file (YAML); not with --view.", readable=False),
+    dialect: str = typer.Option("duckdb", "--dialect", "-d", help="duckdb, spark, postgres, bigquery or snowflake."),
+    table: str = typer.Option("customers", "--table", help="Name of the customer-view table the rules query."),
+    summary: bool = typer.Option(False, "--summary", help="Print the summary query (customers, %, revenue per segment)."),
+    view: bool = typer.Option(False, "--view", help="Print the customer view as one query over a transactions table."),
+    transactions: str = typer.Option("transactions", "--transactions", help="Name of the transactions table (--view)."),
+    attribute: Optional[list[str]] = typer.Option(None, "--attribute", help="An attribute column of the transactions (--view; repeatable)."),
+    as_of: Optional[str] = AsOfOption,
+) -> None:
+    """Print a rule set (or, with --view, the customer view) as SQL for another engine.
+
+    Example: segtui sql rules/rfm.yaml --dialect spark --table analytics.customers
+    """
+    from segtui.sql.rules_sql import DIALECTS
+
+    if dialect not in DIALECTS:
+        raise typer.BadParameter(f"{dialect!r} is not one of {', '.join(DIALECTS)}", param_hint="--dialect")
+    if view == (rules is not None):
+        _usage_fail("give a rule file, or --view for the customer view (not both)")
+    try:
+        _need("sqlglot", "sql")
+        if view:
+            from segtui.sql.view_sql import ViewShape, view_sql
+
+            shape = ViewShape(attributes=tuple(attribute or ()))
+            text = view_sql(shape, dialect, table=transactions, as_of=_parse_as_of(as_of))
+        else:
+            from segtui.rulefile import read_rule_file, validate_rules
+            from segtui.sql.rules_sql import rules_sql, summary_sql
+
+            ruleset, problems = read_rule_file(rules)
+            if ruleset is None or problems:
+                raise RuleFileError(problems)
+            problems = validate_rules(ruleset, None, source=str(rules))
+            if problems:
+                raise RuleFileError(problems)
+            write = summary_sql if summary else rules_sql
+            try:
+                text = write(ruleset, dialect, table=table)
+            except SegtuiError as err:
+                raise SegtuiError(f"{rules}: {err.message}", title=err.title) from err
+    except SegtuiError as err:
+        _fail(err)
+    sys.stdout.write(text + ";\n")
 
 
 @app.command()

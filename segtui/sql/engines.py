@@ -1,0 +1,54 @@
+"""Running segtui's SQL on other engines: DuckDB in process (``pip install segtui[duckdb]``).
+
+Tables go in and results come out as Polars frames (through Arrow, no copy per row).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import polars as pl
+
+from segtui.errors import SegtuiError, first_line
+
+__all__ = ["portable_frame", "run_duckdb"]
+
+
+def portable_frame(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with types every engine has: unsigned integers as Int64, Int8/16 kept.
+
+    Unsigned columns (``n_unique`` counts) break some SQL layers; Int64 is everywhere.
+
+    Examples
+    --------
+    >>> portable_frame(pl.DataFrame({"n": pl.Series([1], dtype=pl.UInt32)})).schema["n"]
+    Int64
+    """
+    unsigned = [name for name, dtype in frame.schema.items() if dtype.is_unsigned_integer()]
+    return frame.with_columns(pl.col(unsigned).cast(pl.Int64)) if unsigned else frame
+
+
+def _duckdb():  # noqa: ANN202 - the module, imported only when asked for
+    try:
+        import duckdb
+    except ImportError as exc:
+        raise SegtuiError("the duckdb engine needs DuckDB: pip install 'segtui[duckdb]'", title="Missing engine") from exc
+    return duckdb
+
+
+def run_duckdb(sql: str, tables: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
+    """Run ``sql`` in a fresh in-memory DuckDB where each frame of ``tables`` is a table.
+
+    Examples
+    --------
+    >>> run_duckdb("SELECT SUM(x) AS s FROM t", {"t": pl.DataFrame({"x": [1, 2]})}).item()
+    3
+    """
+    duckdb = _duckdb()
+    with duckdb.connect(":memory:") as con:
+        for name, frame in tables.items():
+            con.register(name, portable_frame(frame).to_arrow())
+        try:
+            return pl.from_arrow(con.sql(sql).to_arrow_table())  # type: ignore[return-value]
+        except duckdb.Error as exc:
+            raise SegtuiError(f"DuckDB refused the query: {first_line(exc)}", title="Engine error") from exc
