@@ -11,7 +11,7 @@ import polars as pl
 
 from segtui.errors import SegtuiError, first_line
 
-__all__ = ["portable_frame", "run_duckdb"]
+__all__ = ["portable_frame", "plain_numbers", "run_duckdb"]
 
 
 def portable_frame(frame: pl.DataFrame) -> pl.DataFrame:
@@ -49,6 +49,24 @@ def run_duckdb(sql: str, tables: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
         for name, frame in tables.items():
             con.register(name, portable_frame(frame).to_arrow())
         try:
-            return pl.from_arrow(con.sql(sql).to_arrow_table())  # type: ignore[return-value]
+            frame = pl.from_arrow(con.sql(sql).to_arrow_table())
         except duckdb.Error as exc:
             raise SegtuiError(f"DuckDB refused the query: {first_line(exc)}", title="Engine error") from exc
+    return plain_numbers(frame)  # type: ignore[arg-type]
+
+
+def plain_numbers(frame: pl.DataFrame) -> pl.DataFrame:
+    """Decimals (sums of integers come back as HUGEINT / NUMERIC) as Int64, or Float64 with a scale.
+
+    Examples
+    --------
+    >>> from decimal import Decimal
+    >>> plain_numbers(pl.DataFrame({"n": [Decimal("3")], "x": [Decimal("1.5")]})).dtypes
+    [Int64, Float64]
+    """
+    fixes = [
+        pl.col(name).cast(pl.Int64 if dtype.scale == 0 else pl.Float64)  # type: ignore[attr-defined]
+        for name, dtype in frame.schema.items()
+        if isinstance(dtype, pl.Decimal)
+    ]
+    return frame.with_columns(fixes) if fixes else frame
