@@ -334,6 +334,7 @@ def sql(
     view: bool = typer.Option(False, "--view", help="Print the customer view as one query over a transactions table."),
     transactions: str = typer.Option("transactions", "--transactions", help="Name of the transactions table (--view)."),
     attribute: Optional[list[str]] = typer.Option(None, "--attribute", help="An attribute column of the transactions (--view; repeatable)."),
+    times: bool = typer.Option(True, "--times/--no-times", help="Whether order dates carry times: top_daypart (--view)."),
     as_of: Optional[str] = AsOfOption,
 ) -> None:
     """Print a rule set (or, with --view, the customer view) as SQL for another engine.
@@ -351,7 +352,7 @@ def sql(
         if view:
             from segtui.sql.view_sql import ViewShape, view_sql
 
-            shape = ViewShape(attributes=tuple(attribute or ()))
+            shape = ViewShape(attributes=tuple(attribute or ()), has_time=times)
             text = view_sql(shape, dialect, table=transactions, as_of=_parse_as_of(as_of))
         else:
             from segtui.rulefile import read_rule_file, validate_rules

@@ -6,12 +6,17 @@ Tables go in and results come out as Polars frames (through Arrow, no copy per r
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from segtui.errors import SegtuiError, first_line
 
-__all__ = ["portable_frame", "plain_numbers", "run_duckdb"]
+if TYPE_CHECKING:
+    from segtui.read.transactions import Transactions
+    from segtui.sql.view_sql import ViewShape
+
+__all__ = ["canonical_frame", "portable_frame", "plain_numbers", "run_duckdb"]
 
 
 def portable_frame(frame: pl.DataFrame) -> pl.DataFrame:
@@ -70,3 +75,36 @@ def plain_numbers(frame: pl.DataFrame) -> pl.DataFrame:
         if isinstance(dtype, pl.Decimal)
     ]
     return frame.with_columns(fixes) if fixes else frame
+
+
+def canonical_frame(transactions: "Transactions") -> tuple[pl.DataFrame, "ViewShape", list[str]]:
+    """The transactions as the canonical table ``view_sql`` reads, its shape, and notices.
+
+    The same normalisation and attribute choice as ``build_customers`` (one code path):
+    order_date as a naive Datetime, string ids, ``is_return``, attributes as named in the view.
+    ``has_time`` is left True; the engine decides it on the rows it uses.
+    """
+    from segtui.customers import _has_discount_amount, _normalise, _safe_attributes, _unpack
+    from segtui.names import CANONICAL_COLUMNS
+    from segtui.sql.view_sql import ViewShape
+
+    lf, discount_kind, known = _unpack(transactions)
+    schema = lf.collect_schema()
+    notices: list[str] = []
+    attributes = _safe_attributes(known, schema, notices)
+    lf = _normalise(lf.select(c for c in schema if c in CANONICAL_COLUMNS or c in {a for a, _ in attributes}), schema)
+    frame = lf.collect()
+    schema = frame.schema
+    discount = None
+    if "discount" in schema:
+        discount = "amount" if _has_discount_amount(schema, discount_kind) else "flag"
+    shape = ViewShape(
+        quantity="quantity" in schema,
+        discount=discount,
+        discount_numeric="discount" in schema and schema["discount"].is_numeric(),
+        product="product" in schema,
+        category="category" in schema,
+        channel="channel" in schema,
+        attributes=tuple(column for column, _ in attributes),
+    )
+    return frame, shape, notices

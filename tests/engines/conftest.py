@@ -13,7 +13,10 @@ ROOT = Path(__file__).resolve().parents[2]
 #: CDNOW lives in the shared folder beside the repository (CI copies it there too).
 CDNOW_CANDIDATES = [ROOT.parent / "shared" / "data" / "cdnow_sample.csv", Path("/work/shared/data/cdnow_sample.csv")]
 CDNOW = next((p for p in CDNOW_CANDIDATES if p.exists()), CDNOW_CANDIDATES[0])
+#: returns-only customers, ties, nulls, an empty id, sub-cent amounts, times of day
 EDGE_FILE = Path(__file__).with_name("edge_cases.csv")
+#: dates without times, promo codes as the discount, fractional quantities, non-ASCII ties
+EDGE_CODES_FILE = Path(__file__).with_name("edge_codes.csv")
 RULE_FILES = sorted(RULES_DIR.glob("*.yaml"))
 
 
@@ -22,6 +25,7 @@ def _data_params() -> list:
         pytest.param(SAMPLE_FILE, id="sample"),
         pytest.param(CDNOW, id="cdnow", marks=pytest.mark.skipif(not CDNOW.exists(), reason=f"{CDNOW} is absent")),
         pytest.param(EDGE_FILE, id="edge"),
+        pytest.param(EDGE_CODES_FILE, id="edge-codes"),
     ]
 
 
