@@ -54,6 +54,9 @@ MapOption = typer.Option(
 AsOfOption = typer.Option(
     None, "--as-of", metavar="YYYY-MM-DD", help="Reference date for recency (default: day after the last transaction)."
 )
+EngineOption = typer.Option(
+    "polars", "--engine", help="Where the customer view and rules run: polars, or duckdb (segtui[duckdb])."
+)
 DateFormatOption = typer.Option(
     None, "--date-format", metavar="FORMAT", help="strftime format of the date column when it is ambiguous, e.g. %d/%m/%Y."
 )
@@ -113,6 +116,18 @@ def _need(module: str, extra: str) -> None:
         raise SegtuiError(f"this needs {module}: pip install 'segtui[{extra}]'", title="Missing package")
 
 
+def _check_engine(engine: str) -> None:
+    """Usage error for an unknown engine; exit 1 naming the extra when its package is missing."""
+    if engine not in ("polars", "duckdb"):
+        raise typer.BadParameter(f"{engine!r} is not one of polars, duckdb", param_hint="--engine")
+    if engine == "duckdb":
+        try:
+            _need("duckdb", "duckdb")
+            _need("sqlglot", "duckdb")
+        except SegtuiError as err:
+            _fail(err)
+
+
 def _customers(n: int) -> str:
     return f"{n:,} customer" + ("" if n == 1 else "s")
 
@@ -150,7 +165,12 @@ def _load(label: str, load: "Callable[[], Dataset]") -> "Dataset":
 
 
 def _load_for_rules(
-    ruleset: "RuleSet", data: Optional[Path], map_: list[str] | None, as_of: Optional[str], date_format: Optional[str]
+    ruleset: "RuleSet",
+    data: Optional[Path],
+    map_: list[str] | None,
+    as_of: Optional[str],
+    date_format: Optional[str],
+    engine: str = "polars",
 ) -> "Dataset":
     """The rule set's data; command-line values win over its ``data:`` section."""
     from segtui.dataset import load_dataset_for_rules
@@ -160,12 +180,14 @@ def _load_for_rules(
     return _load(
         label,
         lambda: load_dataset_for_rules(
-            ruleset, data, columns=columns, as_of=as_of_date, date_format=date_format
+            ruleset, data, columns=columns, as_of=as_of_date, date_format=date_format, engine=engine
         ),
     )
 
 
-def _checked_evaluator(ruleset: "RuleSet", ds: "Dataset", rules: Path, problems: list[str]) -> "Evaluator":
+def _checked_evaluator(
+    ruleset: "RuleSet", ds: "Dataset", rules: Path, problems: list[str], engine: str = "polars"
+) -> "Evaluator":
     """An evaluator for the data, once every rule is known to run on it (else RuleFileError).
 
     ``problems`` are those already found in the file's structure: they are reported
@@ -178,7 +200,14 @@ def _checked_evaluator(ruleset: "RuleSet", ds: "Dataset", rules: Path, problems:
     from segtui.evaluate import Evaluator
     from segtui.rulefile import validate_rules
 
-    evaluator = Evaluator(ds.view.frame)
+    if engine == "duckdb":
+        from segtui.sql.engines import DuckDBEvaluator
+
+        evaluator: Evaluator = DuckDBEvaluator(ds.view.frame)
+        # one query for every rule, as Polars' evaluator does in one select
+        evaluator.prefetch([r.where for s in ruleset.segments for r in s.rules] + [ruleset.universe or ""])
+    else:
+        evaluator = Evaluator(ds.view.frame)
     problems = problems + validate_rules(ruleset, ds.view.frame.schema, source=str(rules))
     problems += evaluator.problems(ruleset, source=str(rules))
     console = _stderr()
@@ -202,6 +231,7 @@ def apply(
     map_: Optional[list[str]] = MapOption,
     as_of: Optional[str] = AsOfOption,
     date_format: Optional[str] = DateFormatOption,
+    engine: str = EngineOption,
 ) -> None:
     """Run a rule set headless: print the segment summary, optionally write members.
 
@@ -209,6 +239,7 @@ def apply(
     """
     if fmt not in ("table", "json", "csv"):
         raise typer.BadParameter(f"{fmt!r} is not one of table, json, csv", param_hint="--format")
+    _check_engine(engine)
     from segtui.display import printable
     from segtui.export import check_not_input, check_output_path, write_frame
     from segtui.rulefile import read_rule_file
@@ -220,11 +251,11 @@ def apply(
         ruleset, problems = read_rule_file(rules)
         if ruleset is None:
             raise RuleFileError(problems)
-        ds = _load_for_rules(ruleset, data, map_, as_of, date_format)
+        ds = _load_for_rules(ruleset, data, map_, as_of, date_format, engine)
         path = ds.transactions.source
         if output is not None:
             check_not_input(output, path, rules)
-        evaluator = _checked_evaluator(ruleset, ds, rules, problems)
+        evaluator = _checked_evaluator(ruleset, ds, rules, problems, engine)
         evaluation = evaluator.evaluate(ruleset)
         # The summary is rendered before the members file is written: a failure in either
         # must never leave a replaced -o file behind a run that exits 1.
@@ -299,6 +330,7 @@ def customers(
     map_: Optional[list[str]] = MapOption,
     as_of: Optional[str] = AsOfOption,
     date_format: Optional[str] = DateFormatOption,
+    engine: str = EngineOption,
 ) -> None:
     """Build the single customer view; write it with -o, or print a summary.
 
@@ -307,6 +339,7 @@ def customers(
     from segtui.export import check_not_input, check_output_path, write_frame
     from segtui.summary import print_dataset
 
+    _check_engine(engine)
     try:
         if output is not None:
             check_output_path(output)
@@ -314,7 +347,10 @@ def customers(
         from segtui.dataset import load_dataset
 
         columns, as_of_date = _parse_map(map_), _parse_as_of(as_of)
-        ds = _load(data.name, lambda: load_dataset(data, columns=columns, as_of=as_of_date, date_format=date_format))
+        ds = _load(
+            data.name,
+            lambda: load_dataset(data, columns=columns, as_of=as_of_date, date_format=date_format, engine=engine),
+        )
         if output is not None:
             write_frame(ds.view.frame, output)
     except SegtuiError as err:

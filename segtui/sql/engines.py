@@ -11,12 +11,18 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from segtui.errors import SegtuiError, first_line
+from segtui.evaluate import Evaluator
+from segtui.rules import compile_rule
+from segtui.sql.rules_sql import predicate_sql
 
 if TYPE_CHECKING:
+    from datetime import date
+
+    from segtui.customers import CustomerView, Lifecycle
     from segtui.read.transactions import Transactions
     from segtui.sql.view_sql import ViewShape
 
-__all__ = ["canonical_frame", "portable_frame", "plain_numbers", "run_duckdb"]
+__all__ = ["DuckDBEvaluator", "canonical_frame", "duckdb_view", "portable_frame", "plain_numbers", "run_duckdb"]
 
 
 def portable_frame(frame: pl.DataFrame) -> pl.DataFrame:
@@ -108,3 +114,123 @@ def canonical_frame(transactions: "Transactions") -> tuple[pl.DataFrame, "ViewSh
         attributes=tuple(column for column, _ in attributes),
     )
     return frame, shape, notices
+
+
+#: Polars' types for view columns whose SQL type is wider (INTEGER, BIGINT) or differs.
+_VIEW_DTYPES: dict[str, pl.DataType] = {
+    **dict.fromkeys(("r_score", "f_score", "m_score", "top_weekday", "top_month"), pl.Int8()),
+    **dict.fromkeys(("distinct_products", "distinct_categories"), pl.UInt32()),
+}
+
+
+def _polars_types(frame: pl.DataFrame) -> pl.DataFrame:
+    """The engine's view with the column types ``build_customers`` gives, so outputs match."""
+    fixes = [pl.col(name).cast(dtype) for name, dtype in _VIEW_DTYPES.items() if name in frame.columns]
+    if "items" in frame.columns and frame.schema["items"].is_float():
+        items = frame["items"]
+        if (items == items.round(0)).all() and items.abs().max() < 2**53:  # as _finish does
+            fixes.append(pl.col("items").cast(pl.Int64))
+    return frame.with_columns(fixes)
+
+
+def duckdb_view(
+    transactions: "Transactions",
+    *,
+    as_of: "date | None" = None,
+    lifecycle: "Lifecycle | None" = None,
+    as_of_source: str = "--as-of",
+) -> "CustomerView":
+    """``build_customers`` run in DuckDB: the view query over the file's transactions.
+
+    The file is read by segtui's reader (every messy-export rule applies); grouping,
+    money sums, scores and modes run in DuckDB. Same result, same errors and notices.
+    """
+    from datetime import timedelta
+
+    from segtui.customers import CustomerView, Lifecycle
+    from segtui.sql.view_sql import view_sql
+
+    frame, shape, notices = canonical_frame(transactions)
+    day = "CAST(order_date AS DATE)"
+    cut = f"{day} <= CAST('{as_of.isoformat()}' AS DATE)" if as_of is not None else "TRUE"
+    facts = run_duckdb(
+        f"SELECT MIN({day}) AS first_date, MAX({day}) AS last_date, COUNT(*) AS rows, "
+        f"MAX(CASE WHEN {cut} THEN {day} END) AS used_last_date, "
+        f"COALESCE(SUM(CASE WHEN {cut} THEN 1 ELSE 0 END), 0) AS used_rows, "
+        f"COALESCE(BOOL_OR({cut} AND order_date <> CAST({day} AS TIMESTAMP)), FALSE) AS has_time FROM tx",
+        {"tx": frame.select("order_date")},
+    ).row(0, named=True)
+    if facts["rows"] == 0:
+        raise SegtuiError("no transactions to build customers from", title="Cannot build customers")
+    if as_of is not None and as_of < facts["first_date"]:
+        message = f"{as_of_source} {as_of} is before the first transaction ({facts['first_date']})"
+        raise SegtuiError(message, title="Bad as-of date")
+    after = facts["rows"] - facts["used_rows"]
+    if as_of is None:
+        as_of = facts["last_date"] + timedelta(days=1)
+    elif after:
+        notices.append(f"left out {after:,} transactions dated after the as-of date {as_of}")
+    shape = type(shape)(**{**shape.__dict__, "has_time": bool(facts["has_time"])})
+    query = view_sql(shape, "duckdb", table="transactions", as_of=as_of, lifecycle=lifecycle or Lifecycle(), pretty=False)
+    view = _polars_types(run_duckdb(query, {"transactions": frame}))
+    return CustomerView(
+        frame=view,
+        as_of=as_of,
+        first_date=facts["first_date"],
+        last_date=facts["used_last_date"],
+        transactions=facts["used_rows"],
+        has_time=shape.has_time,
+        notices=notices,
+        attributes=view.columns[1 + len(shape.metrics()) :],
+    )
+
+
+class DuckDBEvaluator(Evaluator):
+    """An ``Evaluator`` whose rule masks are computed in DuckDB from ``segtui sql``'s predicates.
+
+    Polars' parser still checks each rule first (the same messages); segment logic
+    (all / any, first_match, universe) combines the engine's masks as usual.
+    """
+
+    def __init__(self, customers: pl.DataFrame) -> None:
+        super().__init__(customers)
+        duckdb = _duckdb()
+        self._con = duckdb.connect(":memory:")
+        self._con.register("customers", portable_frame(customers).with_row_index("_segtui_row").to_arrow())
+
+    def _compute_mask(self, where: str) -> pl.Series:
+        return self._engine_masks([where])[0]
+
+    def prefetch(self, wheres: list[str]) -> None:
+        todo = list(dict.fromkeys(w.strip() for w in wheres if w.strip() and w.strip() not in self._masks))
+        valid = []
+        for where in todo:
+            try:
+                compile_rule(where, self.schema)
+                predicate_sql(where, "duckdb")
+            except SegtuiError:
+                continue  # reported by mask(), one at a time, with its usual message
+            valid.append(where)
+        if len(valid) < 2:
+            return
+        try:
+            masks = self._engine_masks(valid)
+        except SegtuiError:
+            return
+        for where, mask in zip(valid, masks):
+            self._masks.get_or(where, lambda mask=mask: mask)
+
+    def _engine_masks(self, wheres: list[str]) -> list[pl.Series]:
+        for where in wheres:
+            compile_rule(where, self.schema)  # Polars' gate and messages
+        columns = ", ".join(f"COALESCE({predicate_sql(w, 'duckdb')}, FALSE) AS m{i}" for i, w in enumerate(wheres))
+        try:
+            frame = pl.from_arrow(self._con.sql(f"SELECT {columns} FROM customers ORDER BY _segtui_row").to_arrow_table())
+        except Exception as exc:  # noqa: BLE001 - duckdb.Error: the rule fails on these values
+            raise SegtuiError(f"cannot evaluate rule in DuckDB: {first_line(exc)}", title="Bad rule") from exc
+        masks = []
+        for column in frame.iter_columns():  # type: ignore[union-attr]
+            if column.dtype != pl.Boolean:
+                raise SegtuiError(f"not a condition: the rule gives {column.dtype} values", title="Bad rule")
+            masks.append(column)
+        return masks
