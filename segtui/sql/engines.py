@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from segtui.read.transactions import Transactions
     from segtui.sql.view_sql import ViewShape
 
-__all__ = ["DuckDBEvaluator", "canonical_frame", "duckdb_view", "portable_frame", "plain_numbers", "run_duckdb"]
+__all__ = ["DuckDBEvaluator", "canonical_frame", "duckdb_view", "portable_frame", "plain_numbers", "run_duckdb", "run_postgres"]
 
 
 def portable_frame(frame: pl.DataFrame) -> pl.DataFrame:
@@ -234,3 +234,58 @@ class DuckDBEvaluator(Evaluator):
                 raise SegtuiError(f"not a condition: the rule gives {column.dtype} values", title="Bad rule")
             masks.append(column)
         return masks
+
+
+_POSTGRES_TYPES = {
+    pl.String: "TEXT",
+    pl.Boolean: "BOOLEAN",
+    pl.Float64: "DOUBLE PRECISION",
+    pl.Float32: "REAL",
+    pl.Date: "DATE",
+}
+
+
+def _postgres_type(dtype: pl.DataType) -> str:
+    if isinstance(dtype, pl.Datetime):
+        return "TIMESTAMP"
+    if dtype.is_integer():
+        return "BIGINT" if dtype.is_unsigned_integer() or dtype in (pl.Int64,) else "INTEGER"
+    return _POSTGRES_TYPES.get(dtype.base_type(), "TEXT")  # type: ignore[call-overload]
+
+
+def run_postgres(conninfo: str, sql: str, tables: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
+    """Run ``sql`` on a Postgres server after loading each frame of ``tables`` as a temporary table.
+
+    Needs psycopg (``pip install 'psycopg[binary]'``); the tables live only for this session.
+    """
+    try:
+        import psycopg
+    except ImportError as exc:
+        raise SegtuiError("Postgres needs psycopg: pip install 'psycopg[binary]'", title="Missing engine") from exc
+    with psycopg.connect(conninfo) as con, con.cursor() as cur:
+        for name, frame in tables.items():
+            columns = ", ".join(f'"{c}" {_postgres_type(d)}' for c, d in frame.schema.items())
+            cur.execute(f'CREATE TEMPORARY TABLE "{name}" ({columns})')
+            with cur.copy(f"COPY \"{name}\" FROM STDIN WITH (FORMAT csv, HEADER true)") as copy:
+                copy.write(frame.write_csv(datetime_format="%Y-%m-%d %H:%M:%S%.f"))
+        try:
+            cur.execute(sql)
+        except psycopg.Error as exc:
+            raise SegtuiError(f"Postgres refused the query: {first_line(exc)}", title="Engine error") from exc
+        described = [(d.name, d.type_code) for d in cur.description or []]
+        rows = cur.fetchall()
+    frame = pl.DataFrame(rows, schema=[name for name, _ in described], orient="row", infer_schema_length=None)
+    # a column of nulls only has no Python values to infer from: type it from the server's oid
+    typed = [
+        pl.col(name).cast(_POSTGRES_OIDS.get(oid, pl.String))
+        for name, oid in described
+        if frame.schema[name] == pl.Null
+    ]
+    return plain_numbers(frame.with_columns(typed) if typed else frame)
+
+
+#: Postgres type oids of the result columns segtui's queries give.
+_POSTGRES_OIDS: dict[int, pl.DataType] = {
+    16: pl.Boolean(), 20: pl.Int64(), 21: pl.Int16(), 23: pl.Int32(), 25: pl.String(), 700: pl.Float32(),
+    701: pl.Float64(), 1043: pl.String(), 1082: pl.Date(), 1114: pl.Datetime("us"), 1700: pl.Float64(),
+}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -48,3 +49,57 @@ def data_path(request) -> Path:
 @pytest.fixture(params=RULE_FILES, ids=[p.stem for p in RULE_FILES])
 def rule_path(request) -> Path:
     return request.param
+
+
+# --------------------------------------------------------------------------- Postgres
+
+def _postgres_bin() -> Path | None:
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    return found[-1].parent if found else None
+
+
+@pytest.fixture(scope="session")
+def postgres() -> "Iterator[str]":
+    """A throwaway Postgres server on loopback for the session: its connection string.
+
+    The Debian server binaries refuse to run as root, so as root they run as ``nobody``.
+    The C locale sorts text by bytes, as Polars does (modes break ties on the smallest).
+    """
+    import os
+    import shutil
+    import socket
+    import subprocess
+    import tempfile
+
+    bin_dir = _postgres_bin()
+    if bin_dir is None:
+        pytest.skip("no PostgreSQL server binaries under /usr/lib/postgresql")
+    pytest.importorskip("psycopg")
+    as_user: list[str] = []
+    home = Path(tempfile.mkdtemp(prefix="segtui-pg-"))
+    if os.geteuid() == 0:
+        as_user = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"]
+        shutil.chown(home, "nobody", "nogroup")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    data = home / "data"
+
+    def pg(*args: str) -> None:
+        subprocess.run([*as_user, *args], check=True, capture_output=True, cwd=home, timeout=120)
+
+    try:
+        pg(str(bin_dir / "initdb"), "-D", str(data), "-U", "segtui", "--auth=trust", "--locale=C", "-E", "UTF8")
+        pg(
+            str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(home / "log"), "-w", "-t", "60",
+            "-o", f"-p {port} -k {home} -c listen_addresses=127.0.0.1 -c fsync=off", "start",
+        )
+    except subprocess.CalledProcessError as exc:
+        shutil.rmtree(home, ignore_errors=True)
+        pytest.fail(f"could not start Postgres: {exc.stderr.decode(errors='replace')}")
+    try:
+        yield f"host=127.0.0.1 port={port} user=segtui dbname=postgres"
+    finally:
+        subprocess.run([*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
+                       capture_output=True, cwd=home, timeout=120)
+        shutil.rmtree(home, ignore_errors=True)

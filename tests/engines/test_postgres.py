@@ -1,0 +1,36 @@
+"""The same SQL in a real Postgres server: the rules' segments and the customer view."""
+
+from __future__ import annotations
+
+import math
+
+from segtui.evaluate import Evaluator
+from segtui.rulefile import load_rules
+from segtui.sql import rules_sql, summary_sql
+from segtui.sql.engines import canonical_frame, run_postgres
+from segtui.sql.view_sql import view_sql
+
+from tests.engines.conftest import dataset
+from tests.engines.test_rules_duckdb import runnable
+from tests.engines.test_view_duckdb import assert_same_view
+
+
+def test_rules_sql_in_postgres_gives_evaluators_segments(postgres, data_path, rule_path):
+    view = dataset(data_path).view.frame
+    ruleset = runnable(load_rules(rule_path), view.schema)
+    got = run_postgres(postgres, rules_sql(ruleset, "postgres"), {"customers": view})
+    want = Evaluator(view).assignments(ruleset).select(got.columns)
+    assert got.sort("customer_id").equals(want.sort("customer_id"))
+    summary = run_postgres(postgres, summary_sql(ruleset, "postgres"), {"customers": view})
+    rows = Evaluator(view).evaluate(ruleset).segments.select("segment", "customers", "revenue").rows()
+    assert summary.select("segment", "customers").rows() == [(s, n) for s, n, _ in rows]
+    for (name, _, revenue), value in zip(rows, summary["revenue"].to_list()):
+        assert math.isclose(value, revenue, rel_tol=1e-9, abs_tol=1e-9), name
+
+
+def test_view_sql_in_postgres_gives_build_customers_view(postgres, data_path):
+    ds = dataset(data_path)
+    frame, shape, _ = canonical_frame(ds.transactions)
+    shape = type(shape)(**{**shape.__dict__, "has_time": ds.view.has_time})
+    got = run_postgres(postgres, view_sql(shape, "postgres"), {"transactions": frame})
+    assert_same_view(got, ds.view.frame)
