@@ -55,7 +55,10 @@ AsOfOption = typer.Option(
     None, "--as-of", metavar="YYYY-MM-DD", help="Reference date for recency (default: day after the last transaction)."
 )
 EngineOption = typer.Option(
-    "polars", "--engine", help="Where the customer view and rules run: polars, or duckdb (segtui[duckdb])."
+    "polars", "--engine", help="Where the customer view and rules run: polars, duckdb or spark (segtui[duckdb|spark])."
+)
+SparkMasterOption = typer.Option(
+    None, "--spark-master", envvar="SPARK_MASTER", help="Spark master URL for --engine spark (default local[2]; SPARK_REMOTE for Spark Connect)."
 )
 DateFormatOption = typer.Option(
     None, "--date-format", metavar="FORMAT", help="strftime format of the date column when it is ambiguous, e.g. %d/%m/%Y."
@@ -116,16 +119,20 @@ def _need(module: str, extra: str) -> None:
         raise SegtuiError(f"this needs {module}: pip install 'segtui[{extra}]'", title="Missing package")
 
 
-def _check_engine(engine: str) -> None:
+def _check_engine(engine: str, spark_master: Optional[str] = None) -> None:
     """Usage error for an unknown engine; exit 1 naming the extra when its package is missing."""
-    if engine not in ("polars", "duckdb"):
-        raise typer.BadParameter(f"{engine!r} is not one of polars, duckdb", param_hint="--engine")
-    if engine == "duckdb":
-        try:
-            _need("duckdb", "duckdb")
-            _need("sqlglot", "duckdb")
-        except SegtuiError as err:
-            _fail(err)
+    import os
+
+    if engine not in ("polars", "duckdb", "spark"):
+        raise typer.BadParameter(f"{engine!r} is not one of polars, duckdb, spark", param_hint="--engine")
+    try:
+        if engine != "polars":
+            _need("sqlglot", engine)
+            _need("duckdb" if engine == "duckdb" else "pyspark", engine)
+    except SegtuiError as err:
+        _fail(err)
+    if spark_master:
+        os.environ["SPARK_MASTER"] = spark_master  # read where the Spark session is made
 
 
 def _customers(n: int) -> str:
@@ -200,10 +207,10 @@ def _checked_evaluator(
     from segtui.evaluate import Evaluator
     from segtui.rulefile import validate_rules
 
-    if engine == "duckdb":
-        from segtui.sql.engines import DuckDBEvaluator
+    if engine != "polars":
+        from segtui.sql.engines import EngineEvaluator
 
-        evaluator: Evaluator = DuckDBEvaluator(ds.view.frame)
+        evaluator: Evaluator = EngineEvaluator(ds.view.frame, engine)
         # one query for every rule, as Polars' evaluator does in one select
         evaluator.prefetch([r.where for s in ruleset.segments for r in s.rules] + [ruleset.universe or ""])
     else:
@@ -232,6 +239,7 @@ def apply(
     as_of: Optional[str] = AsOfOption,
     date_format: Optional[str] = DateFormatOption,
     engine: str = EngineOption,
+    spark_master: Optional[str] = SparkMasterOption,
 ) -> None:
     """Run a rule set headless: print the segment summary, optionally write members.
 
@@ -239,7 +247,7 @@ def apply(
     """
     if fmt not in ("table", "json", "csv"):
         raise typer.BadParameter(f"{fmt!r} is not one of table, json, csv", param_hint="--format")
-    _check_engine(engine)
+    _check_engine(engine, spark_master)
     from segtui.display import printable
     from segtui.export import check_not_input, check_output_path, write_frame
     from segtui.rulefile import read_rule_file
@@ -331,6 +339,7 @@ def customers(
     as_of: Optional[str] = AsOfOption,
     date_format: Optional[str] = DateFormatOption,
     engine: str = EngineOption,
+    spark_master: Optional[str] = SparkMasterOption,
 ) -> None:
     """Build the single customer view; write it with -o, or print a summary.
 
@@ -339,7 +348,7 @@ def customers(
     from segtui.export import check_not_input, check_output_path, write_frame
     from segtui.summary import print_dataset
 
-    _check_engine(engine)
+    _check_engine(engine, spark_master)
     try:
         if output is not None:
             check_output_path(output)

@@ -47,10 +47,12 @@ def load_dataset(
     (3000, 'amount', '2026-01-01')
     """
     tx = read_transactions(path, columns=columns, date_format=date_format)
-    build = build_customers
-    if engine == "duckdb":  # the same view, grouped and scored by DuckDB (segtui[duckdb])
-        from segtui.sql.engines import duckdb_view as build
-    view = build(tx, as_of=as_of, lifecycle=lifecycle, as_of_source=as_of_source)
+    if engine == "polars":
+        view = build_customers(tx, as_of=as_of, lifecycle=lifecycle, as_of_source=as_of_source)
+    else:  # the same view, grouped and scored by DuckDB or Spark (segtui[duckdb], segtui[spark])
+        from segtui.sql.engines import engine_view
+
+        view = engine_view(tx, engine=engine, as_of=as_of, lifecycle=lifecycle, as_of_source=as_of_source)
     return Dataset(transactions=tx, view=view)
 
 

@@ -1,4 +1,5 @@
-"""Running segtui's SQL on other engines: DuckDB in process (``pip install segtui[duckdb]``).
+"""Running segtui's SQL on other engines: DuckDB in process (``segtui[duckdb]``), Spark
+through pyspark (``segtui[spark]``), Postgres for the conformance tests.
 
 Tables go in and results come out as Polars frames (through Arrow, no copy per row).
 """
@@ -22,7 +23,19 @@ if TYPE_CHECKING:
     from segtui.read.transactions import Transactions
     from segtui.sql.view_sql import ViewShape
 
-__all__ = ["DuckDBEvaluator", "canonical_frame", "duckdb_view", "portable_frame", "plain_numbers", "run_duckdb", "run_postgres"]
+__all__ = [
+    "DuckDBEngine",
+    "SparkEngine",
+    "EngineEvaluator",
+    "canonical_frame",
+    "engine_view",
+    "make_engine",
+    "portable_frame",
+    "plain_numbers",
+    "run_duckdb",
+    "run_on",
+    "run_postgres",
+]
 
 
 def portable_frame(frame: pl.DataFrame) -> pl.DataFrame:
@@ -47,6 +60,84 @@ def _duckdb():  # noqa: ANN202 - the module, imported only when asked for
     return duckdb
 
 
+class DuckDBEngine:
+    """An in-memory DuckDB: frames in as tables (Arrow, no copy), query results out as frames."""
+
+    dialect = "duckdb"
+
+    def __init__(self) -> None:
+        self._con = _duckdb().connect(":memory:")
+
+    def register(self, name: str, frame: pl.DataFrame) -> None:
+        """Make ``frame`` queryable as table ``name``."""
+        self._con.register(name, portable_frame(frame).to_arrow())
+
+    def query(self, sql: str) -> pl.DataFrame:
+        """The result of ``sql``; SegtuiError with DuckDB's first line when it fails."""
+        try:
+            frame = pl.from_arrow(self._con.sql(sql).to_arrow_table())
+        except _duckdb().Error as exc:
+            raise SegtuiError(f"DuckDB refused the query: {first_line(exc)}", title="Engine error") from exc
+        return plain_numbers(frame)  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        self._con.close()
+
+
+class SparkEngine:
+    """Spark SQL through pyspark: local mode (``local[2]``), a master URL, or Spark Connect.
+
+    ``SPARK_REMOTE`` (Spark Connect, ``sc://host:15002``) wins over ``master``; the session
+    is shared by every engine of the process (starting one takes ~17 s).
+    """
+
+    dialect = "spark"
+    _session = None
+
+    def __init__(self, master: str | None = None) -> None:
+        import os
+
+        try:
+            from pyspark.sql import SparkSession
+        except ImportError as exc:
+            raise SegtuiError("the spark engine needs pyspark: pip install 'segtui[spark]'", title="Missing engine") from exc
+        if SparkEngine._session is None:
+            builder = SparkSession.builder.appName("segtui")
+            remote = os.environ.get("SPARK_REMOTE")
+            if remote:
+                builder = builder.remote(remote)
+            else:
+                builder = builder.master(master or os.environ.get("SPARK_MASTER") or "local[2]")
+                # small inputs: a few shuffle partitions instead of 200 empty ones; no web UI
+                builder = builder.config("spark.sql.shuffle.partitions", "4").config("spark.ui.enabled", "false")
+            # dates are calendar dates: no time zone may shift a timestamp across midnight
+            SparkEngine._session = builder.config("spark.sql.session.timeZone", "UTC").getOrCreate()
+        self._spark = SparkEngine._session
+
+    def register(self, name: str, frame: pl.DataFrame) -> None:
+        """Make ``frame`` queryable as temporary view ``name``."""
+        self._spark.createDataFrame(portable_frame(frame).to_arrow()).createOrReplaceTempView(name)
+
+    def query(self, sql: str) -> pl.DataFrame:
+        """The result of ``sql``; SegtuiError with Spark's first line when it fails."""
+        try:
+            frame = pl.from_arrow(self._spark.sql(sql).toArrow())
+        except Exception as exc:  # noqa: BLE001 - pyspark raises many kinds; the first line says why
+            raise SegtuiError(f"Spark refused the query: {first_line(exc)}", title="Engine error") from exc
+        return plain_numbers(frame)  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        """The shared session stays up for the next engine of the process."""
+
+
+Engine = DuckDBEngine | SparkEngine
+
+
+def make_engine(name: str, spark_master: str | None = None) -> Engine:
+    """The engine called ``name`` (duckdb or spark)."""
+    return SparkEngine(spark_master) if name == "spark" else DuckDBEngine()
+
+
 def run_duckdb(sql: str, tables: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
     """Run ``sql`` in a fresh in-memory DuckDB where each frame of ``tables`` is a table.
 
@@ -55,15 +146,17 @@ def run_duckdb(sql: str, tables: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
     >>> run_duckdb("SELECT SUM(x) AS s FROM t", {"t": pl.DataFrame({"x": [1, 2]})}).item()
     3
     """
-    duckdb = _duckdb()
-    with duckdb.connect(":memory:") as con:
+    return run_on(DuckDBEngine(), sql, tables)
+
+
+def run_on(engine: Engine, sql: str, tables: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
+    """Register ``tables`` on ``engine`` and run ``sql`` there."""
+    try:
         for name, frame in tables.items():
-            con.register(name, portable_frame(frame).to_arrow())
-        try:
-            frame = pl.from_arrow(con.sql(sql).to_arrow_table())
-        except duckdb.Error as exc:
-            raise SegtuiError(f"DuckDB refused the query: {first_line(exc)}", title="Engine error") from exc
-    return plain_numbers(frame)  # type: ignore[arg-type]
+            engine.register(name, frame)
+        return engine.query(sql)
+    finally:
+        engine.close()
 
 
 def plain_numbers(frame: pl.DataFrame) -> pl.DataFrame:
@@ -133,19 +226,23 @@ def _polars_types(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(fixes)
 
 
-def duckdb_view(
+def engine_view(
     transactions: "Transactions",
     *,
+    engine: str = "duckdb",
+    spark_master: str | None = None,
     as_of: "date | None" = None,
     lifecycle: "Lifecycle | None" = None,
     as_of_source: str = "--as-of",
 ) -> "CustomerView":
-    """``build_customers`` run in DuckDB: the view query over the file's transactions.
+    """``build_customers`` run on ``engine``: the view query over the file's transactions.
 
     The file is read by segtui's reader (every messy-export rule applies); grouping,
-    money sums, scores and modes run in DuckDB. Same result, same errors and notices.
+    money sums, scores and modes run in the engine. Same result, same errors and notices.
     """
     from datetime import timedelta
+
+    import sqlglot
 
     from segtui.customers import CustomerView, Lifecycle
     from segtui.sql.view_sql import view_sql
@@ -153,16 +250,20 @@ def duckdb_view(
     frame, shape, notices = canonical_frame(transactions)
     day = "CAST(order_date AS DATE)"
     cut = f"{day} <= CAST('{as_of.isoformat()}' AS DATE)" if as_of is not None else "TRUE"
-    facts = run_duckdb(
+    runner = make_engine(engine, spark_master)
+    facts_sql = (
         f"SELECT MIN({day}) AS first_date, MAX({day}) AS last_date, COUNT(*) AS rows, "
         f"MAX(CASE WHEN {cut} THEN {day} END) AS used_last_date, "
         f"COALESCE(SUM(CASE WHEN {cut} THEN 1 ELSE 0 END), 0) AS used_rows, "
-        f"COALESCE(BOOL_OR({cut} AND order_date <> CAST({day} AS TIMESTAMP)), FALSE) AS has_time FROM tx",
-        {"tx": frame.select("order_date")},
-    ).row(0, named=True)
-    if facts["rows"] == 0:
+        f"COALESCE(BOOL_OR({cut} AND order_date <> CAST({day} AS TIMESTAMP)), FALSE) AS has_time FROM transactions"
+    )
+    runner.register("transactions", frame)
+    facts = runner.query(sqlglot.transpile(facts_sql, read="duckdb", write=runner.dialect)[0]).row(0, named=True)
+    if not facts["rows"]:
+        runner.close()
         raise SegtuiError("no transactions to build customers from", title="Cannot build customers")
     if as_of is not None and as_of < facts["first_date"]:
+        runner.close()
         message = f"{as_of_source} {as_of} is before the first transaction ({facts['first_date']})"
         raise SegtuiError(message, title="Bad as-of date")
     after = facts["rows"] - facts["used_rows"]
@@ -171,8 +272,8 @@ def duckdb_view(
     elif after:
         notices.append(f"left out {after:,} transactions dated after the as-of date {as_of}")
     shape = type(shape)(**{**shape.__dict__, "has_time": bool(facts["has_time"])})
-    query = view_sql(shape, "duckdb", table="transactions", as_of=as_of, lifecycle=lifecycle or Lifecycle(), pretty=False)
-    view = _polars_types(run_duckdb(query, {"transactions": frame}))
+    query = view_sql(shape, runner.dialect, table="transactions", as_of=as_of, lifecycle=lifecycle or Lifecycle(), pretty=False)
+    view = _polars_types(run_on(runner, query, {}))
     return CustomerView(
         frame=view,
         as_of=as_of,
@@ -185,18 +286,17 @@ def duckdb_view(
     )
 
 
-class DuckDBEvaluator(Evaluator):
-    """An ``Evaluator`` whose rule masks are computed in DuckDB from ``segtui sql``'s predicates.
+class EngineEvaluator(Evaluator):
+    """An ``Evaluator`` whose rule masks are computed on an engine from ``segtui sql``'s predicates.
 
     Polars' parser still checks each rule first (the same messages); segment logic
     (all / any, first_match, universe) combines the engine's masks as usual.
     """
 
-    def __init__(self, customers: pl.DataFrame) -> None:
+    def __init__(self, customers: pl.DataFrame, engine: str = "duckdb", spark_master: str | None = None) -> None:
         super().__init__(customers)
-        duckdb = _duckdb()
-        self._con = duckdb.connect(":memory:")
-        self._con.register("customers", portable_frame(customers).with_row_index("_segtui_row").to_arrow())
+        self._engine = make_engine(engine, spark_master)
+        self._engine.register("customers", customers.with_row_index("_segtui_row"))
 
     def _compute_mask(self, where: str) -> pl.Series:
         return self._engine_masks([where])[0]
@@ -207,7 +307,7 @@ class DuckDBEvaluator(Evaluator):
         for where in todo:
             try:
                 compile_rule(where, self.schema)
-                predicate_sql(where, "duckdb")
+                predicate_sql(where, self._engine.dialect)
             except SegtuiError:
                 continue  # reported by mask(), one at a time, with its usual message
             valid.append(where)
@@ -223,11 +323,12 @@ class DuckDBEvaluator(Evaluator):
     def _engine_masks(self, wheres: list[str]) -> list[pl.Series]:
         for where in wheres:
             compile_rule(where, self.schema)  # Polars' gate and messages
-        columns = ", ".join(f"COALESCE({predicate_sql(w, 'duckdb')}, FALSE) AS m{i}" for i, w in enumerate(wheres))
+        dialect = self._engine.dialect
+        columns = ", ".join(f"COALESCE({predicate_sql(w, dialect)}, FALSE) AS m{i}" for i, w in enumerate(wheres))
         try:
-            frame = pl.from_arrow(self._con.sql(f"SELECT {columns} FROM customers ORDER BY _segtui_row").to_arrow_table())
-        except Exception as exc:  # noqa: BLE001 - duckdb.Error: the rule fails on these values
-            raise SegtuiError(f"cannot evaluate rule in DuckDB: {first_line(exc)}", title="Bad rule") from exc
+            frame = self._engine.query(f"SELECT {columns} FROM customers ORDER BY _segtui_row")
+        except SegtuiError as exc:  # the rule fails on these values
+            raise SegtuiError(f"cannot evaluate rule: {exc.message}", title="Bad rule") from exc
         masks = []
         for column in frame.iter_columns():  # type: ignore[union-attr]
             if column.dtype != pl.Boolean:
