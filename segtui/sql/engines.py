@@ -110,6 +110,8 @@ class SparkEngine:
                 builder = builder.master(master or os.environ.get("SPARK_MASTER") or "local[2]")
                 # small inputs: a few shuffle partitions instead of 200 empty ones; no web UI
                 builder = builder.config("spark.sql.shuffle.partitions", "4").config("spark.ui.enabled", "false")
+                # segtui's own messages are the output; Spark's warnings and progress bars are not
+                builder = builder.config("spark.log.level", "ERROR").config("spark.ui.showConsoleProgress", "false")
             # dates are calendar dates: no time zone may shift a timestamp across midnight
             SparkEngine._session = builder.config("spark.sql.session.timeZone", "UTC").getOrCreate()
         self._spark = SparkEngine._session

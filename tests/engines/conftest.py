@@ -115,3 +115,15 @@ def postgres() -> "Iterator[str]":
         subprocess.run([*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
                        capture_output=True, cwd=home, timeout=120)
         shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """The shared local Spark engine (local[2]); skipped without pyspark (failed under CI)."""
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        _skip_or_fail("pyspark is not installed (it is in the dev extra)")
+    from segtui.sql.engines import SparkEngine
+
+    return SparkEngine()
