@@ -116,6 +116,16 @@ def _lines(shape: ViewShape, table: str) -> str:
     )
 
 
+def _optional(shape: ViewShape, *, items: str, discounted: str, money: str) -> list[str]:
+    """The aggregations of the optional quantity and discount columns the shape has."""
+    aggs = [items] if shape.quantity else []
+    if shape.discount is not None:
+        aggs.append(discounted)
+        if shape.discount == "amount":
+            aggs.append(money)
+    return aggs
+
+
 def _orders(shape: ViewShape) -> str:
     aggs = [
         "MIN(order_date) AS ts",
@@ -124,13 +134,13 @@ def _orders(shape: ViewShape) -> str:
         "SUM(LEAST(amount_u, 0)) AS returned_u",
         "SUM(CASE WHEN EXTRACT(MONTH FROM order_date) >= 10 THEN amount_u ELSE 0 END) AS q4_u",
         "BOOL_OR(buy_line) AS buy",
+        *_optional(
+            shape,
+            items="COALESCE(SUM(CASE WHEN buy_line THEN quantity ELSE 0 END), 0) AS items",
+            discounted="BOOL_OR(disc_flag AND buy_line) AS discounted",
+            money="COALESCE(SUM(disc_u), 0) AS disc_u",
+        ),
     ]
-    if shape.quantity:
-        aggs.append("COALESCE(SUM(CASE WHEN buy_line THEN quantity ELSE 0 END), 0) AS items")
-    if shape.discount is not None:
-        aggs.append("BOOL_OR(disc_flag AND buy_line) AS discounted")
-        if shape.discount == "amount":
-            aggs.append("COALESCE(SUM(disc_u), 0) AS disc_u")
     return f"SELECT customer_id, order_id, {', '.join(aggs)} FROM lines GROUP BY customer_id, order_id"
 
 
@@ -146,13 +156,13 @@ def _customers(shape: ViewShape) -> str:
         "COUNT(DISTINCT buy_day) AS purchase_days",
         "MIN(buy_day) AS first_buy",
         "SUM(CASE WHEN SEGTUI_ISODOW(buy_ts) >= 6 THEN 1 ELSE 0 END) AS weekend_orders",
+        *_optional(
+            shape,
+            items="SUM(items) AS items",
+            discounted="SUM(CASE WHEN discounted AND buy THEN 1 ELSE 0 END) AS discount_orders",
+            money="SUM(disc_u) AS disc_u",
+        ),
     ]
-    if shape.quantity:
-        aggs.append("SUM(items) AS items")
-    if shape.discount is not None:
-        aggs.append("SUM(CASE WHEN discounted AND buy THEN 1 ELSE 0 END) AS discount_orders")
-        if shape.discount == "amount":
-            aggs.append("SUM(disc_u) AS disc_u")
     return f"SELECT customer_id, {', '.join(aggs)} FROM o GROUP BY customer_id"
 
 

@@ -127,3 +127,14 @@ def spark():
     from segtui.sql.engines import SparkEngine
 
     return SparkEngine()
+
+
+def cli_sql(*args: object) -> str:
+    """What ``segtui sql ARGS`` prints (exit 0 asserted): the text users paste into an engine."""
+    from typer.testing import CliRunner
+
+    from segtui.cli import app
+
+    result = CliRunner().invoke(app, ["sql", *map(str, args)])
+    assert result.exit_code == 0, result.output
+    return result.stdout

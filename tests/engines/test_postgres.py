@@ -10,7 +10,7 @@ from segtui.sql import rules_sql, summary_sql
 from segtui.sql.engines import canonical_frame, run_postgres
 from segtui.sql.view_sql import view_sql
 
-from tests.engines.conftest import dataset
+from tests.engines.conftest import cli_sql, dataset
 from tests.engines.test_rules_duckdb import runnable
 from tests.engines.test_view_duckdb import assert_same_view
 
@@ -34,3 +34,14 @@ def test_view_sql_in_postgres_gives_build_customers_view(postgres, data_path):
     shape = type(shape)(**{**shape.__dict__, "has_time": ds.view.has_time})
     got = run_postgres(postgres, view_sql(shape, "postgres"), {"transactions": frame})
     assert_same_view(got, ds.view.frame)
+
+
+def test_printed_statements_run_unchanged_in_postgres(postgres, rule_path):
+    from segtui.resources import SAMPLE_FILE
+
+    view = dataset(SAMPLE_FILE).view.frame
+    ruleset = load_rules(rule_path)
+    got = run_postgres(postgres, cli_sql(rule_path, "--dialect", "postgres"), {"customers": view})
+    assert got.equals(Evaluator(view).assignments(ruleset).select(got.columns).sort("customer_id"))
+    summary = run_postgres(postgres, cli_sql(rule_path, "--dialect", "postgres", "--summary"), {"customers": view})
+    assert summary["customers"].to_list() == Evaluator(view).evaluate(ruleset).segments["customers"].to_list()

@@ -14,7 +14,7 @@ from segtui.rules import missing_columns
 from segtui.sql import rules_sql, summary_sql
 from segtui.sql.engines import run_duckdb
 
-from tests.engines.conftest import dataset
+from tests.engines.conftest import cli_sql, dataset
 
 pytest.importorskip("duckdb")
 
@@ -47,3 +47,16 @@ def test_summary_sql_gives_evaluators_counts_and_revenue(data_path, rule_path):
     assert got["customers"].to_list() == [n for _, n, _ in rows]
     for (name, _, revenue), value in zip(rows, got["revenue"].to_list()):
         assert math.isclose(value, revenue, rel_tol=1e-9, abs_tol=1e-9), name
+
+
+def test_printed_statements_run_unchanged_in_duckdb(rule_path):
+    """On the sample every rule runs, so the CLI's text is the whole rule file."""
+    from segtui.resources import SAMPLE_FILE
+
+    view = dataset(SAMPLE_FILE).view.frame
+    ruleset = load_rules(rule_path)
+    got = run_duckdb(cli_sql(rule_path, "--dialect", "duckdb", "--table", "shop_customers"), {"shop_customers": view})
+    assert got.equals(Evaluator(view).assignments(ruleset).select(got.columns).sort("customer_id"))
+    summary = run_duckdb(cli_sql(rule_path, "--summary"), {"customers": view})
+    want = Evaluator(view).evaluate(ruleset).segments
+    assert summary["customers"].to_list() == want["customers"].to_list()

@@ -15,7 +15,7 @@ from segtui.sql import rules_sql
 from segtui.sql.engines import canonical_frame
 from segtui.sql.view_sql import view_sql
 
-from tests.engines.conftest import dataset
+from tests.engines.conftest import cli_sql, dataset
 from tests.engines.test_rules_duckdb import runnable
 from tests.engines.test_view_duckdb import assert_same_view
 
@@ -55,3 +55,14 @@ def test_apply_engine_spark_matches_polars(spark, tmp_path):
         assert result.exit_code == 0, result.output
         outputs.append((json.loads(result.stdout), out.read_bytes()))
     assert outputs[0] == outputs[1]
+
+
+def test_printed_statements_run_unchanged_on_spark(spark):
+    view = dataset(SAMPLE_FILE).view.frame
+    spark.register("customers", view)
+    for path in sorted(RULES_DIR.glob("*.yaml")):
+        ruleset = load_rules(path)
+        got = spark.query(cli_sql(path, "--dialect", "spark"))
+        assert got.equals(Evaluator(view).assignments(ruleset).select(got.columns).sort("customer_id")), path.name
+        summary = spark.query(cli_sql(path, "--dialect", "spark", "--summary"))
+        assert summary["customers"].to_list() == Evaluator(view).evaluate(ruleset).segments["customers"].to_list()
