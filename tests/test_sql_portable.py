@@ -18,10 +18,11 @@ pytest.importorskip("duckdb")
 runner = CliRunner()
 
 VIEW = pl.DataFrame({
-    "customer_id": ["a", "b", "c", "d"],
-    "aov": [2.7, 2.2, -2.7, 3.0],
-    "orders": [1, 5, 7, 8],
-    "top_channel": ["web", "app", "marketplace", None],
+    "customer_id": ["a", "b", "c", "d", "e"],
+    "aov": [2.7, 2.2, -2.7, 3.0, 2.5],
+    "orders": [1, 5, 7, 8, 0],
+    "revenue": [10.0, 20.0, 0.35, 1.45, 0.0],
+    "top_channel": ["web", "app", "marketplace", None, "web"],
 })
 
 
@@ -41,10 +42,23 @@ def test_integer_cast_differs_as_written_and_agrees_as_written_by_segtui_sql(whe
 
 def test_regex_operator_is_rewritten_to_each_engines_function():
     where = "top_channel ~ '^(web|app)'"
-    assert polars_count(where) == 2
-    assert duckdb_count(predicate_sql(where, "duckdb")) == 2
+    assert polars_count(where) == 3
+    assert duckdb_count(predicate_sql(where, "duckdb")) == 3
     assert "RLIKE" in predicate_sql(where, "spark")
     assert "REGEXP_CONTAINS" in predicate_sql(where, "bigquery")
+
+
+@pytest.mark.parametrize("where", ["ROUND(aov) = 2", "ROUND(revenue, 1) = 0.4", "ROUND(aov) = 3"])
+def test_round_differs_as_written_and_agrees_as_written_by_segtui_sql(where):
+    # Polars rounds 2.5 to 2 and 0.35 (3.5 tenths) to 0.4; DuckDB to 3 and 0.3
+    assert duckdb_count(where) != polars_count(where)
+    assert duckdb_count(predicate_sql(where, "duckdb")) == polars_count(where)
+
+
+@pytest.mark.parametrize("where", ["revenue / orders > 4", "revenue / orders < 0", "aov / (orders - orders) > 1"])
+def test_division_by_zero_gives_polars_infinities(where):
+    assert duckdb_count(predicate_sql(where, "duckdb")) == polars_count(where)
+    assert "Infinity" in predicate_sql(where, "postgres") and "Infinity" in predicate_sql(where, "spark")
 
 
 def test_division_is_written_as_true_division_for_postgres():

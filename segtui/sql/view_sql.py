@@ -27,11 +27,10 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlglot
-from sqlglot import exp
 
 from segtui.customers import DAYPARTS, Lifecycle
 from segtui.names import METRIC_COLUMNS
-from segtui.sql.rules_sql import DIALECTS
+from segtui.sql.dialects import DIALECTS, resolve
 
 __all__ = ["ViewShape", "view_sql", "attribute_name"]
 
@@ -302,30 +301,6 @@ def _source(shape: ViewShape, table: str, as_of: date | None, lifecycle: Lifecyc
     return "WITH " + ", ".join(f"{name} AS ({sql})" for name, sql in ctes.items()) + " " + final
 
 
-def _round_even(arg: exp.Expression, dialect: str) -> exp.Expression:
-    templates = {
-        "duckdb": "ROUND_EVEN(x, 0)",
-        "postgres": "ROUND(CAST(x AS DOUBLE))",  # round(double precision) rounds half to even
-        "spark": "BROUND(x, 0)",
-        "bigquery": "ROUND(CAST(x AS NUMERIC), 0, 'ROUND_HALF_EVEN')",
-        "snowflake": "ROUND(x, 0, 'HALF_TO_EVEN')",
-    }
-    return _template(templates[dialect], arg)
-
-
-def _isodow(arg: exp.Expression, dialect: str) -> exp.Expression:
-    templates = {"postgres": "EXTRACT(ISODOW FROM x)", "spark": "WEEKDAY(x) + 1"}
-    return _template(templates.get(dialect, "ISODOW(x)"), arg)
-
-
-def _template(sql: str, arg: exp.Expression) -> exp.Expression:
-    tree = sqlglot.parse_one(sql, read="duckdb")
-    for column in list(tree.find_all(exp.Column)):
-        if column.name == "x":
-            column.replace(arg.copy())
-    return exp.paren(tree)
-
-
 def view_sql(
     shape: ViewShape = ViewShape(),
     dialect: str = "duckdb",
@@ -347,13 +322,5 @@ def view_sql(
     """
     if dialect not in DIALECTS:
         raise ValueError(f"unknown dialect {dialect!r}")
-    tree = sqlglot.parse_one(_source(shape, table, as_of, lifecycle), read="duckdb")
-
-    def per_dialect(node: exp.Expression) -> exp.Expression:
-        if isinstance(node, exp.Anonymous) and node.name.upper() in ("SEGTUI_ROUND_EVEN", "SEGTUI_ISODOW"):
-            fix = _round_even if node.name.upper() == "SEGTUI_ROUND_EVEN" else _isodow
-            return fix(node.expressions[0], dialect)
-        return node
-
-    tree = tree.transform(per_dialect)
+    tree = resolve(sqlglot.parse_one(_source(shape, table, as_of, lifecycle), read="duckdb"), dialect)
     return tree.sql(dialect=dialect, pretty=pretty, identify=dialect == "snowflake")

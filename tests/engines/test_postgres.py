@@ -45,3 +45,26 @@ def test_printed_statements_run_unchanged_in_postgres(postgres, rule_path):
     assert got.equals(Evaluator(view).assignments(ruleset).select(got.columns).sort("customer_id"))
     summary = run_postgres(postgres, cli_sql(rule_path, "--dialect", "postgres", "--summary"), {"customers": view})
     assert summary["customers"].to_list() == Evaluator(view).evaluate(ruleset).segments["customers"].to_list()
+
+
+def test_what_differs_in_postgres_is_measured_and_rewritten(postgres):
+    """Measured on the server: integer division, division by zero and ROUND of a double."""
+    import polars as pl
+    import pytest
+
+    from segtui.errors import SegtuiError
+    from segtui.sql import predicate_sql
+
+    view = pl.DataFrame({"customer_id": ["a", "b", "c"], "orders": [7, 0, 2], "revenue": [2.5, 3.0, 0.35]})
+
+    def count(predicate: str) -> int:
+        return run_postgres(postgres, f"SELECT COUNT(*) AS n FROM customers WHERE {predicate}", {"customers": view}).item()
+
+    polars = Evaluator(view)
+    assert count("orders / 4 >= 1.5") == 0 != int(polars.mask("orders / 4 >= 1.5").sum())  # 7 / 4 is 1 here
+    with pytest.raises(SegtuiError, match="division by zero"):
+        count("revenue / orders > 1")
+    with pytest.raises(SegtuiError, match="round"):
+        count("ROUND(revenue, 1) = 0.4")
+    for where in ("orders / 4 >= 1.5", "revenue / orders > 1", "ROUND(revenue, 1) = 0.4", "ROUND(revenue) = 2"):
+        assert count(predicate_sql(where, "postgres")) == int(polars.mask(where).sum()), where
