@@ -68,3 +68,8 @@ def test_as_of_before_the_data_is_the_same_error():
 
 def test_unknown_engine_is_a_usage_error():
     assert run("apply", "rules/rfm.yaml", "--engine", "oracle")[0] == 2
+
+
+def test_customers_summary_is_the_same(data_path):
+    got = run("customers", data_path, "--engine", "duckdb")
+    assert got == run("customers", data_path) and got[0] == 0
