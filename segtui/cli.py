@@ -54,6 +54,12 @@ MapOption = typer.Option(
 AsOfOption = typer.Option(
     None, "--as-of", metavar="YYYY-MM-DD", help="Reference date for recency (default: day after the last transaction)."
 )
+EngineOption = typer.Option(
+    "polars", "--engine", help="Where the customer view and rules run: polars, duckdb or spark (segtui[duckdb|spark])."
+)
+SparkMasterOption = typer.Option(
+    None, "--spark-master", envvar="SPARK_MASTER", help="Spark master URL for --engine spark (default local[2]; SPARK_REMOTE for Spark Connect)."
+)
 DateFormatOption = typer.Option(
     None, "--date-format", metavar="FORMAT", help="strftime format of the date column when it is ambiguous, e.g. %d/%m/%Y."
 )
@@ -105,6 +111,30 @@ def _usage_fail(message: str) -> NoReturn:
     raise typer.Exit(2)
 
 
+def _need(module: str, extra: str) -> None:
+    """SegtuiError naming the extra to install when an optional ``module`` is missing."""
+    import importlib.util
+
+    if importlib.util.find_spec(module) is None:
+        raise SegtuiError(f"this needs {module}: pip install 'segtui[{extra}]'", title="Missing package")
+
+
+def _check_engine(engine: str, spark_master: Optional[str] = None) -> None:
+    """Usage error for an unknown engine; exit 1 naming the extra when its package is missing."""
+    import os
+
+    if engine not in ("polars", "duckdb", "spark"):
+        raise typer.BadParameter(f"{engine!r} is not one of polars, duckdb, spark", param_hint="--engine")
+    try:
+        if engine != "polars":
+            _need("sqlglot", engine)
+            _need("duckdb" if engine == "duckdb" else "pyspark", engine)
+    except SegtuiError as err:
+        _fail(err)
+    if spark_master:
+        os.environ["SPARK_MASTER"] = spark_master  # read where the Spark session is made
+
+
 def _customers(n: int) -> str:
     return f"{n:,} customer" + ("" if n == 1 else "s")
 
@@ -147,6 +177,7 @@ def _load_for_rules(
     map_: list[str] | None,
     as_of: Optional[str | date],
     date_format: Optional[str],
+    engine: str = "polars",
 ) -> "Dataset":
     """The rule set's data; command-line values win over its ``data:`` section."""
     from segtui.dataset import load_dataset_for_rules
@@ -157,12 +188,14 @@ def _load_for_rules(
     return _load(
         label,
         lambda: load_dataset_for_rules(
-            ruleset, data, columns=columns, as_of=as_of_date, date_format=date_format
+            ruleset, data, columns=columns, as_of=as_of_date, date_format=date_format, engine=engine
         ),
     )
 
 
-def _checked_evaluator(ruleset: "RuleSet", ds: "Dataset", rules: Path, problems: list[str]) -> "Evaluator":
+def _checked_evaluator(
+    ruleset: "RuleSet", ds: "Dataset", rules: Path, problems: list[str], engine: str = "polars"
+) -> "Evaluator":
     """An evaluator for the data, once every rule is known to run on it (else RuleFileError).
 
     ``problems`` are those already found in the file's structure: they are reported
@@ -175,7 +208,14 @@ def _checked_evaluator(ruleset: "RuleSet", ds: "Dataset", rules: Path, problems:
     from segtui.evaluate import Evaluator
     from segtui.rulefile import validate_rules
 
-    evaluator = Evaluator(ds.view.frame)
+    if engine != "polars":
+        from segtui.sql.engines import EngineEvaluator
+
+        evaluator: Evaluator = EngineEvaluator(ds.view.frame, engine)
+        # one query for every rule, as Polars' evaluator does in one select
+        evaluator.prefetch([r.where for s in ruleset.segments for r in s.rules] + [ruleset.universe or ""])
+    else:
+        evaluator = Evaluator(ds.view.frame)
     problems = problems + validate_rules(ruleset, ds.view.frame.schema, source=str(rules))
     problems += evaluator.problems(ruleset, source=str(rules))
     console = _stderr()
@@ -245,6 +285,8 @@ def apply(
     map_: Optional[list[str]] = MapOption,
     as_of: Optional[str] = AsOfOption,
     date_format: Optional[str] = DateFormatOption,
+    engine: str = EngineOption,
+    spark_master: Optional[str] = SparkMasterOption,
 ) -> None:
     """Run a rule set headless: print the segment summary, optionally write members.
 
@@ -253,6 +295,7 @@ def apply(
     if fmt not in ("table", "json", "csv"):
         raise typer.BadParameter(f"{fmt!r} is not one of table, json, csv", param_hint="--format")
     rate = _parse_rate(baseline)
+    _check_engine(engine, spark_master)
     from segtui.analysis.holdout import assignments_with_groups, split
     from segtui.campaign import holdout_records, print_holdout
     from segtui.display import printable
@@ -266,11 +309,11 @@ def apply(
         ruleset, problems = read_rule_file(rules)
         if ruleset is None:
             raise RuleFileError(problems)
-        ds = _load_for_rules(ruleset, data, map_, as_of, date_format)
+        ds = _load_for_rules(ruleset, data, map_, as_of, date_format, engine)
         path = ds.transactions.source
         if output is not None:
             check_not_input(output, path, rules)
-        evaluator = _checked_evaluator(ruleset, ds, rules, problems)
+        evaluator = _checked_evaluator(ruleset, ds, rules, problems, engine)
         evaluation = evaluator.evaluate(ruleset)
         holdout = split(evaluator, ruleset)
         held = None if holdout is None else _holdout_table(evaluator, ruleset, holdout, ds, rate)
@@ -395,6 +438,9 @@ def validate(
     map_: Optional[list[str]] = MapOption,
     as_of: Optional[str] = AsOfOption,
     date_format: Optional[str] = DateFormatOption,
+    portable: bool = typer.Option(
+        False, "--portable", help="Also report SQL whose meaning differs between engines (CAST AS INTEGER, /, ~)."
+    ),
 ) -> None:
     """Lint a rule file: syntax and structure, plus columns and types given DATA.
 
@@ -408,6 +454,10 @@ def validate(
         ruleset, problems = read_rule_file(rules)
         if ruleset is None:
             raise RuleFileError(problems)
+        if portable:
+            from segtui.sql.rules_sql import portability_problems
+
+            problems += portability_problems(ruleset, source=str(rules))
         if data is not None:
             ds = _load_for_rules(ruleset, data, map_, as_of, date_format)
             _checked_evaluator(ruleset, ds, rules, problems)
@@ -430,6 +480,8 @@ def customers(
     map_: Optional[list[str]] = MapOption,
     as_of: Optional[str] = AsOfOption,
     date_format: Optional[str] = DateFormatOption,
+    engine: str = EngineOption,
+    spark_master: Optional[str] = SparkMasterOption,
 ) -> None:
     """Build the single customer view; write it with -o, or print a summary.
 
@@ -438,6 +490,7 @@ def customers(
     from segtui.export import check_not_input, check_output_path, write_frame
     from segtui.summary import print_dataset
 
+    _check_engine(engine, spark_master)
     try:
         if output is not None:
             check_output_path(output)
@@ -445,7 +498,10 @@ def customers(
         from segtui.dataset import load_dataset
 
         columns, as_of_date = _parse_map(map_), _parse_as_of(as_of)
-        ds = _load(data.name, lambda: load_dataset(data, columns=columns, as_of=as_of_date, date_format=date_format))
+        ds = _load(
+            data.name,
+            lambda: load_dataset(data, columns=columns, as_of=as_of_date, date_format=date_format, engine=engine),
+        )
         if output is not None:
             write_frame(ds.view.frame, output)
     except SegtuiError as err:
@@ -454,6 +510,55 @@ def customers(
         _say(_stderr(), f"wrote {_customers(ds.view.frame.height)} to {output}")
     else:
         print_dataset(_stdout(), ds)
+
+
+@app.command()
+def sql(
+    rules: Optional[Path] = typer.Argument(None, help="Rule file (YAML); not with --view.", readable=False),
+    dialect: str = typer.Option("duckdb", "--dialect", "-d", help="duckdb, spark, postgres, bigquery or snowflake."),
+    table: str = typer.Option("customers", "--table", help="Name of the customer-view table the rules query."),
+    summary: bool = typer.Option(False, "--summary", help="Print the summary query (customers, %, revenue per segment)."),
+    view: bool = typer.Option(False, "--view", help="Print the customer view as one query over a transactions table."),
+    transactions: str = typer.Option("transactions", "--transactions", help="Name of the transactions table (--view)."),
+    attribute: Optional[list[str]] = typer.Option(None, "--attribute", help="An attribute column of the transactions (--view; repeatable)."),
+    times: bool = typer.Option(True, "--times/--no-times", help="Whether order dates carry times: top_daypart (--view)."),
+    as_of: Optional[str] = AsOfOption,
+) -> None:
+    """Print a rule set (or, with --view, the customer view) as SQL for another engine.
+
+    Example: segtui sql rules/rfm.yaml --dialect spark --table analytics.customers
+    """
+    from segtui.sql.rules_sql import DIALECTS
+
+    if dialect not in DIALECTS:
+        raise typer.BadParameter(f"{dialect!r} is not one of {', '.join(DIALECTS)}", param_hint="--dialect")
+    if view == (rules is not None):
+        _usage_fail("give a rule file, or --view for the customer view (not both)")
+    try:
+        _need("sqlglot", "sql")
+        if view:
+            from segtui.sql.view_sql import ViewShape, view_sql
+
+            shape = ViewShape(attributes=tuple(attribute or ()), has_time=times)
+            text = view_sql(shape, dialect, table=transactions, as_of=_parse_as_of(as_of))
+        else:
+            from segtui.rulefile import read_rule_file, validate_rules
+            from segtui.sql.rules_sql import rules_sql, summary_sql
+
+            ruleset, problems = read_rule_file(rules)
+            if ruleset is None or problems:
+                raise RuleFileError(problems)
+            problems = validate_rules(ruleset, None, source=str(rules))
+            if problems:
+                raise RuleFileError(problems)
+            write = summary_sql if summary else rules_sql
+            try:
+                text = write(ruleset, dialect, table=table)
+            except SegtuiError as err:
+                raise SegtuiError(f"{rules}: {err.message}", title=err.title) from err
+    except SegtuiError as err:
+        _fail(err)
+    sys.stdout.write(text + ";\n")
 
 
 @app.command()

@@ -35,6 +35,7 @@ def load_dataset(
     date_format: str | None = None,
     lifecycle: Lifecycle = Lifecycle(),
     as_of_source: str = "--as-of",
+    engine: str = "polars",
 ) -> Dataset:
     """Read ``path`` and build its single customer view (``as_of_source`` names where ``as_of`` came from).
 
@@ -46,7 +47,12 @@ def load_dataset(
     (3000, 'amount', '2026-01-01')
     """
     tx = read_transactions(path, columns=columns, date_format=date_format)
-    view = build_customers(tx, as_of=as_of, lifecycle=lifecycle, as_of_source=as_of_source)
+    if engine == "polars":
+        view = build_customers(tx, as_of=as_of, lifecycle=lifecycle, as_of_source=as_of_source)
+    else:  # the same view, grouped and scored by DuckDB or Spark (segtui[duckdb], segtui[spark])
+        from segtui.sql.engines import engine_view
+
+        view = engine_view(tx, engine=engine, as_of=as_of, lifecycle=lifecycle, as_of_source=as_of_source)
     return Dataset(transactions=tx, view=view)
 
 
@@ -58,6 +64,7 @@ def load_dataset_for_rules(
     as_of: date | None = None,
     date_format: str | None = None,
     default_path: str | Path | None = None,
+    engine: str = "polars",
 ) -> Dataset:
     """Load the data a rule set runs on, with its lifecycle windows.
 
@@ -86,6 +93,7 @@ def load_dataset_for_rules(
         as_of=spec.as_of,
         date_format=spec.date_format,
         lifecycle=ruleset.lifecycle,
+        engine=engine,
         # an as-of date the user did not type names the file that set it
         as_of_source="--as-of" if as_of else f"{ruleset.source + ': ' if ruleset.source else ''}data.as_of",
     )

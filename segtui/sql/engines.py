@@ -1,0 +1,394 @@
+"""Running segtui's SQL on other engines: DuckDB in process (``segtui[duckdb]``), Spark
+through pyspark (``segtui[spark]``), Postgres for the conformance tests.
+
+Tables go in and results come out as Polars frames (through Arrow, no copy per row).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from segtui.errors import SegtuiError, first_line
+from segtui.evaluate import Evaluator
+from segtui.rules import compile_rule
+from segtui.sql.rules_sql import predicate_sql
+
+if TYPE_CHECKING:
+    from datetime import date
+
+    from segtui.customers import CustomerView, Lifecycle
+    from segtui.read.transactions import Transactions
+    from segtui.sql.view_sql import ViewShape
+
+__all__ = [
+    "DuckDBEngine",
+    "SparkEngine",
+    "EngineEvaluator",
+    "canonical_frame",
+    "engine_view",
+    "make_engine",
+    "portable_frame",
+    "plain_numbers",
+    "run_duckdb",
+    "run_on",
+    "run_postgres",
+]
+
+
+def portable_frame(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with types every engine has: unsigned integers as Int64, Int8/16 kept.
+
+    Unsigned columns (``n_unique`` counts) break some SQL layers; Int64 is everywhere.
+
+    Examples
+    --------
+    >>> portable_frame(pl.DataFrame({"n": pl.Series([1], dtype=pl.UInt32)})).schema["n"]
+    Int64
+    """
+    unsigned = [name for name, dtype in frame.schema.items() if dtype.is_unsigned_integer()]
+    return frame.with_columns(pl.col(unsigned).cast(pl.Int64)) if unsigned else frame
+
+
+def _duckdb():  # noqa: ANN202 - the module, imported only when asked for
+    try:
+        import duckdb
+    except ImportError as exc:
+        raise SegtuiError("the duckdb engine needs DuckDB: pip install 'segtui[duckdb]'", title="Missing engine") from exc
+    return duckdb
+
+
+class DuckDBEngine:
+    """An in-memory DuckDB: frames in as tables (Arrow, no copy), query results out as frames."""
+
+    dialect = "duckdb"
+
+    def __init__(self) -> None:
+        self._con = _duckdb().connect(":memory:")
+
+    def register(self, name: str, frame: pl.DataFrame) -> None:
+        """Make ``frame`` queryable as table ``name``."""
+        self._con.register(name, portable_frame(frame).to_arrow())
+
+    def query(self, sql: str) -> pl.DataFrame:
+        """The result of ``sql``; SegtuiError with DuckDB's first line when it fails."""
+        try:
+            frame = pl.from_arrow(self._con.sql(sql).to_arrow_table())
+        except _duckdb().Error as exc:
+            raise SegtuiError(f"DuckDB refused the query: {first_line(exc)}", title="Engine error") from exc
+        return plain_numbers(frame)  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        self._con.close()
+
+
+class SparkEngine:
+    """Spark SQL through pyspark: local mode (``local[2]``), a master URL, or Spark Connect.
+
+    ``SPARK_REMOTE`` (Spark Connect, ``sc://host:15002``) wins over ``master``; the session
+    is shared by every engine of the process (starting one takes ~17 s).
+    """
+
+    dialect = "spark"
+    _session = None
+
+    def __init__(self, master: str | None = None) -> None:
+        import os
+
+        try:
+            from pyspark.sql import SparkSession
+        except ImportError as exc:
+            raise SegtuiError("the spark engine needs pyspark: pip install 'segtui[spark]'", title="Missing engine") from exc
+        if SparkEngine._session is None:
+            builder = SparkSession.builder.appName("segtui")
+            remote = os.environ.get("SPARK_REMOTE")
+            if remote:
+                builder = builder.remote(remote)
+            else:
+                builder = builder.master(master or os.environ.get("SPARK_MASTER") or "local[2]")
+                # small inputs: a few shuffle partitions instead of 200 empty ones; no web UI
+                builder = builder.config("spark.sql.shuffle.partitions", "4").config("spark.ui.enabled", "false")
+                # segtui's own messages are the output; Spark's warnings and progress bars are not
+                builder = builder.config("spark.log.level", "ERROR").config("spark.ui.showConsoleProgress", "false")
+            # dates are calendar dates: no time zone may shift a timestamp across midnight
+            SparkEngine._session = builder.config("spark.sql.session.timeZone", "UTC").getOrCreate()
+        self._spark = SparkEngine._session
+
+    def register(self, name: str, frame: pl.DataFrame) -> None:
+        """Make ``frame`` queryable as temporary view ``name``."""
+        self._spark.createDataFrame(portable_frame(frame).to_arrow()).createOrReplaceTempView(name)
+
+    def query(self, sql: str) -> pl.DataFrame:
+        """The result of ``sql``; SegtuiError with Spark's first line when it fails."""
+        try:
+            frame = pl.from_arrow(self._spark.sql(sql).toArrow())
+        except Exception as exc:  # noqa: BLE001 - pyspark raises many kinds; the first line says why
+            raise SegtuiError(f"Spark refused the query: {first_line(exc)}", title="Engine error") from exc
+        return plain_numbers(frame)  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        """The shared session stays up for the next engine of the process."""
+
+
+Engine = DuckDBEngine | SparkEngine
+
+
+def make_engine(name: str, spark_master: str | None = None) -> Engine:
+    """The engine called ``name`` (duckdb or spark)."""
+    return SparkEngine(spark_master) if name == "spark" else DuckDBEngine()
+
+
+def run_duckdb(sql: str, tables: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
+    """Run ``sql`` in a fresh in-memory DuckDB where each frame of ``tables`` is a table.
+
+    Examples
+    --------
+    >>> run_duckdb("SELECT SUM(x) AS s FROM t", {"t": pl.DataFrame({"x": [1, 2]})}).item()
+    3
+    """
+    return run_on(DuckDBEngine(), sql, tables)
+
+
+def run_on(engine: Engine, sql: str, tables: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
+    """Register ``tables`` on ``engine`` and run ``sql`` there."""
+    try:
+        for name, frame in tables.items():
+            engine.register(name, frame)
+        return engine.query(sql)
+    finally:
+        engine.close()
+
+
+def plain_numbers(frame: pl.DataFrame) -> pl.DataFrame:
+    """Decimals (sums of integers come back as HUGEINT / NUMERIC) as Int64, or Float64 with a scale.
+
+    Examples
+    --------
+    >>> from decimal import Decimal
+    >>> plain_numbers(pl.DataFrame({"n": [Decimal("3")], "x": [Decimal("1.5")]})).dtypes
+    [Int64, Float64]
+    """
+    fixes = [
+        pl.col(name).cast(pl.Int64 if dtype.scale == 0 else pl.Float64)  # type: ignore[attr-defined]
+        for name, dtype in frame.schema.items()
+        if isinstance(dtype, pl.Decimal)
+    ]
+    return frame.with_columns(fixes) if fixes else frame
+
+
+def canonical_frame(transactions: "Transactions") -> tuple[pl.DataFrame, "ViewShape", list[str]]:
+    """The transactions as the canonical table ``view_sql`` reads, its shape, and notices.
+
+    The same normalisation and attribute choice as ``build_customers`` (one code path):
+    order_date as a naive Datetime, string ids, ``is_return``, attributes as named in the view.
+    ``has_time`` is left True; the engine decides it on the rows it uses.
+    """
+    from segtui.customers import _has_discount_amount, _normalise, _safe_attributes, _unpack
+    from segtui.names import CANONICAL_COLUMNS
+    from segtui.sql.view_sql import ViewShape
+
+    lf, discount_kind, known = _unpack(transactions)
+    schema = lf.collect_schema()
+    notices: list[str] = []
+    attributes = _safe_attributes(known, schema, notices)
+    lf = _normalise(lf.select(c for c in schema if c in CANONICAL_COLUMNS or c in {a for a, _ in attributes}), schema)
+    frame = lf.collect()
+    schema = frame.schema
+    discount = None
+    if "discount" in schema:
+        discount = "amount" if _has_discount_amount(schema, discount_kind) else "flag"
+    shape = ViewShape(
+        quantity="quantity" in schema,
+        discount=discount,
+        discount_numeric="discount" in schema and schema["discount"].is_numeric(),
+        product="product" in schema,
+        category="category" in schema,
+        channel="channel" in schema,
+        attributes=tuple(column for column, _ in attributes),
+    )
+    return frame, shape, notices
+
+
+#: Polars' types for view columns whose SQL type is wider (INTEGER, BIGINT) or differs.
+_VIEW_DTYPES: dict[str, pl.DataType] = {
+    **dict.fromkeys(("r_score", "f_score", "m_score", "top_weekday", "top_month"), pl.Int8()),
+    **dict.fromkeys(("distinct_products", "distinct_categories"), pl.UInt32()),
+}
+
+
+def _polars_types(frame: pl.DataFrame) -> pl.DataFrame:
+    """The engine's view with the column types ``build_customers`` gives, so outputs match."""
+    fixes = [pl.col(name).cast(dtype) for name, dtype in _VIEW_DTYPES.items() if name in frame.columns]
+    if "items" in frame.columns and frame.schema["items"].is_float():
+        items = frame["items"]
+        if (items == items.round(0)).all() and items.abs().max() < 2**53:  # as _finish does
+            fixes.append(pl.col("items").cast(pl.Int64))
+    return frame.with_columns(fixes)
+
+
+def engine_view(
+    transactions: "Transactions",
+    *,
+    engine: str = "duckdb",
+    spark_master: str | None = None,
+    as_of: "date | None" = None,
+    lifecycle: "Lifecycle | None" = None,
+    as_of_source: str = "--as-of",
+) -> "CustomerView":
+    """``build_customers`` run on ``engine``: the view query over the file's transactions.
+
+    The file is read by segtui's reader (every messy-export rule applies); grouping,
+    money sums, scores and modes run in the engine. Same result, same errors and notices.
+    """
+    from datetime import timedelta
+
+    import sqlglot
+
+    from segtui.customers import CustomerView, Lifecycle
+    from segtui.sql.view_sql import view_sql
+
+    frame, shape, notices = canonical_frame(transactions)
+    day = "CAST(order_date AS DATE)"
+    cut = f"{day} <= CAST('{as_of.isoformat()}' AS DATE)" if as_of is not None else "TRUE"
+    runner = make_engine(engine, spark_master)
+    facts_sql = (
+        f"SELECT MIN({day}) AS first_date, MAX({day}) AS last_date, COUNT(*) AS rows, "
+        f"MAX(CASE WHEN {cut} THEN {day} END) AS used_last_date, "
+        f"COALESCE(SUM(CASE WHEN {cut} THEN 1 ELSE 0 END), 0) AS used_rows, "
+        f"COALESCE(BOOL_OR({cut} AND order_date <> CAST({day} AS TIMESTAMP)), FALSE) AS has_time FROM transactions"
+    )
+    runner.register("transactions", frame)
+    facts = runner.query(sqlglot.transpile(facts_sql, read="duckdb", write=runner.dialect)[0]).row(0, named=True)
+    if not facts["rows"]:
+        runner.close()
+        raise SegtuiError("no transactions to build customers from", title="Cannot build customers")
+    if as_of is not None and as_of < facts["first_date"]:
+        runner.close()
+        message = f"{as_of_source} {as_of} is before the first transaction ({facts['first_date']})"
+        raise SegtuiError(message, title="Bad as-of date")
+    after = facts["rows"] - facts["used_rows"]
+    if as_of is None:
+        as_of = facts["last_date"] + timedelta(days=1)
+    elif after:
+        notices.append(f"left out {after:,} transactions dated after the as-of date {as_of}")
+    shape = type(shape)(**{**shape.__dict__, "has_time": bool(facts["has_time"])})
+    query = view_sql(shape, runner.dialect, table="transactions", as_of=as_of, lifecycle=lifecycle or Lifecycle(), pretty=False)
+    view = _polars_types(run_on(runner, query, {}))
+    return CustomerView(
+        frame=view,
+        as_of=as_of,
+        first_date=facts["first_date"],
+        last_date=facts["used_last_date"],
+        transactions=facts["used_rows"],
+        has_time=shape.has_time,
+        notices=notices,
+        attributes=view.columns[1 + len(shape.metrics()) :],
+    )
+
+
+class EngineEvaluator(Evaluator):
+    """An ``Evaluator`` whose rule masks are computed on an engine from ``segtui sql``'s predicates.
+
+    Polars' parser still checks each rule first (the same messages); segment logic
+    (all / any, first_match, universe) combines the engine's masks as usual.
+    """
+
+    def __init__(self, customers: pl.DataFrame, engine: str = "duckdb", spark_master: str | None = None) -> None:
+        super().__init__(customers)
+        self._engine = make_engine(engine, spark_master)
+        self._engine.register("customers", customers.with_row_index("_segtui_row"))
+
+    def _compute_mask(self, where: str) -> pl.Series:
+        return self._engine_masks([where])[0]
+
+    def prefetch(self, wheres: list[str]) -> None:
+        todo = list(dict.fromkeys(w.strip() for w in wheres if w.strip() and w.strip() not in self._masks))
+        valid = []
+        for where in todo:
+            try:
+                compile_rule(where, self.schema)
+                predicate_sql(where, self._engine.dialect)
+            except SegtuiError:
+                continue  # reported by mask(), one at a time, with its usual message
+            valid.append(where)
+        if len(valid) < 2:
+            return
+        try:
+            masks = self._engine_masks(valid)
+        except SegtuiError:
+            return
+        for where, mask in zip(valid, masks):
+            self._masks.get_or(where, lambda mask=mask: mask)
+
+    def _engine_masks(self, wheres: list[str]) -> list[pl.Series]:
+        for where in wheres:
+            compile_rule(where, self.schema)  # Polars' gate and messages
+        dialect = self._engine.dialect
+        columns = ", ".join(f"COALESCE({predicate_sql(w, dialect)}, FALSE) AS m{i}" for i, w in enumerate(wheres))
+        try:
+            frame = self._engine.query(f"SELECT {columns} FROM customers ORDER BY _segtui_row")
+        except SegtuiError as exc:  # the rule fails on these values
+            raise SegtuiError(f"cannot evaluate rule: {exc.message}", title="Bad rule") from exc
+        masks = []
+        for column in frame.iter_columns():  # type: ignore[union-attr]
+            if column.dtype != pl.Boolean:
+                raise SegtuiError(f"not a condition: the rule gives {column.dtype} values", title="Bad rule")
+            masks.append(column)
+        return masks
+
+
+_POSTGRES_TYPES = {
+    pl.String: "TEXT",
+    pl.Boolean: "BOOLEAN",
+    pl.Float64: "DOUBLE PRECISION",
+    pl.Float32: "REAL",
+    pl.Date: "DATE",
+}
+
+
+def _postgres_type(dtype: pl.DataType) -> str:
+    if isinstance(dtype, pl.Datetime):
+        return "TIMESTAMP"
+    if dtype.is_integer():
+        return "BIGINT" if dtype.is_unsigned_integer() or dtype in (pl.Int64,) else "INTEGER"
+    return _POSTGRES_TYPES.get(dtype.base_type(), "TEXT")  # type: ignore[call-overload]
+
+
+def run_postgres(conninfo: str, sql: str, tables: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
+    """Run ``sql`` on a Postgres server after loading each frame of ``tables`` as a temporary table.
+
+    Needs psycopg (``pip install 'psycopg[binary]'``); the tables live only for this session.
+    """
+    try:
+        import psycopg
+    except ImportError as exc:
+        raise SegtuiError("Postgres needs psycopg: pip install 'psycopg[binary]'", title="Missing engine") from exc
+    with psycopg.connect(conninfo) as con, con.cursor() as cur:
+        for name, frame in tables.items():
+            columns = ", ".join(f'"{c}" {_postgres_type(d)}' for c, d in frame.schema.items())
+            cur.execute(f'CREATE TEMPORARY TABLE "{name}" ({columns})')
+            with cur.copy(f"COPY \"{name}\" FROM STDIN WITH (FORMAT csv, HEADER true)") as copy:
+                copy.write(frame.write_csv(datetime_format="%Y-%m-%d %H:%M:%S%.f"))
+        try:
+            cur.execute(sql)
+        except psycopg.Error as exc:
+            raise SegtuiError(f"Postgres refused the query: {first_line(exc)}", title="Engine error") from exc
+        described = [(d.name, d.type_code) for d in cur.description or []]
+        rows = cur.fetchall()
+    frame = pl.DataFrame(rows, schema=[name for name, _ in described], orient="row", infer_schema_length=None)
+    # a column of nulls only has no Python values to infer from: type it from the server's oid
+    typed = [
+        pl.col(name).cast(_POSTGRES_OIDS.get(oid, pl.String))
+        for name, oid in described
+        if frame.schema[name] == pl.Null
+    ]
+    return plain_numbers(frame.with_columns(typed) if typed else frame)
+
+
+#: Postgres type oids of the result columns segtui's queries give.
+_POSTGRES_OIDS: dict[int, pl.DataType] = {
+    16: pl.Boolean(), 20: pl.Int64(), 21: pl.Int16(), 23: pl.Int32(), 25: pl.String(), 700: pl.Float32(),
+    701: pl.Float64(), 1043: pl.String(), 1082: pl.Date(), 1114: pl.Datetime("us"), 1700: pl.Float64(),
+}
