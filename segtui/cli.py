@@ -331,6 +331,104 @@ def sample(
     _say(_stderr(), f"wrote {output} ({_customers(n_customers)}, seed {seed})")
 
 
+def _check_format(fmt: str) -> None:
+    if fmt not in ("table", "json", "csv"):
+        raise typer.BadParameter(f"{fmt!r} is not one of table, json, csv", param_hint="--format")
+
+
+def _rules_on_data(
+    rules: Path, data: Optional[Path], map_: Optional[list[str]], as_of: Optional[str], date_format: Optional[str]
+) -> "tuple[RuleSet, Dataset, Evaluator]":
+    """Read a rule file and its data, checked as `apply` checks them (else SegtuiError)."""
+    from segtui.rulefile import read_rule_file
+
+    ruleset, problems = read_rule_file(rules)
+    if ruleset is None:
+        raise RuleFileError(problems)
+    ds = _load_for_rules(ruleset, data, map_, as_of, date_format)
+    return ruleset, ds, _checked_evaluator(ruleset, ds, rules, problems)
+
+
+def _table_text(draw: "Callable[[Console], None]") -> str:
+    console = _stdout()
+    with console.capture() as captured:
+        draw(console)
+    return captured.get()
+
+
+@app.command()
+def profile(
+    rules: Path = typer.Argument(..., help="Rule file (YAML).", show_default=False, readable=False),
+    data: Optional[Path] = typer.Argument(
+        None, help="Transaction file (default: data.path in the rule file).", readable=False
+    ),
+    segment: Optional[str] = typer.Option(None, "--segment", "-s", help="Profile this segment only (default: every segment)."),
+    top: Optional[int] = typer.Option(
+        None, "--top", "-n", min=1, help="Metrics per segment, most distinctive first (default: 15 in the table, all in json/csv)."
+    ),
+    fmt: str = typer.Option("table", "--format", "-f", help="Output format: table, json or csv."),
+    map_: Optional[list[str]] = MapOption,
+    as_of: Optional[str] = AsOfOption,
+    date_format: Optional[str] = DateFormatOption,
+) -> None:
+    """How each segment differs from the universe: means, medians, value shares and an index.
+
+    Example: segtui profile rules/rfm.yaml sample_data/transactions.csv --segment Champions
+    """
+    _check_format(fmt)
+    from segtui.analysis.profile import profile_segments
+    from segtui.analysis.report import print_profile, profile_csv, profile_json
+
+    try:
+        ruleset, ds, evaluator = _rules_on_data(rules, data, map_, as_of, date_format)
+        profiles = profile_segments(evaluator, ruleset, segment)
+        universe = int(evaluator.universe_mask(ruleset).sum())
+        if fmt == "json":
+            out = profile_json(profiles, rules=rules, data=ds.transactions.source, as_of=ds.view.as_of, universe=universe, top=top) + "\n"
+        elif fmt == "csv":
+            out = profile_csv(profiles, top)
+        else:
+            out = _table_text(lambda console: print_profile(console, profiles, universe=universe, top=top))
+    except SegtuiError as err:
+        _fail(err)
+    sys.stdout.write(out)
+
+
+@app.command()
+def breakdown(
+    rules: Path = typer.Argument(..., help="Rule file (YAML).", show_default=False, readable=False),
+    data: Optional[Path] = typer.Argument(
+        None, help="Transaction file (default: data.path in the rule file).", readable=False
+    ),
+    by: str = typer.Option(..., "--by", "-b", help="Customer-view column to split by (numbers are binned; first_order_month: cohorts)."),
+    top: int = typer.Option(10, "--top", "-n", min=1, help="Text values shown before (other)."),
+    fmt: str = typer.Option("table", "--format", "-f", help="Output format: table, json or csv."),
+    map_: Optional[list[str]] = MapOption,
+    as_of: Optional[str] = AsOfOption,
+    date_format: Optional[str] = DateFormatOption,
+) -> None:
+    """Every segment split by one column: customers, row %, revenue (a cross-tab).
+
+    Example: segtui breakdown rules/lifecycle.yaml sample_data/transactions.csv --by country
+    """
+    _check_format(fmt)
+    from segtui.analysis.crosstab import crosstab
+    from segtui.analysis.report import crosstab_csv, crosstab_json, print_crosstab
+
+    try:
+        ruleset, ds, evaluator = _rules_on_data(rules, data, map_, as_of, date_format)
+        table = crosstab(evaluator, ruleset, by, top=top)
+        if fmt == "json":
+            out = crosstab_json(table, by=by, rules=rules, data=ds.transactions.source, as_of=ds.view.as_of) + "\n"
+        elif fmt == "csv":
+            out = crosstab_csv(table)
+        else:
+            out = _table_text(lambda console: print_crosstab(console, table, by=by))
+    except SegtuiError as err:
+        _fail(err)
+    sys.stdout.write(out)
+
+
 @app.command(OPEN_COMMAND, hidden=True)
 def open_app(
     data: Optional[Path] = typer.Argument(

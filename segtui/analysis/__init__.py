@@ -1,0 +1,1 @@
+"""Questions asked of an evaluated rule set: profile, crosstab, overlap, migration, drift, holdout, readout."""
