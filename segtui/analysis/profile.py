@@ -6,7 +6,7 @@ for it (in ``first_match`` the customers it won). Per column:
 - numeric columns: mean and median in the segment and in the base, and the **index**
   ``segment mean / base mean × 100`` (null when the base mean is not positive: a ratio to
   zero or to a negative mean says nothing);
-- text, categorical and boolean columns: the share of customers per value (nulls are the
+- text, categorical and boolean columns, and the codes ``top_weekday`` / ``top_month``: the share of customers per value (nulls are the
   value ``"(null)"``, so shares add up to 100 and nobody is hidden), and the index of each
   share (the lift); the ``values`` values whose share differs most from the base, in
   percentage points, are kept;
@@ -30,6 +30,8 @@ from segtui.rules import RuleSet
 
 __all__ = ["PROFILE_SCHEMA", "profile", "segment_groups", "profile_segments", "index_bar", "distinctiveness"]
 
+#: Numeric columns that are codes (a weekday, a month): profiled by value, not by mean.
+CODES = frozenset({"top_weekday", "top_month"})
 #: Text columns with more distinct values than this are identifiers, not descriptions.
 _MAX_DISTINCT = 1_000
 #: Columns of a profile frame, in order.
@@ -63,11 +65,14 @@ def distinctiveness(index: float | None) -> float:
 
 
 def _numeric_columns(schema: pl.Schema) -> list[str]:
-    return [n for n, t in schema.items() if t.is_numeric() and n != "customer_id"]
+    return [n for n, t in schema.items() if t.is_numeric() and n != "customer_id" and n not in CODES]
 
 
 def _text_columns(frame: pl.DataFrame) -> list[str]:
-    text = [n for n, t in frame.schema.items() if (t == pl.String or t == pl.Boolean or isinstance(t, (pl.Categorical, pl.Enum))) and n != "customer_id"]
+    text = [
+        n for n, t in frame.schema.items()
+        if (t == pl.String or t == pl.Boolean or isinstance(t, (pl.Categorical, pl.Enum)) or n in CODES) and n != "customer_id"
+    ]
     if not text:
         return []
     distinct = frame.select(pl.col(text).n_unique()).row(0)

@@ -37,7 +37,9 @@ from segtui.tui.editing import NodeRef
 from segtui.tui.format import fmt_count
 from segtui.tui.screens.dialogs import ErrorScreen, PromptScreen, UnsavedChangesScreen, UnsavedChoice
 from segtui.tui.screens.help import HelpScreen, binding_rows
+from segtui.tui.screens.crosstab import CrosstabScreen
 from segtui.tui.screens.main import MainScreen
+from segtui.tui.screens.profile import ProfileScreen
 from segtui.tui.screens.rule_editor import RuleEditorScreen
 from segtui.tui.screens.save_as import SaveAsScreen
 from segtui.tui.session import (
@@ -301,11 +303,41 @@ class SegtuiApp(App[None]):
     def cycle_dimension(self) -> None:
         dims = self.session.dimensions if self.session else []
         if not dims:
-            self.notify("No text columns to break down by.", severity="warning")
+            self.notify("No columns to break down by.", severity="warning")
             return
         index = dims.index(self.dimension) + 1 if self.dimension in dims else 0
         self.dimension = dims[index % len(dims)]
         self.request_detail()
+
+    def profile_groups(self) -> list[str]:
+        """What the profile screen steps through: enabled segments, then Unassigned (first_match)."""
+        names = [seg.name for seg in self.ruleset.segments if seg.enabled]
+        return names + ([UNASSIGNED] if self.ruleset.assign == "first_match" else [])
+
+    def action_profile(self) -> None:
+        """Profile the selected segment (the root: the first one) against the universe."""
+        groups = self.profile_groups()
+        if self.session is None or not groups:
+            self.notify("No segment to profile (a: add a segment).", severity="warning")
+            return
+        selected = self.selected_segment()
+        ruleset, session = copy.deepcopy(self.ruleset), self.session
+        current = groups.index(selected) if selected in groups else 0
+        self.push_screen(ProfileScreen(groups, current, lambda name: session.profile(ruleset, name)))
+
+    def action_crosstab(self) -> None:
+        """Every segment by the breakdown column; the breakdown follows the last column shown."""
+        dims = self.session.dimensions if self.session else []
+        if self.session is None or not dims:
+            return
+        ruleset, session = copy.deepcopy(self.ruleset), self.session
+
+        def closed(dimension: str | None) -> None:
+            if dimension and dimension != self.dimension:
+                self.dimension = dimension
+                self.request_detail()
+
+        self.push_screen(CrosstabScreen(dims, self.dimension, lambda dim: session.crosstab(ruleset, dim)), closed)
 
     def rule_editor(self, title: str, value: str, allow_empty: bool = False) -> RuleEditorScreen:
         """A rule editor wired to the core's check and count for the loaded view."""

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import polars as pl
 
+from segtui.analysis.crosstab import breakdown, crosstab, dimensions
+from segtui.analysis.profile import profile_segments
 from segtui.dataset import Dataset, data_spec_for, load_dataset_for_rules
 from segtui.errors import RuleFileError, SegtuiError
 from segtui.evaluate import Evaluation, Evaluator
@@ -39,7 +41,6 @@ __all__ = [
 #: Breakdown dimensions shown first when the view has them; other text columns follow.
 # lifecycle is not first: split by the shipped lifecycle rules it would only echo them.
 DIMENSION_ORDER = ("country", "top_channel", "top_category", "device", "age_band", "lifecycle", "rfm")
-_TEXT_TYPES = (pl.String, pl.Categorical, pl.Enum)
 
 
 @dataclass(frozen=True)
@@ -146,10 +147,8 @@ class Session:
 
     @property
     def dimensions(self) -> list[str]:
-        """Text columns to split a segment by, the usual suspects first."""
-        text = [name for name, dtype in self.frame.schema.items() if isinstance(dtype, _TEXT_TYPES) and name != "customer_id"]
-        first = [name for name in DIMENSION_ORDER if name in text]
-        return first + [name for name in text if name not in first]
+        """Columns to split a segment by: text (the usual suspects first), cohorts, numbers."""
+        return dimensions(self.frame.schema, DIMENSION_ORDER)
 
     def check(self, where: str) -> str | None:
         return check_rule(where, self.frame.schema)
@@ -170,8 +169,20 @@ class Session:
         """Members of ``segment`` (None: the universe) and their split by ``dimension``."""
         with self.lock:
             members = self.evaluator.members(ruleset, segment)
-            split = self.evaluator.breakdown(ruleset, dimension, segment) if dimension else None
+            split = breakdown(self.evaluator, ruleset, dimension, segment) if dimension else None
         return members, split
+
+    def profile(self, ruleset: RuleSet, segment: str) -> tuple[int, int, pl.DataFrame]:
+        """(segment's customers, universe's customers, its profile against the universe)."""
+        with self.lock:
+            [(_, customers, frame)] = profile_segments(self.evaluator, ruleset, segment)
+            universe = int(self.evaluator.universe_mask(ruleset).sum())
+        return customers, universe, frame
+
+    def crosstab(self, ruleset: RuleSet, dimension: str) -> pl.DataFrame:
+        """Every segment by ``dimension`` (``analysis.crosstab.crosstab``)."""
+        with self.lock:
+            return crosstab(self.evaluator, ruleset, dimension)
 
     def needs_path(self) -> bool:
         """Saving a shipped rule set (or one never saved) asks for a new path first."""

@@ -58,6 +58,8 @@ class MainScreen(Screen[None]):
         Binding("A", "toggle_assign", "Assign mode", show=False, tooltip="first_match: one segment per customer; overlap: several"),
         Binding("u", "edit_universe", "Universe", show=False, tooltip="Filter applied before every segment"),
         Binding("b", "next_dimension", "Breakdown by", show=False, tooltip="Split the selected segment by the next column"),
+        Binding("p", "app.profile", "Profile", show=False, tooltip="How the selected segment differs from all customers"),
+        Binding("t", "app.crosstab", "Cross-tab", show=False, tooltip="Every segment split by the breakdown column, in one table"),
         Binding("1", "show_tab('segments')", "Segments", show=False, tooltip="Show/focus the segment panel"),
         Binding("2", "show_tab('customers')", "Customers", show=False, tooltip="Show/focus the customer table"),
         Binding("3", "show_tab('breakdown')", "Breakdown", show=False, tooltip="Show the breakdown panel (there, up/down pick the segment)"),
@@ -102,7 +104,8 @@ class MainScreen(Screen[None]):
     def on_mount(self) -> None:
         for selector, title in (("#segments", "Segments"), ("#bars", "Segment sizes"), ("#breakdown", "Breakdown"), ("#customers", "Customers")):
             self.query_one(selector).border_title = title
-        self.query_one("#breakdown").border_subtitle = "b: next column"
+        self.query_one("#breakdown").border_subtitle = "b: next column · t: cross-tab"
+        self.query_one("#bars").border_subtitle = "p: profile · t: cross-tab"
         self.segtui.start()
 
     def loaded(self) -> None:
