@@ -32,14 +32,16 @@ class ProfileScreen(Screen[None]):
     """Profile of one segment at a time, of the groups given (segments, then Unassigned)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("left", "step(-1)", "Prev segment", tooltip="Profile the previous segment"),
-        Binding("right", "step(1)", "Next segment", tooltip="Profile the next segment"),
+        # priority: the scrolling panel's own left/right (no horizontal scroll here) would
+        # otherwise hide these from the footer
+        Binding("left", "step(-1)", "Prev segment", tooltip="Profile the previous segment", priority=True),
+        Binding("right", "step(1)", "Next segment", tooltip="Profile the next segment", priority=True),
         Binding("escape,q,p", "close", "Back", tooltip="Back to the segments"),
     ]
 
     DEFAULT_CSS = """
     ProfileScreen #profile-title { height: 1; padding: 0 1; text-style: bold; background: $panel; }
-    ProfileScreen #profile-scroll { border: round $accent; border-title-color: $accent; padding: 0 1; height: 1fr; }
+    ProfileScreen #profile-scroll { border: round $accent; border-title-color: $accent; padding: 0 1; height: 1fr; scrollbar-size-vertical: 1; }
     ProfileScreen #profile-note { height: 1; padding: 0 1; color: $text-muted; }
     """
 
