@@ -351,6 +351,7 @@ class SegtuiApp(App[None]):
             total=self.session.frame.height,
             allow_empty=allow_empty,
             hints=self.session.value_hints,
+            dictionary=self.session.dictionary,
         )
 
     # -- files --------------------------------------------------------------------------
@@ -478,7 +479,7 @@ class SegtuiApp(App[None]):
         if isinstance(self.screen, HelpScreen):
             return
         rows = binding_rows(self, [MainScreen, SegmentTree, CustomerTable, SegtuiApp])
-        self.push_screen(HelpScreen(rows))
+        self.push_screen(HelpScreen(rows, self.session.dictionary if self.session else None))
 
 
 def make_app(

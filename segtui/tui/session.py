@@ -19,6 +19,7 @@ import polars as pl
 from segtui.analysis.crosstab import breakdown, crosstab, dimensions
 from segtui.analysis.profile import profile_segments
 from segtui.dataset import Dataset, data_spec_for, load_dataset_for_rules
+from segtui.dictionary import column_dictionary
 from segtui.errors import RuleFileError, SegtuiError
 from segtui.evaluate import Evaluation, Evaluator
 from segtui.export import check_not_input, check_output_path, write_frame
@@ -136,6 +137,7 @@ class Session:
     #: the data as loaded (file, column mapping, as-of date): what a save records
     data_spec: DataSpec = field(default_factory=DataSpec)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    _dictionary: pl.DataFrame | None = field(default=None, repr=False)
 
     @property
     def frame(self) -> pl.DataFrame:
@@ -149,6 +151,13 @@ class Session:
     def dimensions(self) -> list[str]:
         """Columns to split a segment by: text (the usual suspects first), cohorts, numbers."""
         return dimensions(self.frame.schema, DIMENSION_ORDER)
+
+    def dictionary(self) -> pl.DataFrame:
+        """The column dictionary of the loaded view (``dictionary.column_dictionary``), computed once."""
+        with self.lock:
+            if self._dictionary is None:
+                self._dictionary = column_dictionary(self.frame)
+            return self._dictionary
 
     def check(self, where: str) -> str | None:
         return check_rule(where, self.frame.schema)

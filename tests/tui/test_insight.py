@@ -104,3 +104,51 @@ def test_b_reaches_cohorts_and_numeric_columns(fixture_app: SegtuiApp) -> None:
         assert rows == ["5", "40", "60", "80", "120", "175", "500", "600"], rows
 
     run(fixture_app, scenario)
+
+
+def test_column_dictionary_from_the_rule_editor_puts_the_column_in_the_rule(fixture_app: SegtuiApp) -> None:
+    from segtui.tui.screens.columns import ColumnDictionaryScreen
+    from segtui.tui.screens.rule_editor import RuleEditorScreen, RuleInput
+    from textual.widgets import DataTable
+
+    async def scenario(pilot: Pilot) -> None:
+        app = pilot.app
+        await pilot.press("down", "r")
+        await settle(pilot)
+        await pilot.press(*"orders > 1 AND ")
+        await pilot.press("f2")
+        await settle(pilot)
+        assert isinstance(app.screen, ColumnDictionaryScreen)
+        table = app.screen.query_one(DataTable)
+        names = [table.coordinate_to_cell_key((i, 0)).row_key.value for i in range(table.row_count)]
+        assert names == app.session.columns
+        row = names.index("country")
+        cells = [str(c) for c in table.get_row_at(row)]
+        assert cells[:4] == ["country", "text", "3 distinct", "0.0%"]
+        for _ in range(row):
+            await pilot.press("down")
+        assert "country: attribute" in str(app.screen.query_one("#column-meaning").render())
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, RuleEditorScreen)
+        assert app.screen.query_one(RuleInput).value == "orders > 1 AND country"
+
+    run(fixture_app, scenario)
+
+
+def test_column_dictionary_from_help(fixture_app: SegtuiApp) -> None:
+    from segtui.tui.screens.columns import ColumnDictionaryScreen
+    from segtui.tui.screens.help import HelpScreen
+
+    async def scenario(pilot: Pilot) -> None:
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, HelpScreen)
+        await pilot.press("c")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ColumnDictionaryScreen)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, HelpScreen)
+
+    run(fixture_app, scenario)

@@ -83,3 +83,11 @@ def test_crosstab_screen_80x24(fixture_app: SegtuiApp, snap_compare) -> None:
 
 def test_crosstab_screen_160x48(fixture_app: SegtuiApp, snap_compare) -> None:
     assert snap_compare(fixture_app, terminal_size=(160, 48), run_before=_on_screen("t"))
+
+
+def test_column_dictionary_80x24(fixture_app: SegtuiApp, snap_compare) -> None:
+    assert snap_compare(fixture_app, terminal_size=(80, 24), run_before=_on_screen("question_mark", "c"))
+
+
+def test_column_dictionary_160x48(fixture_app: SegtuiApp, snap_compare) -> None:
+    assert snap_compare(fixture_app, terminal_size=(160, 48), run_before=_on_screen("down", "r", "f2"))

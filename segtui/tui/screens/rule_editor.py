@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import ClassVar
 
+import polars as pl
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -90,9 +91,14 @@ class RuleEditorScreen(ModalScreen[str | None]):
     hints
         Warnings about a valid predicate, shown after its count (``Evaluator.value_hints``:
         "no customer has country = 'UK' (did you mean 'United Kingdom'?)").
+    dictionary
+        The column dictionary (``dictionary.column_dictionary``) that F2 shows.
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("f2", "columns", "Columns", tooltip="The column dictionary; enter puts a column in the rule"),
+    ]
 
     def __init__(
         self,
@@ -105,6 +111,7 @@ class RuleEditorScreen(ModalScreen[str | None]):
         total: int,
         allow_empty: bool = False,
         hints: Callable[[str], list[str]] | None = None,
+        dictionary: Callable[[], pl.DataFrame] | None = None,
     ) -> None:
         super().__init__()
         self._title = title
@@ -115,6 +122,7 @@ class RuleEditorScreen(ModalScreen[str | None]):
         self._total = total
         self._allow_empty = allow_empty
         self._hints = hints
+        self._dictionary = dictionary
         self._timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -128,7 +136,7 @@ class RuleEditorScreen(ModalScreen[str | None]):
             )
             yield Static("", id="rule-status", markup=False)
             yield Static(
-                "enter: save · esc: cancel · tab/→: complete column", classes="hint"
+                "enter: save · esc: cancel · tab/→: complete column · F2: columns", classes="hint"
             )
 
     def on_mount(self) -> None:
@@ -192,3 +200,16 @@ class RuleEditorScreen(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+    def action_columns(self) -> None:
+        if self._dictionary is None:
+            return
+        from segtui.tui.screens.columns import ColumnDictionaryScreen
+
+        def chosen(column: str | None) -> None:
+            rule_input = self.query_one(RuleInput)
+            if column:
+                rule_input.insert_text_at_cursor(column)
+            rule_input.focus()
+
+        self.app.push_screen(ColumnDictionaryScreen(self._dictionary), chosen)
