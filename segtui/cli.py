@@ -469,13 +469,30 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
+    # metavar "": a flag takes no value, and Typer would otherwise print "--version <bool>"
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, metavar="", help="Show the version."),
 ) -> None:
     """Ad-hoc customer segmentation in the terminal.
 
     `segtui [DATA] [--rules FILE] [--map ROLE=COLUMN] [--as-of DATE]` opens the app
     (no DATA: the bundled sample with the shipped lifecycle rules).
     """
+
+
+def _app_options_epilog() -> str:
+    """The app's own options for `segtui --help`: the app command itself is hidden, so
+    they would otherwise show nowhere (a test checks every option of it is listed)."""
+    rows = [
+        ("--rules, -r FILE", "rule file (default: shipped lifecycle rules)"),
+        ("--map, -m ROLE=COLUMN", "map a column to a role (repeatable)"),
+        ("--as-of YYYY-MM-DD", "reference date (default: day after the last order)"),
+        ("--date-format FORMAT", "format of ambiguous dates, e.g. %d/%m/%Y"),
+    ]
+    lines = "\n".join(f"{name:<22} {text}" for name, text in rows)
+    return f"[bold]Open the app:[/bold] segtui \\[DATA] \\[OPTIONS] · segtui open --help\n\n\b\n{lines}"
+
+
+app.info.epilog = _app_options_epilog()
 
 
 def command_names() -> list[str]:

@@ -47,7 +47,11 @@ def described_bindings(app: App, owners: Iterable[type[DOMNode]]) -> list[tuple[
         for binding in Binding.make_bindings(owner.BINDINGS):
             if not binding.description:
                 continue
-            _, keys = found.setdefault((binding.action, binding.description), (binding, []))
+            # "screen.toggle" on the tree and "toggle" on the screen are one action: list it once
+            action = binding.action.removeprefix("screen.").removeprefix("app.")
+            first, keys = found.setdefault((action, binding.description), (binding, []))
+            if not first.tooltip and binding.tooltip:
+                found[(action, binding.description)] = (binding, keys)
             key = app.get_key_display(binding)
             if key not in keys:
                 keys.append(key)

@@ -181,7 +181,7 @@ class CustomerTable(ScrollView, can_focus=True):
         Binding("pagedown", "page_down", "Page down", show=False, id="customer-table.page-down"),
         Binding("home,ctrl+home", "first_row", "First row", show=False, id="customer-table.first-row"),
         Binding("end,ctrl+end", "last_row", "Last row", show=False, id="customer-table.last-row"),
-        Binding("s", "sort", "Sort", tooltip="Sort by the highlighted column (again: reverse)", id="customer-table.sort"),
+        Binding("s", "sort", "Sort", tooltip="Sort by the highlighted column: numbers and dates largest first, text A-Z (again: reverse)", id="customer-table.sort"),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -452,7 +452,13 @@ class CustomerTable(ScrollView, can_focus=True):
         column = self.cursor_column
         if column is None:
             return
-        descending = self._sort is not None and self._sort == (column, False)
+        if self._sort is not None and self._sort[0] == column:
+            descending = not self._sort[1]
+        else:
+            # Metrics (numbers, dates) start with the top: the biggest spenders, the latest
+            # orders; names and other text start from A.
+            dtype = self._source.schema[column]
+            descending = dtype.is_numeric() or dtype.is_temporal()
         self.request_sort(column, descending=descending)
 
     async def _on_click(self, event: events.Click) -> None:
