@@ -175,9 +175,14 @@ class Session:
             return self.evaluator.evaluate(ruleset)
 
     def detail(self, ruleset: RuleSet, segment: str | None, dimension: str | None) -> tuple[pl.DataFrame, pl.DataFrame | None]:
-        """Members of ``segment`` (None: the universe) and their split by ``dimension``."""
+        """Members of ``segment`` and their split by ``dimension``; None: the universe, with
+        each customer's segment (``Evaluator.assignments``: a ``segment`` column, or one
+        yes/no column per segment in overlap) after ``customer_id``."""
         with self.lock:
-            members = self.evaluator.members(ruleset, segment)
+            if segment is None:
+                members = self.evaluator.assignments(ruleset)
+            else:
+                members = self.evaluator.members(ruleset, segment)
             split = breakdown(self.evaluator, ruleset, dimension, segment) if dimension else None
         return members, split
 
