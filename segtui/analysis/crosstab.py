@@ -30,6 +30,7 @@ from segtui.rules import RuleSet, suggest
 
 __all__ = [
     "COHORT", "ALL_LABEL", "CROSSTAB_SCHEMA", "dimensions", "dimension_labels", "nice", "crosstab", "breakdown",
+    "with_segments",
 ]
 
 #: The virtual dimension of first-order cohorts (from ``first_order_date``).
@@ -231,3 +232,35 @@ def breakdown(evaluator: Evaluator, ruleset: RuleSet, dimension: str, segment: s
     return _split(labels, _cents(frame), mask, order, segment or ALL_LABEL).select(
         "value", "customers", pl.col("row_pct").alias("pct_customers"), "revenue", "pct_revenue",
     )
+
+
+def with_segments(evaluator: Evaluator, ruleset: RuleSet) -> pl.DataFrame:
+    """The universe's customers with a ``segment`` column after ``customer_id``: the segment
+    each is in (first_match, ``Unassigned`` for the rest), or in overlap every segment that
+    holds them, joined by ", " (null for none). A view column already called ``segment``
+    makes it ``segment (segment)``, as in ``Evaluator.assignments``.
+
+    Examples
+    --------
+    >>> from segtui.rules import Rule, Segment
+    >>> ev = Evaluator(pl.DataFrame({"customer_id": ["a", "b", "c"], "orders": [1, 3, 5]}))
+    >>> both = [Segment("Some", [Rule("orders >= 3")]), Segment("Many", [Rule("orders >= 5")])]
+    >>> with_segments(ev, RuleSet(both, assign="overlap"))["segment"].to_list()
+    [None, 'Some', 'Some, Many']
+    >>> with_segments(ev, RuleSet(both))["segment"].to_list()
+    ['Unassigned', 'Some', 'Some']
+    """
+    universe, groups = segment_groups(evaluator, ruleset)
+    frame = evaluator.customers
+    name = "segment" if "segment" not in frame.columns else "segment (segment)"
+    masks = pl.DataFrame([mask.alias(f"m{i}") for i, (_, mask) in enumerate(groups)]) if groups else pl.DataFrame({"m": [False] * frame.height})
+    if ruleset.assign == "first_match" and groups:
+        label = pl.coalesce([pl.when(pl.col(f"m{i}")).then(pl.lit(g)) for i, (g, _) in enumerate(groups)])
+    else:
+        parts = [pl.when(pl.col(f"m{i}")).then(pl.lit(g)) for i, (g, _) in enumerate(groups)]
+        label = pl.concat_list(parts).list.drop_nulls().list.join(", ") if parts else pl.lit(None, dtype=pl.String)
+        label = pl.when(label != "").then(label)
+    labels = masks.select(label.cast(pl.String).alias(name)).to_series()
+    lead = [c for c in ("customer_id",) if c in frame.columns]
+    out = frame.with_columns(labels).select(*lead, name, *[c for c in frame.columns if c not in lead])
+    return out.filter(universe)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
-from segtui.analysis.crosstab import breakdown, crosstab, dimensions
+from segtui.analysis.crosstab import breakdown, crosstab, dimensions, with_segments
 from segtui.analysis.profile import profile_segments
 from segtui.dataset import Dataset, data_spec_for, load_dataset_for_rules
 from segtui.dictionary import column_dictionary
@@ -176,11 +176,10 @@ class Session:
 
     def detail(self, ruleset: RuleSet, segment: str | None, dimension: str | None) -> tuple[pl.DataFrame, pl.DataFrame | None]:
         """Members of ``segment`` and their split by ``dimension``; None: the universe, with
-        each customer's segment (``Evaluator.assignments``: a ``segment`` column, or one
-        yes/no column per segment in overlap) after ``customer_id``."""
+        each customer's segment(s) after ``customer_id`` (``analysis.crosstab.with_segments``)."""
         with self.lock:
             if segment is None:
-                members = self.evaluator.assignments(ruleset)
+                members = with_segments(self.evaluator, ruleset)
             else:
                 members = self.evaluator.members(ruleset, segment)
             split = breakdown(self.evaluator, ruleset, dimension, segment) if dimension else None

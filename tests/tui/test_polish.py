@@ -68,3 +68,74 @@ def test_slash_finds_a_customer_by_id_in_the_table(fixture_app: SegtuiApp) -> No
         assert any("No customer id 'zz'" in n.message for n in pilot.app._notifications)
 
     run(fixture_app, scenario)
+
+
+def _rfm_app() -> SegtuiApp:
+    from segtui.resources import RULES_DIR
+    from segtui.tui.app import make_app
+
+    return make_app(rules_path=RULES_DIR / "rfm.yaml")
+
+
+def test_tab_reaches_the_sizes_panel_which_keeps_the_selected_segment_in_view() -> None:
+    from segtui.tui.widgets.bars import SegmentBars
+
+    async def scenario(pilot) -> None:
+        from .conftest import settle
+
+        app = pilot.app
+        bars = app.main.query_one(SegmentBars)
+        await pilot.press("tab")
+        assert app.focused is bars  # not the tab strip, not a hidden panel
+        assert bars.region.height < len(bars.rows) + 3  # 12 rfm segments do not fit at 80x24
+        for _ in range(len(bars.rows)):  # from the root down to the last row (Unassigned), rules skipped
+            await pilot.press("down")
+        await settle(pilot)
+        shown = bars.render_text(bars.size.width, bars.size.height).plain
+        assert app.selected_segment() == bars.rows[-1].name
+        assert bars.rows[-1].name in shown and "rows above" in shown
+        assert bars.rows[0].name not in shown.split("\n", 2)[2]
+
+    run(_rfm_app(), scenario)
+
+
+def test_left_folds_a_segment_right_unfolds_it_and_the_fold_survives_an_edit(fixture_app: SegtuiApp) -> None:
+    async def scenario(pilot) -> None:
+        from .conftest import settle
+
+        tree = pilot.app.main.tree
+        await pilot.press("down")  # Loyal
+        loyal = tree.cursor_node
+        await pilot.press("left")
+        assert not loyal.is_expanded
+        await pilot.press("space")  # toggle Loyal: rebuilds the tree
+        await settle(pilot)
+        assert not tree.cursor_node.is_expanded and pilot.app.selected_segment() == "Loyal"
+        await pilot.press("right")
+        assert tree.cursor_node.is_expanded
+        await pilot.press("down", "left")  # on a rule: back to its segment
+        assert tree.cursor_node.data.kind == "segment"
+
+    run(fixture_app, scenario)
+
+
+def test_opening_a_rule_set_keeps_the_cursor_in_view() -> None:
+    async def scenario(pilot) -> None:
+        from segtui.resources import RULES_DIR
+
+        from .conftest import settle
+
+        app = pilot.app
+        tree = app.main.tree
+        for _ in range(30):
+            await pilot.press("down")
+        await settle(pilot)
+        assert tree.scroll_y > 0
+        await pilot.press("o")
+        await settle(pilot)
+        await pilot.press("ctrl+u", *str(RULES_DIR / "rfm.yaml"), "enter")
+        await settle(pilot)
+        assert tree.cursor_line == 0 and tree.scroll_y == 0
+        assert app.selected_segment() is None  # what x would export: all assignments, as shown
+
+    run(_rfm_app(), scenario)

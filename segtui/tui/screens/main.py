@@ -106,6 +106,8 @@ class MainScreen(Screen[None]):
             self.query_one(selector).border_title = title
         self.query_one("#breakdown").border_subtitle = "b: next column · t: cross-tab"
         self.query_one("#bars").border_subtitle = "p: profile · t: cross-tab"
+        # 1/2/3 switch tabs; a focusable tab strip only made tab land on it, footer empty
+        self.query_one(Tabs).can_focus = False
         self.segtui.start()
 
     def loaded(self) -> None:
@@ -265,11 +267,17 @@ class MainScreen(Screen[None]):
         self.app.push_screen(screen, done)
 
     def action_step_segment(self, delta: int) -> None:
-        """Move the tree's cursor (even while the tree is hidden behind a tab)."""
-        if delta < 0:
-            self.tree.action_cursor_up()
-        else:
-            self.tree.action_cursor_down()
+        """Move the tree's cursor to the previous / next segment, skipping rules (the
+        panels that call this list segments); works while the tree is behind a tab."""
+        tree = self.tree
+        line = tree.cursor_line + delta
+        while 0 <= line <= tree.last_line:
+            node = tree.get_node_at_line(line)
+            if node is not None and node.data is not None and node.data.kind != "rule":
+                tree.move_cursor_to_line(line)
+                tree.scroll_to_line(line, animate=False)
+                return
+            line += delta
 
     def action_next_dimension(self) -> None:
         self.segtui.cycle_dimension()
