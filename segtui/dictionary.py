@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
-__all__ = ["MEANINGS", "ATTRIBUTE_MEANING", "meaning", "column_dictionary", "type_name"]
+__all__ = ["MEANINGS", "ATTRIBUTE_MEANING", "meaning", "column_dictionary", "type_name", "top_values"]
 
 #: One line per customer-view column, as the README defines it.
 MEANINGS: dict[str, str] = {
@@ -121,3 +121,22 @@ def column_dictionary(frame: pl.DataFrame) -> pl.DataFrame:
             "null_pct": stats[f"n:{column}"] * 100 / n,
         })
     return pl.DataFrame(rows, schema={"column": pl.String, "meaning": pl.String, "type": pl.String, "values": pl.String, "null_pct": pl.Float64})
+
+
+def top_values(frame: pl.DataFrame, column: str, limit: int = 10) -> list[tuple[str, int]]:
+    """The ``limit`` most frequent values of a text column with their customer counts
+    (ties by value; nulls left out); empty for a column that is not text.
+
+    Examples
+    --------
+    >>> view = pl.DataFrame({"country": ["UK", "FR", "UK", None, "DE"], "orders": [1, 2, 3, 4, 5]})
+    >>> top_values(view, "country", 2), top_values(view, "orders"), top_values(view, "nope")
+    ([('UK', 2), ('DE', 1)], [], [])
+    """
+    if column not in frame.columns or type_name(frame.schema[column]) != "text":
+        return []
+    counted = (
+        frame.select(pl.col(column).cast(pl.String).alias("v")).drop_nulls()
+        .group_by("v").len().sort(["len", "v"], descending=[True, False]).head(limit)
+    )
+    return [(v, int(n)) for v, n in counted.iter_rows()]

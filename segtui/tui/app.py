@@ -352,6 +352,7 @@ class SegtuiApp(App[None]):
             allow_empty=allow_empty,
             hints=self.session.value_hints,
             dictionary=self.session.dictionary,
+            values=self.session.top_values,
         )
 
     # -- files --------------------------------------------------------------------------

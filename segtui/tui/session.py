@@ -19,7 +19,7 @@ import polars as pl
 from segtui.analysis.crosstab import breakdown, crosstab, dimensions, with_segments
 from segtui.analysis.profile import profile_segments
 from segtui.dataset import Dataset, data_spec_for, load_dataset_for_rules
-from segtui.dictionary import column_dictionary
+from segtui.dictionary import column_dictionary, top_values
 from segtui.errors import RuleFileError, SegtuiError
 from segtui.evaluate import Evaluation, Evaluator
 from segtui.export import check_not_input, check_output_path, write_frame
@@ -138,6 +138,7 @@ class Session:
     data_spec: DataSpec = field(default_factory=DataSpec)
     lock: threading.Lock = field(default_factory=threading.Lock)
     _dictionary: pl.DataFrame | None = field(default=None, repr=False)
+    _top_values: dict[str, list[tuple[str, int]]] = field(default_factory=dict, repr=False)
 
     @property
     def frame(self) -> pl.DataFrame:
@@ -158,6 +159,16 @@ class Session:
             if self._dictionary is None:
                 self._dictionary = column_dictionary(self.frame)
             return self._dictionary
+
+    def top_values(self, column: str) -> list[tuple[str, int]]:
+        """A text column's ten most frequent values with counts, computed once per column.
+
+        Read on the UI thread while typing: no lock (a read of the view is thread-safe and
+        must not wait for an evaluation).
+        """
+        if column not in self._top_values:
+            self._top_values[column] = top_values(self.frame, column)
+        return self._top_values[column]
 
     def check(self, where: str) -> str | None:
         return check_rule(where, self.frame.schema)

@@ -139,3 +139,31 @@ def test_opening_a_rule_set_keeps_the_cursor_in_view() -> None:
         assert app.selected_segment() is None  # what x would export: all assignments, as shown
 
     run(_rfm_app(), scenario)
+
+
+def test_rule_editor_completes_text_values_inside_quotes_and_lists_them_with_counts(fixture_app: SegtuiApp) -> None:
+    async def scenario(pilot) -> None:
+        from segtui.tui.screens.rule_editor import RuleInput
+
+        from .conftest import settle
+
+        await pilot.press("down", "r")
+        await settle(pilot)
+        editor = pilot.app.screen
+        await pilot.press(*"country = '")
+        await settle(pilot)
+        hint = editor.query_one("#value-hint")
+        # France 3, Spain 3 (ties by name), Italy 2: counted on the fixture's customers
+        assert str(hint.render()) == "country: France 3 · Spain 3 · Italy 2"
+        await pilot.press("S")
+        await settle(pilot)
+        assert str(hint.render()) == "country: Spain 3"
+        await pilot.press("tab")
+        await settle(pilot)
+        assert editor.query_one(RuleInput).value == "country = 'Spain'"
+        assert not hint.display  # the quote is closed
+        await pilot.pause(0.3)
+        await settle(pilot)
+        assert "matches 3 customers" in str(editor.query_one("#rule-status").render())
+
+    run(fixture_app, scenario)
