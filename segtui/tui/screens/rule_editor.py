@@ -184,7 +184,7 @@ class RuleEditorScreen(ModalScreen[str | None]):
             yield Static("", id="rule-status", markup=False)
             yield Static("", id="value-hint", classes="hint", markup=False)
             yield Static(
-                "enter: save · esc: cancel · tab/→: complete column or value · F2: columns", classes="hint"
+                "enter: save · esc: cancel · tab/→: complete · F2: columns", classes="hint"
             )
 
     def on_mount(self) -> None:
