@@ -356,17 +356,29 @@ def _table_text(draw: "Callable[[Console], None]") -> str:
     return captured.get()
 
 
+AnalysisRules = typer.Argument(..., help="Rule file (YAML).", show_default=False, readable=False)
+AnalysisData = typer.Argument(None, help="Transaction file (default: data.path in the rule file).", readable=False)
+FormatOption = typer.Option("table", "--format", "-f", help="Output format: table, json or csv.")
+
+
+def _formatted(fmt: str, as_json: "Callable[[], str]", as_csv: "Callable[[], str]", draw: "Callable[[Console], None]") -> str:
+    """The output of an analysis command in ``fmt`` (only that one is rendered)."""
+    if fmt == "json":
+        return as_json() + "\n"
+    if fmt == "csv":
+        return as_csv()
+    return _table_text(draw)
+
+
 @app.command()
 def profile(
-    rules: Path = typer.Argument(..., help="Rule file (YAML).", show_default=False, readable=False),
-    data: Optional[Path] = typer.Argument(
-        None, help="Transaction file (default: data.path in the rule file).", readable=False
-    ),
+    rules: Path = AnalysisRules,
+    data: Optional[Path] = AnalysisData,
     segment: Optional[str] = typer.Option(None, "--segment", "-s", help="Profile this segment only (default: every segment)."),
     top: Optional[int] = typer.Option(
         None, "--top", "-n", min=1, help="Metrics per segment, most distinctive first (default: 15 in the table, all in json/csv)."
     ),
-    fmt: str = typer.Option("table", "--format", "-f", help="Output format: table, json or csv."),
+    fmt: str = FormatOption,
     map_: Optional[list[str]] = MapOption,
     as_of: Optional[str] = AsOfOption,
     date_format: Optional[str] = DateFormatOption,
@@ -383,12 +395,12 @@ def profile(
         ruleset, ds, evaluator = _rules_on_data(rules, data, map_, as_of, date_format)
         profiles = profile_segments(evaluator, ruleset, segment)
         universe = int(evaluator.universe_mask(ruleset).sum())
-        if fmt == "json":
-            out = profile_json(profiles, rules=rules, data=ds.transactions.source, as_of=ds.view.as_of, universe=universe, top=top) + "\n"
-        elif fmt == "csv":
-            out = profile_csv(profiles, top)
-        else:
-            out = _table_text(lambda console: print_profile(console, profiles, universe=universe, top=top))
+        out = _formatted(
+            fmt,
+            lambda: profile_json(profiles, rules=rules, data=ds.transactions.source, as_of=ds.view.as_of, universe=universe, top=top),
+            lambda: profile_csv(profiles, top),
+            lambda console: print_profile(console, profiles, universe=universe, top=top),
+        )
     except SegtuiError as err:
         _fail(err)
     sys.stdout.write(out)
@@ -396,13 +408,11 @@ def profile(
 
 @app.command()
 def breakdown(
-    rules: Path = typer.Argument(..., help="Rule file (YAML).", show_default=False, readable=False),
-    data: Optional[Path] = typer.Argument(
-        None, help="Transaction file (default: data.path in the rule file).", readable=False
-    ),
+    rules: Path = AnalysisRules,
+    data: Optional[Path] = AnalysisData,
     by: str = typer.Option(..., "--by", "-b", help="Customer-view column to split by (numbers are binned; first_order_month: cohorts)."),
     top: int = typer.Option(10, "--top", "-n", min=1, help="Text values shown before (other)."),
-    fmt: str = typer.Option("table", "--format", "-f", help="Output format: table, json or csv."),
+    fmt: str = FormatOption,
     map_: Optional[list[str]] = MapOption,
     as_of: Optional[str] = AsOfOption,
     date_format: Optional[str] = DateFormatOption,
@@ -418,12 +428,12 @@ def breakdown(
     try:
         ruleset, ds, evaluator = _rules_on_data(rules, data, map_, as_of, date_format)
         table = crosstab(evaluator, ruleset, by, top=top)
-        if fmt == "json":
-            out = crosstab_json(table, by=by, rules=rules, data=ds.transactions.source, as_of=ds.view.as_of) + "\n"
-        elif fmt == "csv":
-            out = crosstab_csv(table)
-        else:
-            out = _table_text(lambda console: print_crosstab(console, table, by=by))
+        out = _formatted(
+            fmt,
+            lambda: crosstab_json(table, by=by, rules=rules, data=ds.transactions.source, as_of=ds.view.as_of),
+            lambda: crosstab_csv(table),
+            lambda console: print_crosstab(console, table, by=by),
+        )
     except SegtuiError as err:
         _fail(err)
     sys.stdout.write(out)
