@@ -57,6 +57,10 @@ AsOfOption = typer.Option(
 DateFormatOption = typer.Option(
     None, "--date-format", metavar="FORMAT", help="strftime format of the date column when it is ambiguous, e.g. %d/%m/%Y."
 )
+CustomersFileOption = typer.Option(
+    None, "--customers-file", metavar="FILE", readable=False,
+    help="A second file of customer attributes (age, city, …) joined on customer id; they work in rules.",
+)
 
 
 def _stderr() -> "Console":
@@ -142,7 +146,8 @@ def _load(label: str, load: "Callable[[], Dataset]") -> "Dataset":
 
 
 def _load_for_rules(
-    ruleset: "RuleSet", data: Optional[Path], map_: list[str] | None, as_of: Optional[str], date_format: Optional[str]
+    ruleset: "RuleSet", data: Optional[Path], map_: list[str] | None, as_of: Optional[str], date_format: Optional[str],
+    customers_file: Optional[Path] = None,
 ) -> "Dataset":
     """The rule set's data; command-line values win over its ``data:`` section."""
     from segtui.dataset import load_dataset_for_rules
@@ -152,7 +157,7 @@ def _load_for_rules(
     return _load(
         label,
         lambda: load_dataset_for_rules(
-            ruleset, data, columns=columns, as_of=as_of_date, date_format=date_format
+            ruleset, data, columns=columns, as_of=as_of_date, date_format=date_format, customers_file=customers_file
         ),
     )
 
@@ -194,6 +199,7 @@ def apply(
     map_: Optional[list[str]] = MapOption,
     as_of: Optional[str] = AsOfOption,
     date_format: Optional[str] = DateFormatOption,
+    customers_file: Optional[Path] = CustomersFileOption,
 ) -> None:
     """Run a rule set headless: print the segment summary, optionally write members.
 
@@ -212,7 +218,7 @@ def apply(
         ruleset, problems = read_rule_file(rules)
         if ruleset is None:
             raise RuleFileError(problems)
-        ds = _load_for_rules(ruleset, data, map_, as_of, date_format)
+        ds = _load_for_rules(ruleset, data, map_, as_of, date_format, customers_file)
         path = ds.transactions.source
         if output is not None:
             check_not_input(output, path, rules)
@@ -249,6 +255,7 @@ def validate(
     map_: Optional[list[str]] = MapOption,
     as_of: Optional[str] = AsOfOption,
     date_format: Optional[str] = DateFormatOption,
+    customers_file: Optional[Path] = CustomersFileOption,
 ) -> None:
     """Lint a rule file: syntax and structure, plus columns and types given DATA.
 
@@ -263,7 +270,7 @@ def validate(
         if ruleset is None:
             raise RuleFileError(problems)
         if data is not None:
-            ds = _load_for_rules(ruleset, data, map_, as_of, date_format)
+            ds = _load_for_rules(ruleset, data, map_, as_of, date_format, customers_file)
             _checked_evaluator(ruleset, ds, rules, problems)
         else:
             problems += validate_rules(ruleset, None, source=str(rules))
@@ -284,6 +291,7 @@ def customers(
     map_: Optional[list[str]] = MapOption,
     as_of: Optional[str] = AsOfOption,
     date_format: Optional[str] = DateFormatOption,
+    customers_file: Optional[Path] = CustomersFileOption,
 ) -> None:
     """Build the single customer view; write it with -o, or print a summary.
 
@@ -299,7 +307,9 @@ def customers(
         from segtui.dataset import load_dataset
 
         columns, as_of_date = _parse_map(map_), _parse_as_of(as_of)
-        ds = _load(data.name, lambda: load_dataset(data, columns=columns, as_of=as_of_date, date_format=date_format))
+        ds = _load(data.name, lambda: load_dataset(
+            data, columns=columns, as_of=as_of_date, date_format=date_format, customers_file=customers_file
+        ))
         if output is not None:
             write_frame(ds.view.frame, output)
     except SegtuiError as err:
@@ -337,7 +347,8 @@ def _check_format(fmt: str) -> None:
 
 
 def _rules_on_data(
-    rules: Path, data: Optional[Path], map_: Optional[list[str]], as_of: Optional[str], date_format: Optional[str]
+    rules: Path, data: Optional[Path], map_: Optional[list[str]], as_of: Optional[str], date_format: Optional[str],
+    customers_file: Optional[Path] = None,
 ) -> "tuple[RuleSet, Dataset, Evaluator]":
     """Read a rule file and its data, checked as `apply` checks them (else SegtuiError)."""
     from segtui.rulefile import read_rule_file
@@ -345,7 +356,7 @@ def _rules_on_data(
     ruleset, problems = read_rule_file(rules)
     if ruleset is None:
         raise RuleFileError(problems)
-    ds = _load_for_rules(ruleset, data, map_, as_of, date_format)
+    ds = _load_for_rules(ruleset, data, map_, as_of, date_format, customers_file)
     return ruleset, ds, _checked_evaluator(ruleset, ds, rules, problems)
 
 
@@ -382,6 +393,7 @@ def profile(
     map_: Optional[list[str]] = MapOption,
     as_of: Optional[str] = AsOfOption,
     date_format: Optional[str] = DateFormatOption,
+    customers_file: Optional[Path] = CustomersFileOption,
 ) -> None:
     """How each segment differs from the universe: means, medians, value shares and an index.
 
@@ -392,7 +404,7 @@ def profile(
     from segtui.analysis.report import print_profile, profile_csv, profile_json
 
     try:
-        ruleset, ds, evaluator = _rules_on_data(rules, data, map_, as_of, date_format)
+        ruleset, ds, evaluator = _rules_on_data(rules, data, map_, as_of, date_format, customers_file)
         profiles = profile_segments(evaluator, ruleset, segment)
         universe = int(evaluator.universe_mask(ruleset).sum())
         out = _formatted(
@@ -416,6 +428,7 @@ def breakdown(
     map_: Optional[list[str]] = MapOption,
     as_of: Optional[str] = AsOfOption,
     date_format: Optional[str] = DateFormatOption,
+    customers_file: Optional[Path] = CustomersFileOption,
 ) -> None:
     """Every segment split by one column: customers, row %, revenue (a cross-tab).
 
@@ -426,7 +439,7 @@ def breakdown(
     from segtui.analysis.report import crosstab_csv, crosstab_json, print_crosstab
 
     try:
-        ruleset, ds, evaluator = _rules_on_data(rules, data, map_, as_of, date_format)
+        ruleset, ds, evaluator = _rules_on_data(rules, data, map_, as_of, date_format, customers_file)
         table = crosstab(evaluator, ruleset, by, top=top)
         out = _formatted(
             fmt,
@@ -450,6 +463,7 @@ def open_app(
     map_: Optional[list[str]] = MapOption,
     as_of: Optional[str] = AsOfOption,
     date_format: Optional[str] = DateFormatOption,
+    customers_file: Optional[Path] = CustomersFileOption,
 ) -> None:
     """Open the interactive app."""
     if data is not None and not data.exists():
@@ -465,7 +479,8 @@ def open_app(
     from segtui.tui.app import make_app
 
     tui = make_app(
-        data_path=data, rules_path=rules, columns=columns, as_of=_parse_as_of(as_of), date_format=date_format
+        data_path=data, rules_path=rules, columns=columns, as_of=_parse_as_of(as_of), date_format=date_format,
+        customers_file=customers_file,
     )
     tui.run()
     raise typer.Exit(tui.return_code or 0)
@@ -497,6 +512,7 @@ def _app_options_epilog() -> str:
         ("--map, -m ROLE=COLUMN", "map a column to a role (repeatable)"),
         ("--as-of YYYY-MM-DD", "reference date (default: day after the last order)"),
         ("--date-format FORMAT", "format of ambiguous dates, e.g. %d/%m/%Y"),
+        ("--customers-file FILE", "customer attributes (a CRM export) to join"),
     ]
     lines = "\n".join(f"{name:<22} {text}" for name, text in rows)
     return f"[bold]Open the app:[/bold] segtui \\[DATA] \\[OPTIONS] · segtui open --help\n\n\b\n{lines}"

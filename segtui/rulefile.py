@@ -39,7 +39,7 @@ __all__ = ["load_rules", "read_rule_file", "parse_rules", "validate_rules", "sav
 SCHEMA_VERSION = 1
 
 _TOP_KEYS = ["version", "name", "description", "data", "lifecycle", "universe", "assign", "segments"]
-_DATA_KEYS = ["path", "columns", "as_of", "date_format"]
+_DATA_KEYS = ["path", "columns", "as_of", "date_format", "customers_file"]
 _LIFECYCLE_KEYS = ["new_days", "at_risk_days", "churn_days"]
 _SEGMENT_KEYS = ["name", "description", "match", "enabled", "rules"]
 _RULE_KEYS = ["where", "enabled"]
@@ -136,6 +136,12 @@ def _parse_data(value: Any, base: Path | None, problems: _Problems) -> DataSpec 
     elif as_of is not None:
         problems.add("data", f"as_of must be a date like 2024-01-31, not {as_of!r}")
     spec.date_format = _text(value.get("date_format"), "data", "date_format", problems) or None
+    customers_file = _text(value.get("customers_file"), "data", "customers_file", problems)
+    if customers_file:
+        # relative to the rule file's folder, as data.path is
+        if base is not None and not os.path.isabs(customers_file):
+            customers_file = os.path.normpath(os.path.join(base, customers_file))
+        spec.customers_file = customers_file
     return spec
 
 
@@ -583,6 +589,8 @@ def _document(ruleset: RuleSet, folder: Path | None) -> dict:
             data["as_of"] = ruleset.data.as_of
         if ruleset.data.date_format:
             data["date_format"] = ruleset.data.date_format
+        if ruleset.data.customers_file:
+            data["customers_file"] = written_data_path(DataSpec(path=ruleset.data.customers_file), folder)
         doc["data"] = data
     if ruleset.lifecycle != Lifecycle():
         doc["lifecycle"] = {key: getattr(ruleset.lifecycle, key) for key in _LIFECYCLE_KEYS}
@@ -609,7 +617,7 @@ _TOP_DEFAULTS: dict[str, Any] = {
     "universe": None,
     "assign": "first_match",
 }
-_DATA_DEFAULTS: dict[str, Any] = {"path": None, "columns": {}, "as_of": None, "date_format": None}
+_DATA_DEFAULTS: dict[str, Any] = {"path": None, "columns": {}, "as_of": None, "date_format": None, "customers_file": None}
 _SEGMENT_DEFAULTS: dict[str, Any] = {"description": "", "match": "all", "enabled": True}
 _RULE_DEFAULTS: dict[str, Any] = {"enabled": True}
 
@@ -662,7 +670,7 @@ def _same(key: str, old: Any, new: Any, defaults: dict[str, Any]) -> bool:
     new = default if new is None else new
     if key == "as_of":
         return _as_date(old) == _as_date(new)
-    if key == "path" and isinstance(old, str) and isinstance(new, str):
+    if key in ("path", "customers_file") and isinstance(old, str) and isinstance(new, str):
         return os.path.normpath(old) == os.path.normpath(new)
     return bool(old == new) and type(old) is type(new)
 

@@ -103,6 +103,8 @@ class DataSpec:
     columns: dict[str, str] = field(default_factory=dict)
     as_of: date | None = None
     date_format: str | None = None
+    #: a second file of customer attributes joined on customer_id (``--customers-file``)
+    customers_file: str | None = None
     #: ``path`` as written in the file (before resolving it against the file's folder),
     #: so that saving keeps a relative path relative; not part of equality
     written_path: str | None = field(default=None, compare=False, repr=False)

@@ -489,6 +489,7 @@ def make_app(
     columns: dict[str, str] | None = None,
     as_of: date | None = None,
     date_format: str | None = None,
+    customers_file: str | Path | None = None,
 ) -> SegtuiApp:
     """Build the app the CLI runs and the tests drive (no data is read until it mounts).
 
@@ -504,5 +505,6 @@ def make_app(
             columns=dict(columns or {}),
             as_of=as_of,
             date_format=date_format,
+            customers_file=Path(customers_file) if customers_file else None,
         )
     )

@@ -53,6 +53,7 @@ class LoadOptions:
     columns: dict[str, str] = field(default_factory=dict)
     as_of: date | None = None
     date_format: str | None = None
+    customers_file: Path | None = None
 
 
 def yaml_path_problem(value: str) -> str | None:
@@ -262,8 +263,12 @@ def open_session(options: LoadOptions) -> Session:
         as_of=options.as_of,
         date_format=options.date_format,
         default_path=SAMPLE_FILE,
+        customers_file=options.customers_file,
     )
-    given = DataSpec(str(options.data_path) if options.data_path else None, options.columns, options.as_of, options.date_format)
+    given = DataSpec(
+        str(options.data_path) if options.data_path else None, options.columns, options.as_of, options.date_format,
+        str(options.customers_file) if options.customers_file else None,
+    )
     data_path = dataset.transactions.source
     return Session(
         dataset=dataset,

@@ -32,9 +32,9 @@ def test_root_help_shows_the_app_options_and_version_as_a_flag() -> None:
     opened = next(c for c in cli_app.registered_commands if c.name == "open")
     import inspect
 
-    for name in ("--rules", "--map", "--as-of", "--date-format"):
+    for name in ("--rules", "--map", "--as-of", "--date-format", "--customers-file"):
         assert name in result.output, name
-    assert len(inspect.signature(opened.callback).parameters) == 5  # DATA + the four above
+    assert len(inspect.signature(opened.callback).parameters) == 6  # DATA + the five listed
     version = next(line for line in result.output.splitlines() if "--version" in line)
     assert "<bool>" not in version
 
