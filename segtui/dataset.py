@@ -8,6 +8,7 @@ from pathlib import Path
 
 from segtui.customers import CustomerView, Lifecycle, build_customers
 from segtui.errors import SegtuiError
+from segtui.occasions import occasion_columns
 from segtui.read.customer_file import join_customer_file
 from segtui.read.transactions import Transactions, read_transactions
 from segtui.rules import DataSpec, RuleSet
@@ -37,6 +38,7 @@ def load_dataset(
     lifecycle: Lifecycle = Lifecycle(),
     as_of_source: str = "--as-of",
     customers_file: str | Path | None = None,
+    occasions: dict[str, str] | None = None,
 ) -> Dataset:
     """Read ``path`` and build its single customer view (``as_of_source`` names where ``as_of`` came from).
 
@@ -49,6 +51,8 @@ def load_dataset(
     """
     tx = read_transactions(path, columns=columns, date_format=date_format)
     view = build_customers(tx, as_of=as_of, lifecycle=lifecycle, as_of_source=as_of_source)
+    if occasions:
+        view = replace(view, frame=occasion_columns(tx.frame, view.frame, occasions, view.as_of))
     if customers_file is not None:
         # attributes from a second file (a CRM export), usable in rules like any other
         frame, notices = join_customer_file(view.frame, customers_file)
@@ -100,6 +104,7 @@ def load_dataset_for_rules(
         # an as-of date the user did not type names the file that set it
         as_of_source="--as-of" if as_of else f"{ruleset.source + ': ' if ruleset.source else ''}data.as_of",
         customers_file=spec.customers_file,
+        occasions=ruleset.occasions,
     )
 
 

@@ -90,9 +90,10 @@ def _number(value: object) -> str:
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
-def column_dictionary(frame: pl.DataFrame) -> pl.DataFrame:
+def column_dictionary(frame: pl.DataFrame, occasions: dict[str, str] | None = None) -> pl.DataFrame:
     """One row per column of ``frame``: column, meaning, type, values, null_pct.
 
+    ``occasions`` (the rule set's calendar) explains the occasion columns it adds.
     ``values`` is ``min – max`` for numbers and dates, ``N distinct`` for text (and
     booleans); ``null_pct`` is the share of customers with no value, 0-100.
 
@@ -104,6 +105,10 @@ def column_dictionary(frame: pl.DataFrame) -> pl.DataFrame:
     """
     rows = []
     n = max(frame.height, 1)
+    described = dict(MEANINGS)
+    for name, window in (occasions or {}).items():
+        described[f"{name}_orders"] = f"orders dated {window} (the rule file's {name} occasion), any year"
+        described[f"{name}_revenue_share"] = f"revenue dated {window} / revenue (null unless revenue > 0)"
     stats = frame.select(
         *(pl.col(c).null_count().alias(f"n:{c}") for c in frame.columns),
         *(pl.col(c).min().alias(f"lo:{c}") for c, t in frame.schema.items() if t.is_numeric() or t.is_temporal()),
@@ -117,7 +122,7 @@ def column_dictionary(frame: pl.DataFrame) -> pl.DataFrame:
         else:
             values = f"{stats[f'd:{column}']:,} distinct"
         rows.append({
-            "column": column, "meaning": meaning(column), "type": type_name(dtype), "values": values,
+            "column": column, "meaning": described.get(column, ATTRIBUTE_MEANING), "type": type_name(dtype), "values": values,
             "null_pct": stats[f"n:{column}"] * 100 / n,
         })
     return pl.DataFrame(rows, schema={"column": pl.String, "meaning": pl.String, "type": pl.String, "values": pl.String, "null_pct": pl.Float64})

@@ -30,6 +30,7 @@ from segtui.customers import Lifecycle
 from segtui.errors import RuleFileError, SegtuiError
 from segtui.export import write_atomic
 from segtui.errors import first_line
+from segtui.occasions import resolve_occasions
 from segtui.read.mapping import ROLES  # the roles a data.columns mapping may name
 from segtui.rules import DataSpec, Rule, RuleSet, Segment, check_rule, suggest
 
@@ -38,7 +39,7 @@ __all__ = ["load_rules", "read_rule_file", "parse_rules", "validate_rules", "sav
 #: The rule-file format version this code reads and writes.
 SCHEMA_VERSION = 1
 
-_TOP_KEYS = ["version", "name", "description", "data", "lifecycle", "universe", "assign", "segments"]
+_TOP_KEYS = ["version", "name", "description", "data", "lifecycle", "occasions", "universe", "assign", "segments"]
 _DATA_KEYS = ["path", "columns", "as_of", "date_format", "customers_file"]
 _LIFECYCLE_KEYS = ["new_days", "at_risk_days", "churn_days"]
 _SEGMENT_KEYS = ["name", "description", "match", "enabled", "rules"]
@@ -244,7 +245,12 @@ def _structure(doc: Any, base: Path | None, problems: _Problems) -> RuleSet | No
     if universe is not None and not isinstance(universe, str):
         problems.add("universe", f"must be a condition (text), not {universe!r}")
         universe = None
+    occasions, occasion_problems = resolve_occasions(doc.get("occasions"))
+    for problem in occasion_problems:
+        problems.add("occasions", problem)
     ruleset = RuleSet(
+        occasions=occasions,
+        occasions_written=doc.get("occasions"),
         segments=segments,
         name=_text(doc.get("name"), "", "name", problems),
         description=_text(doc.get("description"), "", "description", problems),
@@ -594,6 +600,9 @@ def _document(ruleset: RuleSet, folder: Path | None) -> dict:
         doc["data"] = data
     if ruleset.lifecycle != Lifecycle():
         doc["lifecycle"] = {key: getattr(ruleset.lifecycle, key) for key in _LIFECYCLE_KEYS}
+    if ruleset.occasions:
+        written = ruleset.occasions_written
+        doc["occasions"] = written if resolve_occasions(written)[0] == ruleset.occasions else dict(ruleset.occasions)
     if ruleset.universe:
         doc["universe"] = ruleset.universe
     doc["assign"] = ruleset.assign
@@ -614,6 +623,7 @@ _TOP_DEFAULTS: dict[str, Any] = {
     "description": "",
     "data": None,
     "lifecycle": {key: getattr(Lifecycle(), key) for key in _LIFECYCLE_KEYS},
+    "occasions": None,
     "universe": None,
     "assign": "first_match",
 }

@@ -124,6 +124,11 @@ class RuleSet:
     version: int = 1
     data: DataSpec | None = None
     lifecycle: Lifecycle = field(default_factory=Lifecycle)
+    #: occasion name -> window "MM-DD..MM-DD" (``segtui.occasions``): <name>_orders and
+    #: <name>_revenue_share columns in the view
+    occasions: dict[str, str] = field(default_factory=dict)
+    #: ``occasions:`` as the file wrote it ("default", a list, a mapping), written back as is
+    occasions_written: object = field(default=None, compare=False, repr=False)
     universe: str | None = None
     assign: Literal["first_match", "overlap"] = "first_match"
     #: where the rule set was loaded from (for messages); not part of equality

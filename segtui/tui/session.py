@@ -158,7 +158,7 @@ class Session:
         """The column dictionary of the loaded view (``dictionary.column_dictionary``), computed once."""
         with self.lock:
             if self._dictionary is None:
-                self._dictionary = column_dictionary(self.frame)
+                self._dictionary = column_dictionary(self.frame, self.ruleset.occasions)
             return self._dictionary
 
     def top_values(self, column: str) -> list[tuple[str, int]]:
