@@ -102,6 +102,7 @@ class SegtuiApp(App[None]):
         self._table_segment: object = object()
         self._reading = threading.Event()  # set while the load worker reads the files
         self._load_failed = False  # then any way out exits 1: the run did not do its job
+        self._last_folder: Path | None = None  # where the user last opened, saved or exported
 
     def notify(self, message: str, *, title: str = "", **kwargs: Any) -> None:
         """Show a toast; its text often quotes names and paths, so control characters in
@@ -357,6 +358,10 @@ class SegtuiApp(App[None]):
 
     # -- files --------------------------------------------------------------------------
 
+    def last_folder(self) -> Path:
+        """Where path prompts start: the folder last opened from, saved or exported to."""
+        return self._last_folder or Path.cwd()
+
     def action_save(self, then: Callable[[], None] | None = None) -> None:
         if self.session is None:
             return
@@ -369,7 +374,7 @@ class SegtuiApp(App[None]):
         if self.session is None:
             return
         current = self.session.rules_path
-        suggestion = Path.cwd() / (current.name if current else f"{_slug(self.ruleset.name or 'rules')}.yaml")
+        suggestion = self.last_folder() / (current.name if current else f"{_slug(self.ruleset.name or 'rules')}.yaml")
 
         session = self.session
         screen = SaveAsScreen(
@@ -392,6 +397,7 @@ class SegtuiApp(App[None]):
         except SegtuiError as err:
             self.push_screen(ErrorScreen(err.title, err.message))
             return False
+        self._last_folder = path.parent
         # the file now holds this data section and text: later saves edit that file
         self.ruleset.data, self.ruleset.text, self.ruleset.header = saved.data, saved.text, saved.header
         self.dirty = False
@@ -418,9 +424,10 @@ class SegtuiApp(App[None]):
             return
 
         def ask() -> None:
-            start = str(self.session.rules_path.parent) + "/" if self.session and self.session.rules_path else ""
+            start = str(self._last_folder or (self.session.rules_path.parent if self.session and self.session.rules_path else Path.cwd()))
             self.push_screen(
-                PromptScreen("Open rule set (YAML)", start, check=existing_file_problem),
+                PromptScreen("Open rule set (YAML)", start.rstrip("/") + "/", check=existing_file_problem, path=True,
+                             hint="enter: open · tab: complete · esc: cancel"),
                 lambda value: value and self._open_rules(Path(value).expanduser()),
             )
 
@@ -435,6 +442,7 @@ class SegtuiApp(App[None]):
     def _opened(self, path: Path, ruleset: RuleSet) -> None:
         assert self.session is not None
         self.session.rules_path = path
+        self._last_folder = path.parent
         self.ruleset = ruleset
         self._rules_replaced()
         self.notify(f"Opened {path}", markup=False)
@@ -452,13 +460,16 @@ class SegtuiApp(App[None]):
         segment = self.selected_segment()
         everyone = segment is None
         what = "every customer's segment" if everyone else f"members of {segment}"
-        default = str(Path.cwd() / f"{'assignments' if everyone else _slug(segment)}.csv")
+        default = str(self.last_folder() / f"{'assignments' if everyone else _slug(segment)}.csv")
 
         def chosen(value: str | None) -> None:
             if value:
+                self._last_folder = Path(value).expanduser().parent
                 self._export(copy.deepcopy(self.ruleset), segment, Path(value).expanduser(), everyone)
 
-        self.push_screen(PromptScreen(f"Export {what} to (.csv / .parquet)", default, check=output_problem), chosen)
+        prompt = PromptScreen(f"Export {what} to (.csv / .parquet)", default, check=output_problem, path=True,
+                              hint="enter: export · tab: complete · esc: cancel")
+        self.push_screen(prompt, chosen)
 
     @work(thread=True, exclusive=False, exit_on_error=False, group="export")
     def _export(self, ruleset: RuleSet, segment: str | None, path: Path, everyone: bool) -> None:

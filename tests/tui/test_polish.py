@@ -167,3 +167,38 @@ def test_rule_editor_completes_text_values_inside_quotes_and_lists_them_with_cou
         assert "matches 3 customers" in str(editor.query_one("#rule-status").render())
 
     run(fixture_app, scenario)
+
+
+def test_path_prompts_add_to_the_folder_complete_paths_and_remember_the_last_folder(fixture_app: SegtuiApp, tmp_path) -> None:
+    from textual.widgets import Input
+
+    from segtui.tui.screens.dialogs import PromptScreen
+    from segtui.tui.screens.save_as import SaveAsScreen
+
+    folder = tmp_path / "team"
+    folder.mkdir()
+    (folder / "rules_of_the_team.yaml").write_text("version: 1\nname: Team\nsegments:\n  - name: Big\n    rules: ['orders >= 3']\n")
+
+    async def scenario(pilot) -> None:
+        from .conftest import settle
+
+        app = pilot.app
+        await pilot.press("o")
+        await settle(pilot)
+        assert isinstance(app.screen, PromptScreen)
+        prompt = app.screen.query_one(Input)
+        start = prompt.value
+        assert start.endswith("/")
+        await pilot.press("x")
+        assert prompt.value == start + "x"  # the folder was not selected and replaced
+        await pilot.press("ctrl+u", *f"{folder}/rul", "tab")
+        assert prompt.value == f"{folder}/rules_of_the_team.yaml"  # completed from the folder
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.ruleset.name == "Team"
+        await pilot.press("S")
+        await settle(pilot)
+        assert isinstance(app.screen, SaveAsScreen)
+        assert app.screen.query_one(Input).value == str(folder / "rules_of_the_team.yaml")
+
+    run(fixture_app, scenario)

@@ -7,7 +7,9 @@ control characters in it are shown escaped (``printable``), never sent to the te
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import ClassVar, Literal
 
 from textual import on
@@ -15,17 +17,62 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
+from textual.suggester import Suggester
 from textual.widgets import Button, Input, Label, Static
 
 from segtui.display import printable
 
-__all__ = ["PromptScreen", "ConfirmScreen", "UnsavedChangesScreen", "ErrorScreen", "UnsavedChoice"]
+__all__ = ["PathSuggester", "PathInput", "PromptScreen", "ConfirmScreen", "UnsavedChangesScreen", "ErrorScreen", "UnsavedChoice"]
 
 UnsavedChoice = Literal["save", "discard", "cancel"]
 
 
+class PathInput(Input):
+    """An Input where tab accepts the path completion instead of moving focus."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("tab", "cursor_right", "Complete", show=False)]
+
+
+class PathSuggester(Suggester):
+    """Complete the last part of a path to an existing file or folder (folders get a "/").
+
+    Examples
+    --------
+    >>> import asyncio, tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> (root / "rules").mkdir(); _ = (root / "rfm.yaml").write_text("")
+    >>> asyncio.run(PathSuggester().get_suggestion(f"{root}/ru")) == f"{root}/rules/"
+    True
+    >>> asyncio.run(PathSuggester().get_suggestion(f"{root}/rf")) == f"{root}/rfm.yaml"
+    True
+    >>> asyncio.run(PathSuggester().get_suggestion(f"{root}/zz")) is None
+    True
+    """
+
+    def __init__(self) -> None:
+        super().__init__(use_cache=False, case_sensitive=True)
+
+    async def get_suggestion(self, value: str) -> str | None:
+        if not value:
+            return None
+        head, _, prefix = value.rpartition("/")
+        folder = Path(head or ("/" if value.startswith("/") else ".")).expanduser()
+        try:
+            names = sorted(entry.name + ("/" if entry.is_dir() else "") for entry in os.scandir(folder))
+        except OSError:
+            return None
+        for name in names:
+            if name.startswith(prefix) and name != prefix and not (name.startswith(".") and not prefix.startswith(".")):
+                return value + name[len(prefix):]
+        return None
+
+
 class PromptScreen(ModalScreen[str | None]):
-    """Ask for one line of text (a name, a path); ``check`` returns a problem or None."""
+    """Ask for one line of text (a name, a path); ``check`` returns a problem or None.
+
+    With ``path=True`` the text is a path: it completes to existing files and folders
+    (tab or → accepts) and the prefilled text is not selected, so typing adds to it.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
@@ -37,8 +84,10 @@ class PromptScreen(ModalScreen[str | None]):
         placeholder: str = "",
         check: Callable[[str], str | None] | None = None,
         hint: str = "enter: OK · esc: cancel",
+        path: bool = False,
     ) -> None:
         super().__init__()
+        self._path = path
         self._title = title
         self._value = value
         self._placeholder = placeholder
@@ -48,7 +97,11 @@ class PromptScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(printable(self._title), classes="dialog-title", markup=False)
-            yield Input(self._value, placeholder=self._placeholder, id="prompt-input")
+            if self._path:
+                yield PathInput(self._value, placeholder=self._placeholder, id="prompt-input",
+                                suggester=PathSuggester(), select_on_focus=False)
+            else:
+                yield Input(self._value, placeholder=self._placeholder, id="prompt-input")
             yield Static("", id="prompt-problem", classes="problem", markup=False)
             yield Static(self._hint, classes="hint")
 
