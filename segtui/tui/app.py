@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, ClassVar, cast
@@ -35,7 +35,8 @@ from segtui.tui import editing
 from segtui.tui.commands import SegtuiCommands
 from segtui.tui.editing import NodeRef
 from segtui.tui.format import fmt_count
-from segtui.tui.screens.dialogs import ErrorScreen, PromptScreen, UnsavedChangesScreen, UnsavedChoice
+from segtui.read.dates import AmbiguousDates
+from segtui.tui.screens.dialogs import ChoiceScreen, ErrorScreen, PromptScreen, UnsavedChangesScreen, UnsavedChoice
 from segtui.tui.screens.help import HelpScreen, binding_rows
 from segtui.tui.screens.crosstab import CrosstabScreen
 from segtui.tui.screens.main import MainScreen
@@ -180,9 +181,27 @@ class SegtuiApp(App[None]):
             title, message = "Unexpected error", f"{type(error).__name__}: {error}"
         if event.worker.group == "load":
             self._load_failed = True
+            if isinstance(error, AmbiguousDates):
+                self._ask_date_format(title, message, error.formats)
+                return
             self.push_screen(ErrorScreen(title, message, button="Quit"), lambda _: self.exit(return_code=1))
         else:
             self.push_screen(ErrorScreen(title, message))
+
+    def _ask_date_format(self, title: str, message: str, formats: dict[str, str]) -> None:
+        """Ambiguous dates: load again with the reading the user picks (or quit, exit 1)."""
+        choices = [(fmt, f"{reading} {fmt}") for reading, fmt in formats.items()]
+
+        def chosen(fmt: str | None) -> None:
+            if fmt is None:
+                self.exit(return_code=1)
+                return
+            self._load_failed = False
+            self.options = replace(self.options, date_format=fmt)
+            self.notify(f"Reading the dates as {fmt} (--date-format '{fmt}' next time)", markup=False)
+            self._load(self.options)
+
+        self.push_screen(ChoiceScreen(title, message, choices), chosen)
 
     # -- evaluation ---------------------------------------------------------------------
 

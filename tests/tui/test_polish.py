@@ -202,3 +202,41 @@ def test_path_prompts_add_to_the_folder_complete_paths_and_remember_the_last_fol
         assert app.screen.query_one(Input).value == str(folder / "rules_of_the_team.yaml")
 
     run(fixture_app, scenario)
+
+
+def test_ambiguous_dates_offer_both_readings_in_the_app(tmp_path) -> None:
+    import datetime as dt
+
+    from segtui.tui.app import make_app
+    from segtui.tui.screens.dialogs import ChoiceScreen
+
+    data = tmp_path / "ambiguous.csv"
+    data.write_text("customer_id,order_date,amount\nA,01/02/2024,10\nA,03/04/2024,5\nB,05/06/2024,7\n")
+    app = make_app(data_path=data)
+
+    async def scenario(pilot) -> None:
+        from .conftest import settle
+
+        assert isinstance(pilot.app.screen, ChoiceScreen)
+        await pilot.press("1")  # the first choice: day-first
+        await settle(pilot)
+        assert pilot.app.session is not None and not pilot.app._load_failed
+        first = pilot.app.session.frame.filter(pilot.app.session.frame["customer_id"] == "A")["first_order_date"][0]
+        assert first == dt.date(2024, 2, 1)
+        assert pilot.app.options.date_format == "%d/%m/%Y"
+
+    run(app, scenario)
+
+
+def test_quitting_the_date_choice_exits_1(tmp_path) -> None:
+    from segtui.tui.app import make_app
+
+    data = tmp_path / "ambiguous.csv"
+    data.write_text("customer_id,order_date,amount\nA,01/02/2024,10\nB,05/06/2024,7\n")
+    app = make_app(data_path=data)
+
+    async def scenario(pilot) -> None:
+        await pilot.press("q")
+
+    run(app, scenario)
+    assert app.return_code == 1

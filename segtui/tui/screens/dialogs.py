@@ -22,7 +22,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from segtui.display import printable
 
-__all__ = ["PathSuggester", "PathInput", "PromptScreen", "ConfirmScreen", "UnsavedChangesScreen", "ErrorScreen", "UnsavedChoice"]
+__all__ = ["ChoiceScreen", "PathSuggester", "PathInput", "PromptScreen", "ConfirmScreen", "UnsavedChangesScreen", "ErrorScreen", "UnsavedChoice"]
 
 UnsavedChoice = Literal["save", "discard", "cancel"]
 
@@ -207,3 +207,42 @@ class ErrorScreen(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+class ChoiceScreen(ModalScreen[str | None]):
+    """A problem with a few ways out: one button (and key 1, 2, …) per choice, q/esc for none."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q", "choose(None)", "Quit"),
+        *(Binding(str(n), f"choose({n - 1})", show=False) for n in range(1, 10)),
+    ]
+
+    def __init__(self, title: str, message: str, choices: list[tuple[str, str]], none: str = "Quit") -> None:
+        super().__init__()
+        self._title = title
+        self._message = message
+        self._choices = choices
+        self._none = none
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog error"):
+            yield Label(printable(self._title), classes="dialog-title", markup=False)
+            yield Static(printable(self._message), markup=False)
+            with Horizontal(classes="buttons"):
+                for n, (_, label) in enumerate(self._choices, start=1):
+                    yield Button(f"{printable(label)} ({n})", id=f"choice-{n - 1}", variant="primary")
+                yield Button(f"{self._none} (q)", id="choice-none")
+
+    def on_mount(self) -> None:
+        self.query_one("#choice-0", Button).focus()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        choice = (event.button.id or "").removeprefix("choice-")
+        self.action_choose(None if choice == "none" else int(choice))
+
+    def action_choose(self, index: int | None) -> None:
+        if index is None:
+            self.dismiss(None)
+        elif index < len(self._choices):
+            self.dismiss(self._choices[index][0])
