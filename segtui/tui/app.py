@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, ClassVar, cast
 
 import polars as pl
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.content import Content
@@ -55,6 +55,7 @@ from segtui.tui.session import (
 from segtui.tui.widgets.bars import BreakdownView, SegmentBars
 from segtui.tui.widgets.customer_table import CustomerTable, Presorted, sort_order
 from segtui.tui.widgets.header import SegtuiHeader
+from segtui.tui.widgets.keys import origin_screen
 from segtui.tui.widgets.segment_tree import SegmentTree
 
 __all__ = ["SegtuiApp", "make_app"]
@@ -109,6 +110,13 @@ class SegtuiApp(App[None]):
         """Show a toast; its text often quotes names and paths, so control characters in
         it are escaped here, for every caller."""
         super().notify(printable(message), title=printable(title), **kwargs)
+
+    async def _on_key(self, event: events.Key) -> None:
+        origin = origin_screen(event)
+        if origin is not None and origin is not self.screen:
+            # typed before the dialog that an earlier key opened was up: it is the dialog's
+            event.prevent_default()
+            self.post_message(events.Key(event.key, event.character))
 
     def get_default_screen(self) -> MainScreen:
         name = printable(self.options.data_path.name) if self.options.data_path else "the sample data"

@@ -240,3 +240,22 @@ def test_quitting_the_date_choice_exits_1(tmp_path) -> None:
 
     run(app, scenario)
     assert app.return_code == 1
+
+
+def test_keys_typed_before_the_export_prompt_is_up_go_into_it(fixture_app: SegtuiApp) -> None:
+    from textual import events
+    from textual.widgets import Input
+
+    from segtui.tui.screens.dialogs import PromptScreen
+
+    async def scenario(pilot) -> None:
+        app = pilot.app
+        # all at once, as a fast typist or a paste does: x opens the prompt, the rest is for it
+        for key in ("x", "ctrl+u", "o", "u", "t"):
+            app.post_message(events.Key(key, key if len(key) == 1 else None))
+        await pilot.pause(0.5)
+        assert isinstance(app.screen, PromptScreen)
+        assert app.screen.query_one(Input).value == "out"
+        assert len(app.screen_stack) == 2  # "o" did not also open a rule set behind it
+
+    run(fixture_app, scenario)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar, Literal
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -22,15 +22,47 @@ from textual.widgets import Button, Input, Label, Static
 
 from segtui.display import printable
 
-__all__ = ["ChoiceScreen", "PathSuggester", "PathInput", "PromptScreen", "ConfirmScreen", "UnsavedChangesScreen", "ErrorScreen", "UnsavedChoice"]
+__all__ = ["forward_early_key", "ChoiceScreen", "PathSuggester", "PathInput", "PromptScreen", "ConfirmScreen", "UnsavedChangesScreen", "ErrorScreen", "UnsavedChoice"]
 
 UnsavedChoice = Literal["save", "discard", "cancel"]
 
 
-class PathInput(Input):
-    """An Input where tab accepts the path completion instead of moving focus."""
+class PromptInput(Input):
+    """An Input that clears with ctrl+u in the order the keys came.
+
+    As a binding, ctrl+u would run only once the key has bubbled up to the app, after
+    the characters typed behind it had already been inserted (and it would erase them).
+    """
+
+    def key_ctrl_u(self, event: events.Key) -> None:
+        event.stop()
+        event.prevent_default()
+        self.action_delete_left_all()
+
+
+class PathInput(PromptInput):
+    """A PromptInput where tab accepts the path completion instead of moving focus."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("tab", "cursor_right", "Complete", show=False)]
+
+
+def forward_early_key(screen: ModalScreen, event: events.Key) -> None:
+    """A key that reached ``screen`` before its Input had focus goes to the Input.
+
+    Keys typed right after the key that opened a prompt (``x``, then ``ctrl+u`` and a
+    path) arrive while the new screen is still mounting: with nothing focused they would
+    be dropped, or worse, run the main screen's keys. Escape and enter keep their meaning.
+    """
+    if event.key in ("escape", "enter", "tab"):
+        return
+    inputs = screen.query(Input)
+    if not inputs or screen.focused is not None:
+        return
+    target = inputs.first()
+    event.stop()
+    event.prevent_default()
+    target.focus()
+    target.post_message(events.Key(event.key, event.character))
 
 
 class PathSuggester(Suggester):
@@ -101,9 +133,12 @@ class PromptScreen(ModalScreen[str | None]):
                 yield PathInput(self._value, placeholder=self._placeholder, id="prompt-input",
                                 suggester=PathSuggester(), select_on_focus=False)
             else:
-                yield Input(self._value, placeholder=self._placeholder, id="prompt-input")
+                yield PromptInput(self._value, placeholder=self._placeholder, id="prompt-input")
             yield Static("", id="prompt-problem", classes="problem", markup=False)
             yield Static(self._hint, classes="hint")
+
+    def on_key(self, event: events.Key) -> None:
+        forward_early_key(self, event)
 
     @on(Input.Submitted)
     def _submit(self, event: Input.Submitted) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import ClassVar
 
 import polars as pl
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -17,6 +17,7 @@ from textual.timer import Timer
 from textual.widgets import Input, Label, Static
 
 from segtui.display import printable
+from segtui.tui.screens.dialogs import PromptInput, forward_early_key
 from segtui.errors import SegtuiError
 from segtui.tui.format import fmt_count, fmt_pct
 
@@ -100,8 +101,8 @@ class ColumnSuggester(Suggester):
         return None
 
 
-class RuleInput(Input):
-    """An Input where tab accepts the column suggestion instead of moving focus."""
+class RuleInput(PromptInput):
+    """A PromptInput where tab accepts the column suggestion instead of moving focus."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("tab", "cursor_right", "Complete", show=False),
@@ -190,6 +191,9 @@ class RuleEditorScreen(ModalScreen[str | None]):
     def on_mount(self) -> None:
         self._schedule_check()
         self._show_values(self._value)
+
+    def on_key(self, event: events.Key) -> None:
+        forward_early_key(self, event)
 
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:

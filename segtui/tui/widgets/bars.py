@@ -22,6 +22,7 @@ from textual.widget import Widget
 
 from segtui.display import printable
 from segtui.tui.format import fmt_count, fmt_money, fmt_pct
+from segtui.tui.widgets.keys import KeysFollowTheActiveScreen
 
 __all__ = ["bar", "share_lines", "rows_from_frame", "ShareRow", "ShareTable", "SegmentBars", "BreakdownView"]
 
@@ -211,7 +212,7 @@ def rows_from_frame(df: pl.DataFrame, name_column: str) -> list[ShareRow]:
     return [ShareRow(*values) for values in picked.iter_rows()]
 
 
-class ShareTable(Widget):
+class ShareTable(KeysFollowTheActiveScreen, Widget):
     """Common base: holds rows and renders them with :func:`share_lines`."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {

@@ -23,6 +23,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from segtui.tui.widgets.keys import KeysFollowTheActiveScreen
 from segtui.display import printable
 from segtui.tui.format import fmt_number, fmt_value
 
@@ -149,7 +150,7 @@ def _fit(text: str, width: int, right: bool) -> str:
     return pad + text if right else text + pad
 
 
-class CustomerTable(ScrollView, can_focus=True):
+class CustomerTable(KeysFollowTheActiveScreen, ScrollView, can_focus=True):
     """Scrollable, sortable view of a Polars frame with a row and a column cursor.
 
     Parameters

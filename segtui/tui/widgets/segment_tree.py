@@ -14,6 +14,7 @@ from segtui.display import printable
 from segtui.rules import RuleSet
 from segtui.tui.editing import ROOT, UNASSIGNED_REF, NodeRef
 from segtui.tui.format import fmt_count, fmt_money, fmt_pct
+from segtui.tui.widgets.keys import KeysFollowTheActiveScreen
 
 __all__ = ["SegmentTree"]
 
@@ -28,7 +29,7 @@ def _stats(row: dict[str, Any] | None) -> str:
     return f"{fmt_count(row['customers'])} · {fmt_pct(row['pct_customers'])} · {fmt_money(row['revenue'])}"
 
 
-class SegmentTree(Tree[NodeRef]):
+class SegmentTree(KeysFollowTheActiveScreen, Tree[NodeRef]):
     """Segments with their rules as children; the cursor is the app's selection.
 
     Space and enter act on the selection (toggle / edit) rather than folding nodes:
