@@ -204,15 +204,21 @@ def test_path_prompts_add_to_the_folder_complete_paths_and_remember_the_last_fol
     run(fixture_app, scenario)
 
 
-def test_ambiguous_dates_offer_both_readings_in_the_app(tmp_path) -> None:
-    import datetime as dt
-
+def _ambiguous_app(tmp_path) -> SegtuiApp:
+    """The app on a file whose dates read both day-first and month-first."""
     from segtui.tui.app import make_app
-    from segtui.tui.screens.dialogs import ChoiceScreen
 
     data = tmp_path / "ambiguous.csv"
     data.write_text("customer_id,order_date,amount\nA,01/02/2024,10\nA,03/04/2024,5\nB,05/06/2024,7\n")
-    app = make_app(data_path=data)
+    return make_app(data_path=data)
+
+
+def test_ambiguous_dates_offer_both_readings_in_the_app(tmp_path) -> None:
+    import datetime as dt
+
+    from segtui.tui.screens.dialogs import ChoiceScreen
+
+    app = _ambiguous_app(tmp_path)
 
     async def scenario(pilot) -> None:
         from .conftest import settle
@@ -229,11 +235,7 @@ def test_ambiguous_dates_offer_both_readings_in_the_app(tmp_path) -> None:
 
 
 def test_quitting_the_date_choice_exits_1(tmp_path) -> None:
-    from segtui.tui.app import make_app
-
-    data = tmp_path / "ambiguous.csv"
-    data.write_text("customer_id,order_date,amount\nA,01/02/2024,10\nB,05/06/2024,7\n")
-    app = make_app(data_path=data)
+    app = _ambiguous_app(tmp_path)
 
     async def scenario(pilot) -> None:
         await pilot.press("q")
