@@ -63,6 +63,10 @@ SparkMasterOption = typer.Option(
 DateFormatOption = typer.Option(
     None, "--date-format", metavar="FORMAT", help="strftime format of the date column when it is ambiguous, e.g. %d/%m/%Y."
 )
+CustomersFileOption = typer.Option(
+    None, "--customers-file", metavar="FILE", readable=False,
+    help="A second file of customer attributes (age, city, …) joined on customer id; they work in rules.",
+)
 
 
 def _stderr() -> "Console":
@@ -178,6 +182,7 @@ def _load_for_rules(
     as_of: Optional[str | date],
     date_format: Optional[str],
     engine: str = "polars",
+    customers_file: Optional[Path] = None,
 ) -> "Dataset":
     """The rule set's data; command-line values win over its ``data:`` section."""
     from segtui.dataset import load_dataset_for_rules
@@ -188,7 +193,8 @@ def _load_for_rules(
     return _load(
         label,
         lambda: load_dataset_for_rules(
-            ruleset, data, columns=columns, as_of=as_of_date, date_format=date_format, engine=engine
+            ruleset, data, columns=columns, as_of=as_of_date, date_format=date_format, engine=engine,
+            customers_file=customers_file,
         ),
     )
 
@@ -287,6 +293,7 @@ def apply(
     date_format: Optional[str] = DateFormatOption,
     engine: str = EngineOption,
     spark_master: Optional[str] = SparkMasterOption,
+    customers_file: Optional[Path] = CustomersFileOption,
 ) -> None:
     """Run a rule set headless: print the segment summary, optionally write members.
 
@@ -309,7 +316,7 @@ def apply(
         ruleset, problems = read_rule_file(rules)
         if ruleset is None:
             raise RuleFileError(problems)
-        ds = _load_for_rules(ruleset, data, map_, as_of, date_format, engine)
+        ds = _load_for_rules(ruleset, data, map_, as_of, date_format, engine, customers_file)
         path = ds.transactions.source
         if output is not None:
             check_not_input(output, path, rules)
@@ -441,6 +448,7 @@ def validate(
     portable: bool = typer.Option(
         False, "--portable", help="Also report SQL whose meaning differs between engines (CAST AS INTEGER, /, ~)."
     ),
+    customers_file: Optional[Path] = CustomersFileOption,
 ) -> None:
     """Lint a rule file: syntax and structure, plus columns and types given DATA.
 
@@ -459,7 +467,7 @@ def validate(
 
             problems += portability_problems(ruleset, source=str(rules))
         if data is not None:
-            ds = _load_for_rules(ruleset, data, map_, as_of, date_format)
+            ds = _load_for_rules(ruleset, data, map_, as_of, date_format, customers_file=customers_file)
             _checked_evaluator(ruleset, ds, rules, problems)
         else:
             problems += validate_rules(ruleset, None, source=str(rules))
@@ -482,6 +490,7 @@ def customers(
     date_format: Optional[str] = DateFormatOption,
     engine: str = EngineOption,
     spark_master: Optional[str] = SparkMasterOption,
+    customers_file: Optional[Path] = CustomersFileOption,
 ) -> None:
     """Build the single customer view; write it with -o, or print a summary.
 
@@ -500,7 +509,10 @@ def customers(
         columns, as_of_date = _parse_map(map_), _parse_as_of(as_of)
         ds = _load(
             data.name,
-            lambda: load_dataset(data, columns=columns, as_of=as_of_date, date_format=date_format, engine=engine),
+            lambda: load_dataset(
+                data, columns=columns, as_of=as_of_date, date_format=date_format, engine=engine,
+                customers_file=customers_file,
+            ),
         )
         if output is not None:
             write_frame(ds.view.frame, output)
@@ -594,27 +606,117 @@ def _check_format(fmt: str) -> None:
         raise typer.BadParameter(f"{fmt!r} is not one of table, json, csv", param_hint="--format")
 
 
-def _validated(
-    rules: Path, data: Optional[Path], map_: list[str] | None, as_of: Optional[date], date_format: Optional[str]
-) -> "tuple[RuleSet, Dataset]":
-    """The rule set and its data, once every rule is known to run on it (as ``apply`` checks)."""
+def _rules_on_data(
+    rules: Path,
+    data: Optional[Path],
+    map_: Optional[list[str]],
+    as_of: Optional[str | date],
+    date_format: Optional[str],
+    customers_file: Optional[Path] = None,
+) -> "tuple[RuleSet, Dataset, Evaluator]":
+    """Read a rule file and its data, checked as ``apply`` checks them (else SegtuiError)."""
     from segtui.rulefile import read_rule_file
 
     ruleset, problems = read_rule_file(rules)
     if ruleset is None:
         raise RuleFileError(problems)
-    ds = _load_for_rules(ruleset, data, map_, as_of, date_format)
-    _checked_evaluator(ruleset, ds, rules, problems)
+    ds = _load_for_rules(ruleset, data, map_, as_of, date_format, customers_file=customers_file)
+    return ruleset, ds, _checked_evaluator(ruleset, ds, rules, problems)
+
+
+def _validated(
+    rules: Path, data: Optional[Path], map_: list[str] | None, as_of: Optional[date], date_format: Optional[str]
+) -> "tuple[RuleSet, Dataset]":
+    """The rule set and its data, once every rule is known to run on it (as ``apply`` checks)."""
+    ruleset, ds, _ = _rules_on_data(rules, data, map_, as_of, date_format)
     return ruleset, ds
 
 
-def _emit(fmt: str, as_json: "Callable[[], str]", as_csv: "Callable[[], str]", as_table: "Callable[[Console], None]") -> None:
+def _formatted(fmt: str, as_json: "Callable[[], str]", as_csv: "Callable[[], str]", draw: "Callable[[Console], None]") -> str:
+    """The output of an analysis command in ``fmt`` (only that one is rendered)."""
     if fmt == "json":
-        sys.stdout.write(as_json() + "\n")
-    elif fmt == "csv":
-        sys.stdout.write(as_csv())
-    else:
-        as_table(_stdout())
+        return as_json() + "\n"
+    if fmt == "csv":
+        return as_csv()
+    console = _stdout()
+    with console.capture() as captured:
+        draw(console)
+    return captured.get()
+
+
+def _emit(fmt: str, as_json: "Callable[[], str]", as_csv: "Callable[[], str]", as_table: "Callable[[Console], None]") -> None:
+    sys.stdout.write(_formatted(fmt, as_json, as_csv, as_table))
+
+
+@app.command()
+def profile(
+    rules: Path = RulesArgument,
+    data: Optional[Path] = DataArgument,
+    segment: Optional[str] = typer.Option(None, "--segment", "-s", help="Profile this segment only (default: every segment)."),
+    top: Optional[int] = typer.Option(
+        None, "--top", "-n", min=1, help="Metrics per segment, most distinctive first (default: 15 in the table, all in json/csv)."
+    ),
+    fmt: str = FormatOption,
+    map_: Optional[list[str]] = MapOption,
+    as_of: Optional[str] = AsOfOption,
+    date_format: Optional[str] = DateFormatOption,
+    customers_file: Optional[Path] = CustomersFileOption,
+) -> None:
+    """How each segment differs from the universe: means, medians, value shares and an index.
+
+    Example: segtui profile rules/rfm.yaml sample_data/transactions.csv --segment Champions
+    """
+    _check_format(fmt)
+    from segtui.analysis.profile import profile_segments
+    from segtui.analysis.profile_report import print_profile, profile_csv, profile_json
+
+    try:
+        ruleset, ds, evaluator = _rules_on_data(rules, data, map_, as_of, date_format, customers_file)
+        profiles = profile_segments(evaluator, ruleset, segment)
+        universe = int(evaluator.universe_mask(ruleset).sum())
+        out = _formatted(
+            fmt,
+            lambda: profile_json(profiles, rules=rules, data=ds.transactions.source, as_of=ds.view.as_of, universe=universe, top=top),
+            lambda: profile_csv(profiles, top),
+            lambda console: print_profile(console, profiles, universe=universe, top=top),
+        )
+    except SegtuiError as err:
+        _fail(err)
+    sys.stdout.write(out)
+
+
+@app.command()
+def breakdown(
+    rules: Path = RulesArgument,
+    data: Optional[Path] = DataArgument,
+    by: str = typer.Option(..., "--by", "-b", help="Customer-view column to split by (numbers are binned; first_order_month: cohorts)."),
+    top: int = typer.Option(10, "--top", "-n", min=1, help="Text values shown before (other)."),
+    fmt: str = FormatOption,
+    map_: Optional[list[str]] = MapOption,
+    as_of: Optional[str] = AsOfOption,
+    date_format: Optional[str] = DateFormatOption,
+    customers_file: Optional[Path] = CustomersFileOption,
+) -> None:
+    """Every segment split by one column: customers, row %, revenue (a cross-tab).
+
+    Example: segtui breakdown rules/lifecycle.yaml sample_data/transactions.csv --by country
+    """
+    _check_format(fmt)
+    from segtui.analysis.crosstab import crosstab
+    from segtui.analysis.profile_report import crosstab_csv, crosstab_json, print_crosstab
+
+    try:
+        ruleset, ds, evaluator = _rules_on_data(rules, data, map_, as_of, date_format, customers_file)
+        table = crosstab(evaluator, ruleset, by, top=top)
+        out = _formatted(
+            fmt,
+            lambda: crosstab_json(table, by=by, rules=rules, data=ds.transactions.source, as_of=ds.view.as_of),
+            lambda: crosstab_csv(table),
+            lambda console: print_crosstab(console, table, by=by),
+        )
+    except SegtuiError as err:
+        _fail(err)
+    sys.stdout.write(out)
 
 
 def _caption(ruleset: "RuleSet", ds: "Dataset") -> tuple[str, str]:
@@ -744,6 +846,7 @@ def open_app(
     map_: Optional[list[str]] = MapOption,
     as_of: Optional[str] = AsOfOption,
     date_format: Optional[str] = DateFormatOption,
+    customers_file: Optional[Path] = CustomersFileOption,
 ) -> None:
     """Open the interactive app."""
     if data is not None and not data.exists():
@@ -759,7 +862,8 @@ def open_app(
     from segtui.tui.app import make_app
 
     tui = make_app(
-        data_path=data, rules_path=rules, columns=columns, as_of=_parse_as_of(as_of), date_format=date_format
+        data_path=data, rules_path=rules, columns=columns, as_of=_parse_as_of(as_of), date_format=date_format,
+        customers_file=customers_file,
     )
     tui.run()
     raise typer.Exit(tui.return_code or 0)
@@ -773,13 +877,31 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
+    # metavar "": a flag takes no value, and Typer would otherwise print "--version <bool>"
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, metavar="", help="Show the version."),
 ) -> None:
     """Ad-hoc customer segmentation in the terminal.
 
     `segtui [DATA] [--rules FILE] [--map ROLE=COLUMN] [--as-of DATE]` opens the app
     (no DATA: the bundled sample with the shipped lifecycle rules).
     """
+
+
+def _app_options_epilog() -> str:
+    """The app's own options for `segtui --help`: the app command itself is hidden, so
+    they would otherwise show nowhere (a test checks every option of it is listed)."""
+    rows = [
+        ("--rules, -r FILE", "rule file (default: shipped lifecycle rules)"),
+        ("--map, -m ROLE=COLUMN", "map a column to a role (repeatable)"),
+        ("--as-of YYYY-MM-DD", "reference date (default: day after the last order)"),
+        ("--date-format FORMAT", "format of ambiguous dates, e.g. %d/%m/%Y"),
+        ("--customers-file FILE", "customer attributes (a CRM export) to join"),
+    ]
+    lines = "\n".join(f"{name:<22} {text}" for name, text in rows)
+    return f"[bold]Open the app:[/bold] segtui \\[DATA] \\[OPTIONS] · segtui open --help\n\n\b\n{lines}"
+
+
+app.info.epilog = _app_options_epilog()
 
 
 def command_names() -> list[str]:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
 from segtui.customers import CustomerView, Lifecycle, build_customers
 from segtui.errors import SegtuiError
+from segtui.occasions import occasion_columns
+from segtui.read.customer_file import join_customer_file
 from segtui.read.transactions import Transactions, read_transactions
 from segtui.rules import DataSpec, RuleSet
 
@@ -36,6 +38,8 @@ def load_dataset(
     lifecycle: Lifecycle = Lifecycle(),
     as_of_source: str = "--as-of",
     engine: str = "polars",
+    customers_file: str | Path | None = None,
+    occasions: dict[str, str] | None = None,
 ) -> Dataset:
     """Read ``path`` and build its single customer view (``as_of_source`` names where ``as_of`` came from).
 
@@ -53,6 +57,14 @@ def load_dataset(
         from segtui.sql.engines import engine_view
 
         view = engine_view(tx, engine=engine, as_of=as_of, lifecycle=lifecycle, as_of_source=as_of_source)
+    # occasion windows and a customers file add columns the same way on every engine
+    if occasions:
+        view = replace(view, frame=occasion_columns(tx.frame, view.frame, occasions, view.as_of))
+    if customers_file is not None:
+        # attributes from a second file (a CRM export), usable in rules like any other
+        frame, notices = join_customer_file(view.frame, customers_file)
+        added = [c for c in frame.columns if c not in view.frame.columns]
+        view = replace(view, frame=frame, notices=[*view.notices, *notices], attributes=[*view.attributes, *added])
     return Dataset(transactions=tx, view=view)
 
 
@@ -65,6 +77,7 @@ def load_dataset_for_rules(
     date_format: str | None = None,
     default_path: str | Path | None = None,
     engine: str = "polars",
+    customers_file: str | Path | None = None,
 ) -> Dataset:
     """Load the data a rule set runs on, with its lifecycle windows.
 
@@ -83,7 +96,10 @@ def load_dataset_for_rules(
     ...
     segtui.errors.SegtuiError: no data file: pass DATA or set data.path in the rule file
     """
-    given = DataSpec(path=str(data_path) if data_path else None, columns=dict(columns or {}), as_of=as_of, date_format=date_format)
+    given = DataSpec(
+        path=str(data_path) if data_path else None, columns=dict(columns or {}), as_of=as_of, date_format=date_format,
+        customers_file=str(customers_file) if customers_file else None,
+    )
     spec = data_spec_for(ruleset, given, default_path)
     if spec.path is None:
         raise SegtuiError("no data file: pass DATA or set data.path in the rule file", title="No data")
@@ -96,6 +112,8 @@ def load_dataset_for_rules(
         engine=engine,
         # an as-of date the user did not type names the file that set it
         as_of_source="--as-of" if as_of else f"{ruleset.source + ': ' if ruleset.source else ''}data.as_of",
+        customers_file=spec.customers_file,
+        occasions=ruleset.occasions,
     )
 
 
@@ -109,7 +127,7 @@ def data_spec_for(ruleset: RuleSet, given: DataSpec, default_path: str | Path | 
     --------
     >>> rs = RuleSet(data=DataSpec(path="a.csv", columns={"amount": "Total"}))
     >>> data_spec_for(rs, DataSpec(path="b.csv", columns={"order_date": "Day"}))
-    DataSpec(path='b.csv', columns={'amount': 'Total', 'order_date': 'Day'}, as_of=None, date_format=None)
+    DataSpec(path='b.csv', columns={'amount': 'Total', 'order_date': 'Day'}, as_of=None, date_format=None, customers_file=None)
     """
     spec = ruleset.data or DataSpec()
     path = given.path or spec.path or default_path
@@ -118,4 +136,5 @@ def data_spec_for(ruleset: RuleSet, given: DataSpec, default_path: str | Path | 
         columns={**spec.columns, **given.columns},
         as_of=given.as_of or spec.as_of,
         date_format=given.date_format or spec.date_format,
+        customers_file=given.customers_file or spec.customers_file,
     )

@@ -588,6 +588,10 @@ class Evaluator:
             )
         return masks[names.index(segment)]
 
+    def member_mask(self, ruleset: RuleSet, segment: str | None) -> pl.Series:
+        """Boolean mask of ``members(ruleset, segment)`` over the whole customer view."""
+        return self._member_mask(ruleset, segment)
+
     def members(self, ruleset: RuleSet, segment: str | None) -> pl.DataFrame:
         """Customer-view rows of one segment (UNASSIGNED allowed), or the universe if None.
 

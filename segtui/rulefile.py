@@ -31,6 +31,7 @@ from segtui.customers import Lifecycle
 from segtui.errors import RuleFileError, SegtuiError
 from segtui.export import write_atomic
 from segtui.errors import first_line
+from segtui.occasions import resolve_occasions
 from segtui.read.mapping import ROLES  # the roles a data.columns mapping may name
 from segtui.rules import DataSpec, Holdout, Rule, RuleSet, Segment, check_rule, suggest
 
@@ -39,8 +40,10 @@ __all__ = ["load_rules", "read_rule_file", "parse_rules", "validate_rules", "sav
 #: The rule-file format version this code reads and writes.
 SCHEMA_VERSION = 1
 
-_TOP_KEYS = ["version", "name", "description", "data", "lifecycle", "universe", "assign", "holdout", "segments"]
-_DATA_KEYS = ["path", "columns", "as_of", "date_format"]
+_TOP_KEYS = [
+    "version", "name", "description", "data", "lifecycle", "occasions", "universe", "assign", "holdout", "segments",
+]
+_DATA_KEYS = ["path", "columns", "as_of", "date_format", "customers_file"]
 _LIFECYCLE_KEYS = ["new_days", "at_risk_days", "churn_days"]
 _SEGMENT_KEYS = ["name", "description", "match", "enabled", "holdout", "rules"]
 _HOLDOUT_KEYS = ["percent", "salt"]
@@ -142,6 +145,12 @@ def _parse_data(value: Any, base: Path | None, problems: _Problems) -> DataSpec 
     elif as_of is not None:
         problems.add("data", f"as_of must be a date like 2024-01-31, not {as_of!r}")
     spec.date_format = _text(value.get("date_format"), "data", "date_format", problems) or None
+    customers_file = _text(value.get("customers_file"), "data", "customers_file", problems)
+    if customers_file:
+        # relative to the rule file's folder, as data.path is
+        if base is not None and not os.path.isabs(customers_file):
+            customers_file = os.path.normpath(os.path.join(base, customers_file))
+        spec.customers_file = customers_file
     return spec
 
 
@@ -266,7 +275,12 @@ def _structure(doc: Any, base: Path | None, problems: _Problems) -> RuleSet | No
     if universe is not None and not isinstance(universe, str):
         problems.add("universe", f"must be a condition (text), not {universe!r}")
         universe = None
+    occasions, occasion_problems = resolve_occasions(doc.get("occasions"))
+    for problem in occasion_problems:
+        problems.add("occasions", problem)
     ruleset = RuleSet(
+        occasions=occasions,
+        occasions_written=doc.get("occasions"),
         segments=segments,
         name=_text(doc.get("name"), "", "name", problems),
         description=_text(doc.get("description"), "", "description", problems),
@@ -622,9 +636,14 @@ def _document(ruleset: RuleSet, folder: Path | None) -> dict:
             data["as_of"] = ruleset.data.as_of
         if ruleset.data.date_format:
             data["date_format"] = ruleset.data.date_format
+        if ruleset.data.customers_file:
+            data["customers_file"] = written_data_path(DataSpec(path=ruleset.data.customers_file), folder)
         doc["data"] = data
     if ruleset.lifecycle != Lifecycle():
         doc["lifecycle"] = {key: getattr(ruleset.lifecycle, key) for key in _LIFECYCLE_KEYS}
+    if ruleset.occasions:
+        written = ruleset.occasions_written
+        doc["occasions"] = written if resolve_occasions(written)[0] == ruleset.occasions else dict(ruleset.occasions)
     if ruleset.universe:
         doc["universe"] = ruleset.universe
     doc["assign"] = ruleset.assign
@@ -647,11 +666,12 @@ _TOP_DEFAULTS: dict[str, Any] = {
     "description": "",
     "data": None,
     "lifecycle": {key: getattr(Lifecycle(), key) for key in _LIFECYCLE_KEYS},
+    "occasions": None,
     "universe": None,
     "assign": "first_match",
     "holdout": None,
 }
-_DATA_DEFAULTS: dict[str, Any] = {"path": None, "columns": {}, "as_of": None, "date_format": None}
+_DATA_DEFAULTS: dict[str, Any] = {"path": None, "columns": {}, "as_of": None, "date_format": None, "customers_file": None}
 _SEGMENT_DEFAULTS: dict[str, Any] = {"description": "", "match": "all", "enabled": True, "holdout": None}
 _RULE_DEFAULTS: dict[str, Any] = {"enabled": True}
 
@@ -704,7 +724,7 @@ def _same(key: str, old: Any, new: Any, defaults: dict[str, Any]) -> bool:
     new = default if new is None else new
     if key == "as_of":
         return _as_date(old) == _as_date(new)
-    if key == "path" and isinstance(old, str) and isinstance(new, str):
+    if key in ("path", "customers_file") and isinstance(old, str) and isinstance(new, str):
         return os.path.normpath(old) == os.path.normpath(new)
     return bool(old == new) and type(old) is type(new)
 

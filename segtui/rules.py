@@ -119,6 +119,8 @@ class DataSpec:
     columns: dict[str, str] = field(default_factory=dict)
     as_of: date | None = None
     date_format: str | None = None
+    #: a second file of customer attributes joined on customer_id (``--customers-file``)
+    customers_file: str | None = None
     #: ``path`` as written in the file (before resolving it against the file's folder),
     #: so that saving keeps a relative path relative; not part of equality
     written_path: str | None = field(default=None, compare=False, repr=False)
@@ -138,6 +140,11 @@ class RuleSet:
     version: int = 1
     data: DataSpec | None = None
     lifecycle: Lifecycle = field(default_factory=Lifecycle)
+    #: occasion name -> window "MM-DD..MM-DD" (``segtui.occasions``): <name>_orders and
+    #: <name>_revenue_share columns in the view
+    occasions: dict[str, str] = field(default_factory=dict)
+    #: ``occasions:`` as the file wrote it ("default", a list, a mapping), written back as is
+    occasions_written: object = field(default=None, compare=False, repr=False)
     universe: str | None = None
     assign: Literal["first_match", "overlap"] = "first_match"
     #: control group for every segment that has none of its own

@@ -1,4 +1,4 @@
-"""Questions asked of an evaluated rule set: overlap, migration between dates, drift,
+"""Questions asked of an evaluated rule set: profile, crosstab, overlap, migration, drift,
 holdouts and campaign readouts.
 
 Pure functions over frames (no Textual, no printing): the CLI and the TUI both call them.

@@ -38,6 +38,14 @@ _UNAMBIGUOUS: tuple[str, ...] = (
 )
 
 
+
+class AmbiguousDates(SegtuiError):
+    """Dates that read both day-first and month-first; ``formats`` maps each reading to its format."""
+
+    def __init__(self, message: str, title: str, formats: dict[str, str]) -> None:
+        super().__init__(message, title=title)
+        self.formats = formats
+
 def _numeric_dates(day_first: bool) -> tuple[str, ...]:
     # Two-digit years come first: "%Y" would read "10" as the year 10.
     first, second = ("%d", "%m") if day_first else ("%m", "%d")
@@ -236,12 +244,14 @@ def _resolve_day_month(
         ).collect()
     mf, df = int(misses["mf"][0]), int(misses["df"][0])
     if mf == 0 and df == 0:
-        raise fail(
+        err = fail(
             path,
             f"order dates in column {column!r} could be day-first or month-first "
             f"(e.g. 01/02 = 1 Feb or 2 Jan); pass --date-format "
             f"'{day_first[0]}' or --date-format '{month_first[0]}'",
         )
+        # the app offers these as a choice instead of only quitting
+        raise AmbiguousDates(err.message, err.title, {"day-first": day_first[0], "month-first": month_first[0]})
     return month_first if mf <= df else day_first
 
 

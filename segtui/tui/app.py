@@ -15,13 +15,13 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, ClassVar, cast
 
 import polars as pl
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.content import Content
@@ -36,9 +36,12 @@ from segtui.tui import editing
 from segtui.tui.commands import SegtuiCommands
 from segtui.tui.editing import NodeRef
 from segtui.tui.format import fmt_count
-from segtui.tui.screens.dialogs import ErrorScreen, PromptScreen, UnsavedChangesScreen, UnsavedChoice
+from segtui.read.dates import AmbiguousDates
+from segtui.tui.screens.dialogs import ChoiceScreen, ErrorScreen, PromptScreen, UnsavedChangesScreen, UnsavedChoice
 from segtui.tui.screens.help import HelpScreen, binding_rows
+from segtui.tui.screens.crosstab import CrosstabScreen
 from segtui.tui.screens.main import MainScreen
+from segtui.tui.screens.profile import ProfileScreen
 from segtui.tui.screens.rule_editor import RuleEditorScreen
 from segtui.tui.screens.save_as import SaveAsScreen
 from segtui.tui.session import (
@@ -53,6 +56,7 @@ from segtui.tui.session import (
 from segtui.tui.widgets.bars import BreakdownView, SegmentBars
 from segtui.tui.widgets.customer_table import CustomerTable, Presorted, sort_order
 from segtui.tui.widgets.header import SegtuiHeader
+from segtui.tui.widgets.keys import origin_screen
 from segtui.tui.widgets.segment_tree import SegmentTree
 
 __all__ = ["SegtuiApp", "make_app"]
@@ -101,11 +105,19 @@ class SegtuiApp(App[None]):
         self._table_segment: object = object()
         self._reading = threading.Event()  # set while the load worker reads the files
         self._load_failed = False  # then any way out exits 1: the run did not do its job
+        self._last_folder: Path | None = None  # where the user last opened, saved or exported
 
     def notify(self, message: str, *, title: str = "", **kwargs: Any) -> None:
         """Show a toast; its text often quotes names and paths, so control characters in
         it are escaped here, for every caller."""
         super().notify(printable_lines(message), title=printable(title), **kwargs)
+
+    async def _on_key(self, event: events.Key) -> None:
+        origin = origin_screen(event)
+        if origin is not None and origin is not self.screen:
+            # typed before the dialog that an earlier key opened was up: it is the dialog's
+            event.prevent_default()
+            self.post_message(events.Key(event.key, event.character))
 
     def get_default_screen(self) -> MainScreen:
         name = printable(self.options.data_path.name) if self.options.data_path else "the sample data"
@@ -178,9 +190,27 @@ class SegtuiApp(App[None]):
             title, message = "Unexpected error", f"{type(error).__name__}: {error}"
         if event.worker.group == "load":
             self._load_failed = True
+            if isinstance(error, AmbiguousDates):
+                self._ask_date_format(title, message, error.formats)
+                return
             self.push_screen(ErrorScreen(title, message, button="Quit"), lambda _: self.exit(return_code=1))
         else:
             self.push_screen(ErrorScreen(title, message))
+
+    def _ask_date_format(self, title: str, message: str, formats: dict[str, str]) -> None:
+        """Ambiguous dates: load again with the reading the user picks (or quit, exit 1)."""
+        choices = [(fmt, f"{reading} {fmt}") for reading, fmt in formats.items()]
+
+        def chosen(fmt: str | None) -> None:
+            if fmt is None:
+                self.exit(return_code=1)
+                return
+            self._load_failed = False
+            self.options = replace(self.options, date_format=fmt)
+            self.notify(f"Reading the dates as {fmt} (--date-format '{fmt}' next time)", markup=False)
+            self._load(self.options)
+
+        self.push_screen(ChoiceScreen(title, message, choices), chosen)
 
     # -- evaluation ---------------------------------------------------------------------
 
@@ -302,11 +332,41 @@ class SegtuiApp(App[None]):
     def cycle_dimension(self) -> None:
         dims = self.session.dimensions if self.session else []
         if not dims:
-            self.notify("No text columns to break down by.", severity="warning")
+            self.notify("No columns to break down by.", severity="warning")
             return
         index = dims.index(self.dimension) + 1 if self.dimension in dims else 0
         self.dimension = dims[index % len(dims)]
         self.request_detail()
+
+    def profile_groups(self) -> list[str]:
+        """What the profile screen steps through: enabled segments, then Unassigned (first_match)."""
+        names = [seg.name for seg in self.ruleset.segments if seg.enabled]
+        return names + ([UNASSIGNED] if self.ruleset.assign == "first_match" else [])
+
+    def action_profile(self) -> None:
+        """Profile the selected segment (the root: the first one) against the universe."""
+        groups = self.profile_groups()
+        if self.session is None or not groups:
+            self.notify("No segment to profile (a: add a segment).", severity="warning")
+            return
+        selected = self.selected_segment()
+        ruleset, session = copy.deepcopy(self.ruleset), self.session
+        current = groups.index(selected) if selected in groups else 0
+        self.push_screen(ProfileScreen(groups, current, lambda name: session.profile(ruleset, name)))
+
+    def action_crosstab(self) -> None:
+        """Every segment by the breakdown column; the breakdown follows the last column shown."""
+        dims = self.session.dimensions if self.session else []
+        if self.session is None or not dims:
+            return
+        ruleset, session = copy.deepcopy(self.ruleset), self.session
+
+        def closed(dimension: str | None) -> None:
+            if dimension and dimension != self.dimension:
+                self.dimension = dimension
+                self.request_detail()
+
+        self.push_screen(CrosstabScreen(dims, self.dimension, lambda dim: session.crosstab(ruleset, dim)), closed)
 
     def rule_editor(self, title: str, value: str, allow_empty: bool = False) -> RuleEditorScreen:
         """A rule editor wired to the core's check and count for the loaded view."""
@@ -320,9 +380,15 @@ class SegtuiApp(App[None]):
             total=self.session.frame.height,
             allow_empty=allow_empty,
             hints=self.session.value_hints,
+            dictionary=self.session.dictionary,
+            values=self.session.top_values,
         )
 
     # -- files --------------------------------------------------------------------------
+
+    def last_folder(self) -> Path:
+        """Where path prompts start: the folder last opened from, saved or exported to."""
+        return self._last_folder or Path.cwd()
 
     def action_save(self, then: Callable[[], None] | None = None) -> None:
         if self.session is None:
@@ -336,7 +402,7 @@ class SegtuiApp(App[None]):
         if self.session is None:
             return
         current = self.session.rules_path
-        suggestion = Path.cwd() / (current.name if current else f"{_slug(self.ruleset.name or 'rules')}.yaml")
+        suggestion = self.last_folder() / (current.name if current else f"{_slug(self.ruleset.name or 'rules')}.yaml")
 
         session = self.session
         screen = SaveAsScreen(
@@ -359,6 +425,7 @@ class SegtuiApp(App[None]):
         except SegtuiError as err:
             self.push_screen(ErrorScreen(err.title, err.message))
             return False
+        self._last_folder = path.parent
         # the file now holds this data section and text: later saves edit that file
         self.ruleset.data, self.ruleset.text, self.ruleset.header = saved.data, saved.text, saved.header
         self.dirty = False
@@ -385,9 +452,10 @@ class SegtuiApp(App[None]):
             return
 
         def ask() -> None:
-            start = str(self.session.rules_path.parent) + "/" if self.session and self.session.rules_path else ""
+            start = str(self._last_folder or (self.session.rules_path.parent if self.session and self.session.rules_path else Path.cwd()))
             self.push_screen(
-                PromptScreen("Open rule set (YAML)", start, check=existing_file_problem),
+                PromptScreen("Open rule set (YAML)", start.rstrip("/") + "/", check=existing_file_problem, path=True,
+                             hint="enter: open · tab: complete · esc: cancel"),
                 lambda value: value and self._open_rules(Path(value).expanduser()),
             )
 
@@ -402,6 +470,7 @@ class SegtuiApp(App[None]):
     def _opened(self, path: Path, ruleset: RuleSet) -> None:
         assert self.session is not None
         self.session.rules_path = path
+        self._last_folder = path.parent
         self.ruleset = ruleset
         self._rules_replaced()
         self.notify(f"Opened {path}", markup=False)
@@ -419,15 +488,17 @@ class SegtuiApp(App[None]):
         segment = self.selected_segment()
         everyone = segment is None
         what = "every customer's segment" if everyone else f"members of {segment}"
-        default = str(Path.cwd() / f"{'assignments' if everyone else _slug(segment)}.csv")
+        default = str(self.last_folder() / f"{'assignments' if everyone else _slug(segment)}.csv")
 
         def chosen(value: str | None) -> None:
             if value:
+                self._last_folder = Path(value).expanduser().parent
                 self._export(copy.deepcopy(self.ruleset), segment, Path(value).expanduser(), everyone)
 
         held = has_holdout(self.ruleset)
         dialog = PromptScreen(
-            f"Export {what} to (.csv / .parquet)", default, check=output_problem,
+            f"Export {what} to (.csv / .parquet)", default, check=output_problem, path=True,
+            hint="enter: export · tab: complete · esc: cancel",
             details="Holdout: counting test and control, minimum detectable effect…" if held else "",
         )
         self.push_screen(dialog, chosen)
@@ -466,7 +537,7 @@ class SegtuiApp(App[None]):
         from segtui.tui.screens.change import ChangeScreen
 
         rows = binding_rows(self, [MainScreen, SegmentTree, CustomerTable, ChangeScreen, SegtuiApp])
-        self.push_screen(HelpScreen(rows))
+        self.push_screen(HelpScreen(rows, self.session.dictionary if self.session else None))
 
 
 def make_app(
@@ -475,6 +546,7 @@ def make_app(
     columns: dict[str, str] | None = None,
     as_of: date | None = None,
     date_format: str | None = None,
+    customers_file: str | Path | None = None,
 ) -> SegtuiApp:
     """Build the app the CLI runs and the tests drive (no data is read until it mounts).
 
@@ -490,5 +562,6 @@ def make_app(
             columns=dict(columns or {}),
             as_of=as_of,
             date_format=date_format,
+            customers_file=Path(customers_file) if customers_file else None,
         )
     )

@@ -16,9 +16,12 @@ from pathlib import Path
 
 import polars as pl
 
+from segtui.analysis.crosstab import breakdown, crosstab, dimensions, with_segments
 from segtui.analysis.holdout import assignments_with_groups, has_holdout, holdout_summary, members_with_groups, split
+from segtui.analysis.profile import profile_segments
 from segtui.campaign import holdout_lines
 from segtui.dataset import Dataset, data_spec_for, load_dataset_for_rules
+from segtui.dictionary import column_dictionary, top_values
 from segtui.errors import RuleFileError, SegtuiError
 from segtui.evaluate import Evaluation, Evaluator
 from segtui.export import check_not_input, check_output_path, write_frame
@@ -42,7 +45,6 @@ __all__ = [
 #: Breakdown dimensions shown first when the view has them; other text columns follow.
 # lifecycle is not first: split by the shipped lifecycle rules it would only echo them.
 DIMENSION_ORDER = ("country", "top_channel", "top_category", "device", "age_band", "lifecycle", "rfm")
-_TEXT_TYPES = (pl.String, pl.Categorical, pl.Enum)
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ class LoadOptions:
     columns: dict[str, str] = field(default_factory=dict)
     as_of: date | None = None
     date_format: str | None = None
+    customers_file: Path | None = None
 
 
 def yaml_path_problem(value: str) -> str | None:
@@ -162,6 +165,8 @@ class Session:
     #: the data as loaded (file, column mapping, as-of date): what a save records
     data_spec: DataSpec = field(default_factory=DataSpec)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    _dictionary: pl.DataFrame | None = field(default=None, repr=False)
+    _top_values: dict[str, list[tuple[str, int]]] = field(default_factory=dict, repr=False)
 
     @property
     def frame(self) -> pl.DataFrame:
@@ -173,10 +178,25 @@ class Session:
 
     @property
     def dimensions(self) -> list[str]:
-        """Text columns to split a segment by, the usual suspects first."""
-        text = [name for name, dtype in self.frame.schema.items() if isinstance(dtype, _TEXT_TYPES) and name != "customer_id"]
-        first = [name for name in DIMENSION_ORDER if name in text]
-        return first + [name for name in text if name not in first]
+        """Columns to split a segment by: text (the usual suspects first), cohorts, numbers."""
+        return dimensions(self.frame.schema, DIMENSION_ORDER)
+
+    def dictionary(self) -> pl.DataFrame:
+        """The column dictionary of the loaded view (``dictionary.column_dictionary``), computed once."""
+        with self.lock:
+            if self._dictionary is None:
+                self._dictionary = column_dictionary(self.frame, self.ruleset.occasions)
+            return self._dictionary
+
+    def top_values(self, column: str) -> list[tuple[str, int]]:
+        """A text column's ten most frequent values with counts, computed once per column.
+
+        Read on the UI thread while typing: no lock (a read of the view is thread-safe and
+        must not wait for an evaluation).
+        """
+        if column not in self._top_values:
+            self._top_values[column] = top_values(self.frame, column)
+        return self._top_values[column]
 
     def check(self, where: str) -> str | None:
         return check_rule(where, self.frame.schema)
@@ -194,11 +214,27 @@ class Session:
             return self.evaluator.evaluate(ruleset)
 
     def detail(self, ruleset: RuleSet, segment: str | None, dimension: str | None) -> tuple[pl.DataFrame, pl.DataFrame | None]:
-        """Members of ``segment`` (None: the universe) and their split by ``dimension``."""
+        """Members of ``segment`` and their split by ``dimension``; None: the universe, with
+        each customer's segment(s) after ``customer_id`` (``analysis.crosstab.with_segments``)."""
         with self.lock:
-            members = self.evaluator.members(ruleset, segment)
-            split = self.evaluator.breakdown(ruleset, dimension, segment) if dimension else None
+            if segment is None:
+                members = with_segments(self.evaluator, ruleset)
+            else:
+                members = self.evaluator.members(ruleset, segment)
+            split = breakdown(self.evaluator, ruleset, dimension, segment) if dimension else None
         return members, split
+
+    def profile(self, ruleset: RuleSet, segment: str) -> tuple[int, int, pl.DataFrame]:
+        """(segment's customers, universe's customers, its profile against the universe)."""
+        with self.lock:
+            [(_, customers, frame)] = profile_segments(self.evaluator, ruleset, segment)
+            universe = int(self.evaluator.universe_mask(ruleset).sum())
+        return customers, universe, frame
+
+    def crosstab(self, ruleset: RuleSet, dimension: str) -> pl.DataFrame:
+        """Every segment by ``dimension`` (``analysis.crosstab.crosstab``)."""
+        with self.lock:
+            return crosstab(self.evaluator, ruleset, dimension)
 
     def needs_path(self) -> bool:
         """Saving a shipped rule set (or one never saved) asks for a new path first."""
@@ -282,8 +318,12 @@ def open_session(options: LoadOptions) -> Session:
         as_of=options.as_of,
         date_format=options.date_format,
         default_path=SAMPLE_FILE,
+        customers_file=options.customers_file,
     )
-    given = DataSpec(str(options.data_path) if options.data_path else None, options.columns, options.as_of, options.date_format)
+    given = DataSpec(
+        str(options.data_path) if options.data_path else None, options.columns, options.as_of, options.date_format,
+        str(options.customers_file) if options.customers_file else None,
+    )
     data_path = dataset.transactions.source
     evaluator = Evaluator(dataset.view.frame)
     return Session(

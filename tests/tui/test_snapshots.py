@@ -58,3 +58,36 @@ def test_help_screen(fixture_app: SegtuiApp, snap_compare) -> None:
         await settle(pilot)
 
     assert snap_compare(fixture_app, terminal_size=(100, 40), run_before=help_screen)
+
+
+def _on_screen(*keys: str):
+    async def scenario(pilot: Pilot) -> None:
+        await settle(pilot)
+        await pilot.press(*keys)
+        await settle(pilot)
+
+    return scenario
+
+
+def test_profile_screen_80x24(fixture_app: SegtuiApp, snap_compare) -> None:
+    assert snap_compare(fixture_app, terminal_size=(80, 24), run_before=_on_screen("down", "p"))
+
+
+def test_profile_screen_160x48(fixture_app: SegtuiApp, snap_compare) -> None:
+    assert snap_compare(fixture_app, terminal_size=(160, 48), run_before=_on_screen("down", "p"))
+
+
+def test_crosstab_screen_80x24(fixture_app: SegtuiApp, snap_compare) -> None:
+    assert snap_compare(fixture_app, terminal_size=(80, 24), run_before=_on_screen("X"))
+
+
+def test_crosstab_screen_160x48(fixture_app: SegtuiApp, snap_compare) -> None:
+    assert snap_compare(fixture_app, terminal_size=(160, 48), run_before=_on_screen("X"))
+
+
+def test_column_dictionary_80x24(fixture_app: SegtuiApp, snap_compare) -> None:
+    assert snap_compare(fixture_app, terminal_size=(80, 24), run_before=_on_screen("question_mark", "c"))
+
+
+def test_column_dictionary_160x48(fixture_app: SegtuiApp, snap_compare) -> None:
+    assert snap_compare(fixture_app, terminal_size=(160, 48), run_before=_on_screen("down", "r", "f2"))

@@ -113,18 +113,30 @@ def test_pagedown_moves_cursor_by_a_page_and_keeps_it_visible() -> None:
     run(customers(100), body)
 
 
-def test_s_sorts_by_cursor_column_ascending_then_descending() -> None:
+def test_s_sorts_a_metric_descending_first_then_ascending() -> None:
     async def body(app, table, pilot):
         await pilot.press("right")
         assert table.cursor_column == "revenue"
         await pilot.press("s")
+        assert table.frame["customer_id"][0] == "C000000"  # largest revenue first
+        assert table.frame["revenue"].to_list() == sorted(table.frame["revenue"].to_list(), reverse=True)
+        assert "revenue ▼" in lines(table)[0]
+        assert lines(table)[1].split()[0] == "C000000"
+        await pilot.press("s")
         assert table.frame["revenue"].to_list() == sorted(table.frame["revenue"].to_list())
         assert table.frame["customer_id"][0] == "C000009"  # smallest revenue
         assert "revenue ▲" in lines(table)[0]
+
+    run(customers(10), body)
+
+
+def test_s_sorts_text_a_to_z_first() -> None:
+    async def body(app, table, pilot):
+        assert table.cursor_column == "customer_id"
         await pilot.press("s")
-        assert table.frame["customer_id"][0] == "C000000"
-        assert "revenue ▼" in lines(table)[0]
-        assert lines(table)[1].split()[0] == "C000000"
+        assert table.sort_column == ("customer_id", False)
+        await pilot.press("s")
+        assert table.sort_column == ("customer_id", True)
 
     run(customers(10), body)
 
@@ -155,10 +167,10 @@ def test_set_frame_200k_rows_end_shows_last_row() -> None:
         await pilot.press("right", "s")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert table.sort_column == ("revenue", False)
+        assert table.sort_column == ("revenue", True)
         assert table.cursor_row == 0
-        assert lines(table)[1].split()[0] == "C199999"  # smallest revenue first
-        assert table.frame["customer_id"][-1] == "C000000"
+        assert lines(table)[1].split()[0] == "C000000"  # largest revenue first
+        assert table.frame["customer_id"][-1] == "C199999"
 
     run(None, body)
 
@@ -411,7 +423,7 @@ def test_click_header_sorts_and_click_row_moves_cursor() -> None:
     async def body(app, table, pilot):
         # customer_id occupies cells 0-14 (width 13 + padding), revenue starts at 15.
         await pilot.click(CustomerTable, offset=(20, 0))
-        assert table.sort_column == ("revenue", False)
+        assert table.sort_column == ("revenue", True)  # a metric: largest first
         await pilot.click(CustomerTable, offset=(5, 3))
         assert table.cursor_row == 2 and table.cursor_column == "customer_id"
 

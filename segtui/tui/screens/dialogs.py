@@ -7,25 +7,104 @@ control characters in it are shown escaped (``printable``), never sent to the te
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import ClassVar, Literal
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
+from textual.suggester import Suggester
 from textual.widgets import Button, Input, Label, Static
 
 from segtui.display import printable, printable_lines
 
-__all__ = ["PromptScreen", "ConfirmScreen", "UnsavedChangesScreen", "ErrorScreen", "UnsavedChoice"]
+__all__ = ["forward_early_key", "ChoiceScreen", "PathSuggester", "PathInput", "PromptScreen", "ConfirmScreen", "UnsavedChangesScreen", "ErrorScreen", "UnsavedChoice"]
 
 UnsavedChoice = Literal["save", "discard", "cancel"]
 
 
+class PromptInput(Input):
+    """An Input that clears with ctrl+u in the order the keys came.
+
+    As a binding, ctrl+u would run only once the key has bubbled up to the app, after
+    the characters typed behind it had already been inserted (and it would erase them).
+    """
+
+    def key_ctrl_u(self, event: events.Key) -> None:
+        event.stop()
+        event.prevent_default()
+        self.action_delete_left_all()
+
+
+class PathInput(PromptInput):
+    """A PromptInput where tab accepts the path completion instead of moving focus."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("tab", "cursor_right", "Complete", show=False)]
+
+
+def forward_early_key(screen: ModalScreen, event: events.Key) -> None:
+    """A key that reached ``screen`` before its Input had focus goes to the Input.
+
+    Keys typed right after the key that opened a prompt (``x``, then ``ctrl+u`` and a
+    path) arrive while the new screen is still mounting: with nothing focused they would
+    be dropped, or worse, run the main screen's keys. Escape and enter keep their meaning.
+    """
+    if event.key in ("escape", "enter", "tab"):
+        return
+    inputs = screen.query(Input)
+    if not inputs or screen.focused is not None:
+        return
+    target = inputs.first()
+    event.stop()
+    event.prevent_default()
+    target.focus()
+    target.post_message(events.Key(event.key, event.character))
+
+
+class PathSuggester(Suggester):
+    """Complete the last part of a path to an existing file or folder (folders get a "/").
+
+    Examples
+    --------
+    >>> import asyncio, tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> (root / "rules").mkdir(); _ = (root / "rfm.yaml").write_text("")
+    >>> asyncio.run(PathSuggester().get_suggestion(f"{root}/ru")) == f"{root}/rules/"
+    True
+    >>> asyncio.run(PathSuggester().get_suggestion(f"{root}/rf")) == f"{root}/rfm.yaml"
+    True
+    >>> asyncio.run(PathSuggester().get_suggestion(f"{root}/zz")) is None
+    True
+    """
+
+    def __init__(self) -> None:
+        super().__init__(use_cache=False, case_sensitive=True)
+
+    async def get_suggestion(self, value: str) -> str | None:
+        if not value:
+            return None
+        head, _, prefix = value.rpartition("/")
+        folder = Path(head or ("/" if value.startswith("/") else ".")).expanduser()
+        try:
+            names = sorted(entry.name + ("/" if entry.is_dir() else "") for entry in os.scandir(folder))
+        except OSError:
+            return None
+        for name in names:
+            if name.startswith(prefix) and name != prefix and not (name.startswith(".") and not prefix.startswith(".")):
+                return value + name[len(prefix):]
+        return None
+
+
 class PromptScreen(ModalScreen[str | None]):
-    """Ask for one line of text (a name, a path); ``check`` returns a problem or None."""
+    """Ask for one line of text (a name, a path); ``check`` returns a problem or None.
+
+    With ``path=True`` the text is a path: it completes to existing files and folders
+    (tab or → accepts) and the prefilled text is not selected, so typing adds to it.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
@@ -38,8 +117,10 @@ class PromptScreen(ModalScreen[str | None]):
         check: Callable[[str], str | None] | None = None,
         hint: str = "enter: OK · esc: cancel",
         details: str = "",
+        path: bool = False,
     ) -> None:
         super().__init__()
+        self._path = path
         self._title = title
         self._value = value
         self._placeholder = placeholder
@@ -50,7 +131,11 @@ class PromptScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(printable(self._title), classes="dialog-title", markup=False)
-            yield Input(self._value, placeholder=self._placeholder, id="prompt-input")
+            if self._path:
+                yield PathInput(self._value, placeholder=self._placeholder, id="prompt-input",
+                                suggester=PathSuggester(), select_on_focus=False)
+            else:
+                yield PromptInput(self._value, placeholder=self._placeholder, id="prompt-input")
             yield Static("", id="prompt-problem", classes="problem", markup=False)
             details = Static(printable_lines(self._details), id="prompt-details", classes="details", markup=False)
             details.display = bool(self._details)
@@ -62,6 +147,9 @@ class PromptScreen(ModalScreen[str | None]):
         details = self.query_one("#prompt-details", Static)
         details.update(printable_lines(text))
         details.display = bool(text)
+
+    def on_key(self, event: events.Key) -> None:
+        forward_early_key(self, event)
 
     @on(Input.Submitted)
     def _submit(self, event: Input.Submitted) -> None:
@@ -165,3 +253,42 @@ class ErrorScreen(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+class ChoiceScreen(ModalScreen[str | None]):
+    """A problem with a few ways out: one button (and key 1, 2, …) per choice, q/esc for none."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q", "choose(None)", "Quit"),
+        *(Binding(str(n), f"choose({n - 1})", show=False) for n in range(1, 10)),
+    ]
+
+    def __init__(self, title: str, message: str, choices: list[tuple[str, str]], none: str = "Quit") -> None:
+        super().__init__()
+        self._title = title
+        self._message = message
+        self._choices = choices
+        self._none = none
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog error"):
+            yield Label(printable(self._title), classes="dialog-title", markup=False)
+            yield Static(printable(self._message), markup=False)
+            with Horizontal(classes="buttons"):
+                for n, (_, label) in enumerate(self._choices, start=1):
+                    yield Button(f"{printable(label)} ({n})", id=f"choice-{n - 1}", variant="primary")
+                yield Button(f"{self._none} (q)", id="choice-none")
+
+    def on_mount(self) -> None:
+        self.query_one("#choice-0", Button).focus()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        choice = (event.button.id or "").removeprefix("choice-")
+        self.action_choose(None if choice == "none" else int(choice))
+
+    def action_choose(self, index: int | None) -> None:
+        if index is None:
+            self.dismiss(None)
+        elif index < len(self._choices):
+            self.dismiss(self._choices[index][0])

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import ClassVar
 
+import polars as pl
 from rich.table import Table
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
@@ -46,7 +47,11 @@ def described_bindings(app: App, owners: Iterable[type[DOMNode]]) -> list[tuple[
         for binding in Binding.make_bindings(owner.BINDINGS):
             if not binding.description:
                 continue
-            _, keys = found.setdefault((binding.action, binding.description), (binding, []))
+            # "screen.toggle" on the tree and "toggle" on the screen are one action: list it once
+            action = binding.action.removeprefix("screen.").removeprefix("app.")
+            first, keys = found.setdefault((action, binding.description), (binding, []))
+            if not first.tooltip and binding.tooltip:
+                found[(action, binding.description)] = (binding, keys)
             key = app.get_key_display(binding)
             if key not in keys:
                 keys.append(key)
@@ -61,11 +66,15 @@ def binding_rows(app: App, owners: Iterable[type[DOMNode]]) -> list[tuple[str, s
 class HelpScreen(ModalScreen[None]):
     """Keys and a short explanation of rules and metrics."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,question_mark,f1", "close", "Close")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,question_mark,f1", "close", "Close"),
+        Binding("c", "columns", "Columns", tooltip="Every column of the customer view: meaning, type, values, nulls"),
+    ]
 
-    def __init__(self, rows: list[tuple[str, str, str]]) -> None:
+    def __init__(self, rows: list[tuple[str, str, str]], dictionary: Callable[[], pl.DataFrame] | None = None) -> None:
         super().__init__()
         self._rows = rows
+        self._dictionary = dictionary
 
     def compose(self) -> ComposeResult:
         table = Table(box=None, show_header=True, header_style="bold", expand=True, pad_edge=False)
@@ -75,9 +84,15 @@ class HelpScreen(ModalScreen[None]):
         for keys, description, tooltip in self._rows:
             table.add_row(keys, description, tooltip)
         with VerticalScroll(classes="dialog help"):
-            yield Label("segtui help  (esc to close)", classes="dialog-title")
+            yield Label("segtui help  (esc to close · c: column dictionary)", classes="dialog-title")
             yield Static(table)
             yield Markdown(ABOUT)
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+    def action_columns(self) -> None:
+        if self._dictionary is not None:
+            from segtui.tui.screens.columns import ColumnDictionaryScreen
+
+            self.app.push_screen(ColumnDictionaryScreen(self._dictionary))

@@ -59,6 +59,9 @@ class MainScreen(Screen[None]):
         Binding("u", "edit_universe", "Universe", show=False, tooltip="Filter applied before every segment"),
         Binding("b", "next_dimension", "Breakdown by", show=False, tooltip="Split the selected segment by the next column"),
         Binding("t", "change", "Change", show=False, tooltip="Over time: overlap heat map, migration between two dates, drift"),
+        Binding("p", "app.profile", "Profile", show=False, tooltip="How the selected segment differs from all customers"),
+        # X: cross-tab (t is change over time, x is export)
+        Binding("X", "app.crosstab", "Cross-tab", show=False, tooltip="Every segment split by the breakdown column, in one table"),
         Binding("1", "show_tab('segments')", "Segments", show=False, tooltip="Show/focus the segment panel"),
         Binding("2", "show_tab('customers')", "Customers", show=False, tooltip="Show/focus the customer table"),
         Binding("3", "show_tab('breakdown')", "Breakdown", show=False, tooltip="Show the breakdown panel (there, up/down pick the segment)"),
@@ -103,7 +106,10 @@ class MainScreen(Screen[None]):
     def on_mount(self) -> None:
         for selector, title in (("#segments", "Segments"), ("#bars", "Segment sizes"), ("#breakdown", "Breakdown"), ("#customers", "Customers")):
             self.query_one(selector).border_title = title
-        self.query_one("#breakdown").border_subtitle = "b: next column"
+        self.query_one("#breakdown").border_subtitle = "b: next column · X: cross-tab"
+        self.query_one("#bars").border_subtitle = "p: profile · X: cross-tab"
+        # 1/2/3 switch tabs; a focusable tab strip only made tab land on it, footer empty
+        self.query_one(Tabs).can_focus = False
         self.segtui.start()
 
     def loaded(self) -> None:
@@ -263,11 +269,17 @@ class MainScreen(Screen[None]):
         self.app.push_screen(screen, done)
 
     def action_step_segment(self, delta: int) -> None:
-        """Move the tree's cursor (even while the tree is hidden behind a tab)."""
-        if delta < 0:
-            self.tree.action_cursor_up()
-        else:
-            self.tree.action_cursor_down()
+        """Move the tree's cursor to the previous / next segment, skipping rules (the
+        panels that call this list segments); works while the tree is behind a tab."""
+        tree = self.tree
+        line = tree.cursor_line + delta
+        while 0 <= line <= tree.last_line:
+            node = tree.get_node_at_line(line)
+            if node is not None and node.data is not None and node.data.kind != "rule":
+                tree.move_cursor_to_line(line)
+                tree.scroll_to_line(line, animate=False)
+                return
+            line += delta
 
     def action_change(self) -> None:
         from segtui.tui.screens.change import ChangeScreen

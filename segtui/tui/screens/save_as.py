@@ -35,7 +35,9 @@ class SaveAsScreen(PromptScreen):
         check: Callable[[str], str | None],
         data_path: Callable[[str], str | None],
     ) -> None:
-        super().__init__(title, value, check=check, hint="enter: save · ctrl+r: record the data or not · esc: cancel")
+        super().__init__(
+            title, value, check=check, hint="enter: save · tab: complete · ctrl+r: record the data or not · esc: cancel", path=True
+        )
         self._data_path = data_path
         self.record_data = True
 

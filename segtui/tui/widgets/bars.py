@@ -22,6 +22,7 @@ from textual.widget import Widget
 
 from segtui.display import printable
 from segtui.tui.format import fmt_count, fmt_money, fmt_pct
+from segtui.tui.widgets.keys import KeysFollowTheActiveScreen
 
 __all__ = ["bar", "share_lines", "rows_from_frame", "ShareRow", "ShareTable", "SegmentBars", "BreakdownView"]
 
@@ -211,7 +212,7 @@ def rows_from_frame(df: pl.DataFrame, name_column: str) -> list[ShareRow]:
     return [ShareRow(*values) for values in picked.iter_rows()]
 
 
-class ShareTable(Widget):
+class ShareTable(KeysFollowTheActiveScreen, Widget):
     """Common base: holds rows and renders them with :func:`share_lines`."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -236,6 +237,13 @@ class ShareTable(Widget):
         & > .share-bars--highlight { background: $accent 30%; text-style: bold; }
     }
     """
+
+    # Both tables are focusable (tab reaches them); up/down pick the segment, which the
+    # sizes table keeps in view when it is too short for every row.
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "screen.step_segment(-1)", "Previous segment", show=False),
+        Binding("down", "screen.step_segment(1)", "Next segment", show=False),
+    ]
 
     _name_header = "Segment"
     _empty_text = "(nothing to show)"
@@ -309,10 +317,25 @@ class ShareTable(Widget):
         if height is not None and 0 < height < len(lines):
             # The footer is a figure of its own (not one of the rows): it stays in view.
             footer = [lines.pop()] if self._footer() is not None and height > 2 else []
+            head = (self._title() is not None) + 1  # title and column header stay on top
             keep = height - 1 - len(footer)
-            hidden = len(lines) - keep
+            rows = lines[head:]
+            shown = max(0, keep - head)
+            # Scroll so that the highlighted row (the selected segment) is in view.
+            names = [row.name for row in self._rows]
+            start = 0
+            if self._highlight in names and shown:
+                start = max(0, min(names.index(self._highlight) - shown + 1, len(rows) - shown))
+            if start:
+                above = Text(f"… {start} row{'s' if start > 1 else ''} above", style="dim italic")
+                start += 1  # the line "above" takes the place of one more row
+                shown -= 1
+                lines = lines[:head] + [above] + rows[start : start + shown]
+            else:
+                lines = lines[:head] + rows[:shown]
+            hidden = len(rows) - start - shown
             more = Text(f"… {hidden} more row{'s' if hidden > 1 else ''}", style="dim italic")
-            lines = lines[:keep] + [more] + footer
+            lines = lines + ([more] if hidden > 0 else []) + footer
         return Text("\n", no_wrap=True, overflow="crop").join(lines)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
@@ -324,7 +347,7 @@ class ShareTable(Widget):
         return self.render_text(self.size.width or 80, self.size.height or None)
 
 
-class SegmentBars(ShareTable):
+class SegmentBars(ShareTable, can_focus=True):
     """Customers and revenue per segment, with bars; "Unassigned" dimmed.
 
     Examples
@@ -373,11 +396,6 @@ class BreakdownView(ShareTable, can_focus=True):
     Focusable so that, on its own tab at 80 columns, up/down still pick the segment
     to split (the screen's ``step_segment`` action moves the segment tree's cursor).
     """
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "screen.step_segment(-1)", "Previous segment", show=False),
-        Binding("down", "screen.step_segment(1)", "Next segment", show=False),
-    ]
 
     _empty_text = "(no breakdown)"
     # replaced (never mutated) by update_breakdown, so class-level defaults are safe

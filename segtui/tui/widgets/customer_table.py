@@ -23,6 +23,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from segtui.tui.widgets.keys import KeysFollowTheActiveScreen
 from segtui.display import printable
 from segtui.tui.format import fmt_number, fmt_value
 
@@ -149,7 +150,7 @@ def _fit(text: str, width: int, right: bool) -> str:
     return pad + text if right else text + pad
 
 
-class CustomerTable(ScrollView, can_focus=True):
+class CustomerTable(KeysFollowTheActiveScreen, ScrollView, can_focus=True):
     """Scrollable, sortable view of a Polars frame with a row and a column cursor.
 
     Parameters
@@ -181,7 +182,8 @@ class CustomerTable(ScrollView, can_focus=True):
         Binding("pagedown", "page_down", "Page down", show=False, id="customer-table.page-down"),
         Binding("home,ctrl+home", "first_row", "First row", show=False, id="customer-table.first-row"),
         Binding("end,ctrl+end", "last_row", "Last row", show=False, id="customer-table.last-row"),
-        Binding("s", "sort", "Sort", tooltip="Sort by the highlighted column (again: reverse)", id="customer-table.sort"),
+        Binding("slash", "find", "Find id", tooltip="Go to a customer by id (or the start of one)", id="customer-table.find"),
+        Binding("s", "sort", "Sort", tooltip="Sort by the highlighted column: numbers and dates largest first, text A-Z (again: reverse)", id="customer-table.sort"),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -436,6 +438,36 @@ class CustomerTable(ScrollView, can_focus=True):
     def action_page_down(self) -> None:
         self._set_cursor_row(self._cursor_row + self._page_height)
 
+    def find(self, customer_id: str) -> bool:
+        """Put the cursor on the customer whose id is ``customer_id`` (else the first id that
+        starts with it, case ignored); False when no row matches.
+
+        Examples
+        --------
+        >>> table = CustomerTable()
+        >>> table.set_frame(pl.DataFrame({"customer_id": ["C01", "C02", "D10"]}))
+        >>> table.find("c0"), table.cursor_row, table.find("D10"), table.cursor_row, table.find("X")
+        (True, 0, True, 2, False)
+        """
+        if "customer_id" not in self._source.columns or not customer_id:
+            return False
+        ids = self.frame["customer_id"].cast(pl.String)
+        for hits in (ids == customer_id, ids.str.to_lowercase().str.starts_with(customer_id.lower())):
+            found = hits.fill_null(False).arg_true()
+            if found.len():
+                self._set_cursor_row(int(found[0]))
+                return True
+        return False
+
+    def action_find(self) -> None:
+        from segtui.tui.screens.dialogs import PromptScreen
+
+        def chosen(value: str | None) -> None:
+            if value and not self.find(value):
+                self.notify(f"No customer id {value!r} in this table.", severity="warning", markup=False)
+
+        self.app.push_screen(PromptScreen("Find customer id (exact, else the first that starts with it)"), chosen)
+
     def action_first_row(self) -> None:
         self._set_cursor_row(0)
 
@@ -452,7 +484,13 @@ class CustomerTable(ScrollView, can_focus=True):
         column = self.cursor_column
         if column is None:
             return
-        descending = self._sort is not None and self._sort == (column, False)
+        if self._sort is not None and self._sort[0] == column:
+            descending = not self._sort[1]
+        else:
+            # Metrics (numbers, dates) start with the top: the biggest spenders, the latest
+            # orders; names and other text start from A.
+            dtype = self._source.schema[column]
+            descending = dtype.is_numeric() or dtype.is_temporal()
         self.request_sort(column, descending=descending)
 
     async def _on_click(self, event: events.Click) -> None:

@@ -14,6 +14,7 @@ from segtui.display import printable
 from segtui.rules import RuleSet
 from segtui.tui.editing import ROOT, UNASSIGNED_REF, NodeRef
 from segtui.tui.format import fmt_count, fmt_money, fmt_pct
+from segtui.tui.widgets.keys import KeysFollowTheActiveScreen
 
 __all__ = ["SegmentTree"]
 
@@ -28,7 +29,7 @@ def _stats(row: dict[str, Any] | None) -> str:
     return f"{fmt_count(row['customers'])} · {fmt_pct(row['pct_customers'])} · {fmt_money(row['revenue'])}"
 
 
-class SegmentTree(Tree[NodeRef]):
+class SegmentTree(KeysFollowTheActiveScreen, Tree[NodeRef]):
     """Segments with their rules as children; the cursor is the app's selection.
 
     Space and enter act on the selection (toggle / edit) rather than folding nodes:
@@ -38,6 +39,8 @@ class SegmentTree(Tree[NodeRef]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "screen.toggle", "Toggle", tooltip="Switch the selected rule or segment on/off"),
         Binding("enter", "screen.edit", "Edit", show=False),
+        Binding("left", "collapse", "Collapse", show=False, tooltip="Fold the segment's rules (on a rule: go to its segment)"),
+        Binding("right", "expand", "Expand", show=False, tooltip="Unfold the segment's rules"),
     ]
 
     class Selected(Message):
@@ -54,6 +57,8 @@ class SegmentTree(Tree[NodeRef]):
         self.selected: NodeRef = ROOT
         self._ruleset: RuleSet | None = None
         self._unassigned_name: str | None = None
+        #: names of the segments folded with ←; kept across rebuilds (edits, counts)
+        self._collapsed: set[str] = set()
 
     # -- building -----------------------------------------------------------------------
 
@@ -72,22 +77,32 @@ class SegmentTree(Tree[NodeRef]):
         line = 1
         for s, seg in enumerate(ruleset.segments):
             ref = NodeRef("segment", s)
-            node = self.root.add(self._segment_label(s, None), data=ref, expand=True)
+            folded = seg.name in self._collapsed
+            node = self.root.add(self._segment_label(s, None), data=ref, expand=not folded)
             lines[ref] = line
             line += 1
             for r, _rule in enumerate(seg.rules):
                 rref = NodeRef("rule", s, r)
                 node.add_leaf(self._rule_label(s, r, None), data=rref)
-                lines[rref] = line
-                line += 1
+                if not folded:
+                    lines[rref] = line
+                    line += 1
         if unassigned is not None:
             self.root.add_leaf(Text(printable(unassigned), style="italic"), data=UNASSIGNED_REF)
             lines[UNASSIGNED_REF] = line
         if selected not in lines:
-            self.selected = selected = ROOT
+            # a rule of a folded segment selects its segment
+            fallback = NodeRef("segment", selected.segment) if selected.kind == "rule" else ROOT
+            self.selected = selected = fallback if fallback in lines else ROOT
         # After clear() the old cursor node is gone: force a fresh highlight.
         self.cursor_line = -1
-        self.call_after_refresh(self.move_cursor_to_line, lines[selected])
+        self.call_after_refresh(self._show_line, lines[selected])
+
+    def _show_line(self, line: int) -> None:
+        """Cursor on ``line`` and that line in view: a new rule set keeps the old scroll
+        offset otherwise, and the cursor (what ``x`` exports) sits off screen."""
+        self.move_cursor_to_line(line)
+        self.scroll_to_line(line, animate=False)
 
     def update_counts(
         self,
@@ -167,6 +182,26 @@ class SegmentTree(Tree[NodeRef]):
         if active and row is not None:
             label.append(f"  {fmt_count(row['matches'])}", style="dim")
         return label
+
+    # -- folding ------------------------------------------------------------------------
+
+    def action_collapse(self) -> None:
+        node = self.cursor_node
+        if node is None:
+            return
+        if node.allow_expand and node.is_expanded and node is not self.root:
+            node.collapse()
+            if self._ruleset is not None and node.data is not None and node.data.kind == "segment":
+                self._collapsed.add(self._ruleset.segments[node.data.segment].name)
+        elif node.parent is not None:
+            self.move_cursor(node.parent)
+
+    def action_expand(self) -> None:
+        node = self.cursor_node
+        if node is not None and node.allow_expand and not node.is_expanded:
+            node.expand()
+            if self._ruleset is not None and node.data is not None and node.data.kind == "segment":
+                self._collapsed.discard(self._ruleset.segments[node.data.segment].name)
 
     # -- selection ----------------------------------------------------------------------
 
