@@ -17,12 +17,7 @@ from segtui.evaluate import Evaluator
 from segtui.read.transactions import Transactions, read_transactions
 from segtui.rules import RuleSet
 
-# ../shared/data from the repository; worktrees sit one folder deeper than the main clone
-CDNOW = next(
-    (p / "shared" / "data" / "cdnow_sample.csv" for p in Path(__file__).resolve().parents
-     if (p / "shared" / "data" / "cdnow_sample.csv").is_file()),
-    Path("../shared/data/cdnow_sample.csv"),
-)
+from .shared_data import CDNOW  # noqa: F401 - the tests import it from here
 
 
 def upto(tx: Transactions, day: date) -> Transactions:
@@ -56,4 +51,10 @@ def spent_between(tx: Transactions, start: date, end: date) -> pl.DataFrame:
 
 
 def load(path: Path) -> Transactions:
+    """The transactions of ``path``; the test is skipped when it is the shared CDNOW file
+    and this checkout has no ../shared beside it (a clone elsewhere)."""
+    if not path.is_file():
+        import pytest
+
+        pytest.skip(f"{path} not present")
     return read_transactions(path)

@@ -17,7 +17,7 @@ from segtui.evaluate import Evaluator
 from segtui.resources import RULES_DIR, SAMPLE_FILE
 from segtui.rulefile import load_rules
 
-CDNOW = Path(__file__).resolve().parents[2] / "shared" / "data" / "cdnow_sample.csv"
+from .shared_data import CDNOW
 runner = CliRunner()
 
 

@@ -429,7 +429,7 @@ def test_lifecycle_recomputes_on_a_built_view(view: CustomerView) -> None:
 
 # --------------------------------------------------------------------------- real file
 
-CDNOW = Path(__file__).resolve().parents[2] / "shared" / "data" / "cdnow_sample.csv"
+from .shared_data import CDNOW
 
 
 def test_cdnow_matches_an_independent_computation() -> None:

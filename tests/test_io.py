@@ -13,7 +13,7 @@ import segtui.read.transactions as segio
 from segtui.errors import SegtuiError
 from segtui.read.transactions import read_transactions
 
-CDNOW = Path(__file__).resolve().parents[2] / "shared/data/cdnow_sample.csv"
+from .shared_data import CDNOW
 
 # Three customers, one of them ("00007") with leading zeros and two lines.
 BASE = pl.DataFrame(

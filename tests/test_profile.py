@@ -27,15 +27,8 @@ from segtui.rulefile import load_rules
 runner = CliRunner()
 
 
-def _find_cdnow() -> Path:
-    for parent in Path(__file__).resolve().parents:
-        candidate = parent / "shared" / "data" / "cdnow_sample.csv"
-        if candidate.exists():
-            return candidate
-    return Path("cdnow_sample.csv")
+from .shared_data import CDNOW  # noqa: E402
 
-
-CDNOW = _find_cdnow()
 needs_cdnow = pytest.mark.skipif(not CDNOW.exists(), reason="shared CDNOW sample not present")
 
 

@@ -11,9 +11,7 @@ from segtui.dataset import Dataset, load_dataset
 from segtui.resources import RULES_DIR, SAMPLE_FILE
 
 ROOT = Path(__file__).resolve().parents[2]
-#: CDNOW lives in the shared folder beside the repository (CI copies it there too).
-CDNOW_CANDIDATES = [ROOT.parent / "shared" / "data" / "cdnow_sample.csv", Path("/work/shared/data/cdnow_sample.csv")]
-CDNOW = next((p for p in CDNOW_CANDIDATES if p.exists()), CDNOW_CANDIDATES[0])
+from ..shared_data import CDNOW  # noqa: E402
 #: returns-only customers, ties, nulls, an empty id, sub-cent amounts, times of day
 EDGE_FILE = Path(__file__).with_name("edge_cases.csv")
 #: dates without times, promo codes as the discount, fractional quantities, non-ASCII ties

@@ -45,7 +45,7 @@ def test_rule_editor_names_the_nearest_values_when_a_text_value_matches_nobody(f
 
 # -- a rule file written for richer data --------------------------------------------------
 
-CDNOW = Path(__file__).resolve().parents[3] / "shared" / "data" / "cdnow_sample.csv"
+from ..shared_data import CDNOW
 
 
 def cdnow_like(tmp_path: Path) -> Path:
