@@ -1,0 +1,1 @@
+"""The app's screens: one module per screen (dialogs, help, rule editor, profile, …)."""
