@@ -35,3 +35,35 @@ def test_cli_module_is_light():
     assert "polars" not in loaded
     assert "textual" not in loaded
     assert "typer" in loaded
+
+
+def test_every_module_level_import_is_a_declared_dependency():
+    # `pip install -e .` (no extras) must run every command: `segtui sql` once died with
+    # ModuleNotFoundError (sqlglot sat in an extra). Optional engines are imported inside
+    # functions, behind a "pip install 'segtui[...]'" message, and are not counted here.
+    import ast
+    import tomllib
+    from pathlib import Path
+
+    root = Path(segtui.__file__).parent
+    pyproject = tomllib.loads((root.parent / "pyproject.toml").read_text())
+    declared = {
+        dep.split(">")[0].split("=")[0].split("[")[0].strip().lower().replace("_", "-")
+        for dep in pyproject["project"]["dependencies"]
+    }
+    distribution = {"yaml": "pyyaml", "ruamel": "ruamel.yaml"}
+    missing = set()
+    for path in root.rglob("*.py"):
+        for node in ast.parse(path.read_text()).body:  # module level only
+            names = (
+                [alias.name for alias in node.names] if isinstance(node, ast.Import)
+                else [node.module] if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module
+                else []
+            )
+            for name in names:
+                top = name.split(".")[0]
+                if top in sys.stdlib_module_names or top in ("segtui", "__future__"):
+                    continue
+                if distribution.get(top, top).lower() not in declared:
+                    missing.add(f"{path.relative_to(root)}: {top}")
+    assert not missing, sorted(missing)
