@@ -143,6 +143,11 @@ def _customers(n: int) -> str:
     return f"{n:,} customer" + ("" if n == 1 else "s")
 
 
+def _check_format(fmt: str) -> None:
+    if fmt not in ("table", "json", "csv"):
+        raise typer.BadParameter(f"{fmt!r} is not one of table, json, csv", param_hint="--format")
+
+
 def _parse_as_of(value: Optional[str], option: str = "--as-of") -> Optional[date]:
     if value is None:
         return None
@@ -299,8 +304,7 @@ def apply(
 
     Example: segtui apply rules/rfm.yaml sample_data/transactions.csv -o members.parquet
     """
-    if fmt not in ("table", "json", "csv"):
-        raise typer.BadParameter(f"{fmt!r} is not one of table, json, csv", param_hint="--format")
+    _check_format(fmt)
     rate = _parse_rate(baseline)
     _check_engine(engine, spark_master)
     from segtui.analysis.holdout import assignments_with_groups, split
@@ -353,15 +357,6 @@ def apply(
         _say(_stderr(), f"wrote {_customers(evaluation.universe_customers)} to {output}")
 
 
-def _parse_day(value: Optional[str], flag: str) -> Optional[date]:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date like 2026-03-01", param_hint=flag) from None
-
-
 @app.command()
 def readout(
     rules: Path = typer.Argument(..., help="Rule file (YAML) with a holdout.", show_default=False, readable=False),
@@ -382,9 +377,8 @@ def readout(
     outcomes from --start to --end. Needs pip install 'segtui[stats]'.
     Example: segtui readout rules/winback.yaml sales.csv --start 2026-03-01
     """
-    if fmt not in ("table", "json", "csv"):
-        raise typer.BadParameter(f"{fmt!r} is not one of table, json, csv", param_hint="--format")
-    first, last = _parse_day(start, "--start"), _parse_day(end, "--end")
+    _check_format(fmt)
+    first, last = _parse_as_of(start, "--start"), _parse_as_of(end, "--end")
     assert first is not None
     if last is not None and last < first:
         raise typer.BadParameter(f"{end} is before --start {start}", param_hint="--end")
@@ -601,11 +595,6 @@ DataArgument = typer.Argument(None, help="Transaction file (default: data.path i
 FormatOption = typer.Option("table", "--format", "-f", help="Output format: table, json or csv.")
 
 
-def _check_format(fmt: str) -> None:
-    if fmt not in ("table", "json", "csv"):
-        raise typer.BadParameter(f"{fmt!r} is not one of table, json, csv", param_hint="--format")
-
-
 def _rules_on_data(
     rules: Path,
     data: Optional[Path],
@@ -622,14 +611,6 @@ def _rules_on_data(
         raise RuleFileError(problems)
     ds = _load_for_rules(ruleset, data, map_, as_of, date_format, customers_file=customers_file)
     return ruleset, ds, _checked_evaluator(ruleset, ds, rules, problems)
-
-
-def _validated(
-    rules: Path, data: Optional[Path], map_: list[str] | None, as_of: Optional[date], date_format: Optional[str]
-) -> "tuple[RuleSet, Dataset]":
-    """The rule set and its data, once every rule is known to run on it (as ``apply`` checks)."""
-    ruleset, ds, _ = _rules_on_data(rules, data, map_, as_of, date_format)
-    return ruleset, ds
 
 
 def _formatted(fmt: str, as_json: "Callable[[], str]", as_csv: "Callable[[], str]", draw: "Callable[[Console], None]") -> str:
@@ -746,7 +727,7 @@ def overlap(
     from segtui.analysis.report import overlap_csv, overlap_json, print_overlap
 
     try:
-        ruleset, ds = _validated(rules, data, map_, _parse_as_of(as_of), date_format)
+        ruleset, ds, _ = _rules_on_data(rules, data, map_, _parse_as_of(as_of), date_format)
         result = overlap_of(ds.view.frame, ruleset, top=top)
     except SegtuiError as err:
         _fail(err)
@@ -782,7 +763,7 @@ def migrate(
         raise typer.BadParameter(f"{from_date} is not before --to {to_date}", param_hint="--from")
     try:
         # the full view is built as of TO: it validates the rules and is TO's snapshot
-        ruleset, ds = _validated(rules, data, map_, to_date, date_format)
+        ruleset, ds, _ = _rules_on_data(rules, data, map_, to_date, date_format)
         if from_date is not None and from_date >= ds.view.as_of:
             raise typer.BadParameter(f"{from_date} is not before the data's as-of date {ds.view.as_of}", param_hint="--from")
         result = migrate_dataset(ds, ruleset, from_date)
@@ -820,7 +801,7 @@ def drift(
     if every not in PERIODS:
         raise typer.BadParameter(f"{every!r} is not one of {', '.join(PERIODS)}", param_hint="--every")
     try:
-        ruleset, ds = _validated(rules, data, map_, _parse_as_of(as_of), date_format)
+        ruleset, ds, _ = _rules_on_data(rules, data, map_, _parse_as_of(as_of), date_format)
         result = drift_over(
             ds.transactions, ruleset, first_date=ds.view.first_date, as_of=ds.view.as_of, every=every, last=last
         )
