@@ -22,7 +22,7 @@ from segtui.analysis.snapshots import Snapshot, empty_snapshot, referenced_colum
 # _normalise, _discount_flag and _has_discount_amount define, as the view does, what an order
 # without an id, a return and a discount are: shared so that they stay defined in one place
 from segtui.customers import (
-    _MONEY_UNIT,
+    _MONEY_UNITS,
     Lifecycle,
     _discount_flag,
     _has_discount_amount,
@@ -175,69 +175,78 @@ def _running_totals(
     # read once: the money sums and the orders both come from these lines
     lines = lines.filter(pl.col("p") < len(dates)).cache()
 
-    total = lines.select(pl.col("amount").abs().sum().cast(pl.Float64)).collect().item()
-    unit = money_unit(total) or _MONEY_UNIT  # too large even for cents: the view refuses the file first
-    amount = _money_units(pl.col("amount"), unit)
-    sums = [amount.sum().alias("revenue"), amount.clip(lower_bound=0).sum().alias("gross"),
-            amount.clip(upper_bound=0).sum().alias("returned")]
-    if "items" in wanted:
-        sums.append(pl.when(buy_line).then(pl.col("quantity")).otherwise(0).sum().alias("items"))
-    if "discount_amount" in wanted:
-        sums.append(_money_units(pl.col("discount"), unit).sum().alias("discount_amount"))
-    if "q4" in wanted:
-        sums.append(pl.when(pl.col("order_date").dt.month() >= 10).then(amount).otherwise(0).sum().alias("q4"))
-    money = [s.meta.output_name() for s in sums]
-    part_aggs = [*sums, pl.col("order_date").min().alias("ts"), buy_line.any().alias("buy")]
-    if "discount_orders" in wanted:  # discounted from its first discounted purchase line
-        part_aggs.append((_discount_flag(schema) & buy_line).any().alias("disc"))
-    parts = lines.group_by("customer_id", "order_id", "p").agg(part_aggs).cache()
-    events = [parts.group_by("customer_id", "p").agg(pl.col(m).sum() for m in money)]
+    def plan(unit: int) -> pl.LazyFrame:
+        amount = _money_units(pl.col("amount"), unit)
+        sums = [amount.sum().alias("revenue"), amount.clip(lower_bound=0).sum().alias("gross"),
+                amount.clip(upper_bound=0).sum().alias("returned")]
+        if "items" in wanted:
+            sums.append(pl.when(buy_line).then(pl.col("quantity")).otherwise(0).sum().alias("items"))
+        if "discount_amount" in wanted:
+            sums.append(_money_units(pl.col("discount"), unit).sum().alias("discount_amount"))
+        if "q4" in wanted:
+            sums.append(pl.when(pl.col("order_date").dt.month() >= 10).then(amount).otherwise(0).sum().alias("q4"))
+        money = [s.meta.output_name() for s in sums]
+        part_aggs = [*sums, pl.col("order_date").min().alias("ts"), buy_line.any().alias("buy")]
+        if "discount_orders" in wanted:  # discounted from its first discounted purchase line
+            part_aggs.append((_discount_flag(schema) & buy_line).any().alias("disc"))
+        parts = lines.group_by("customer_id", "order_id", "p").agg(part_aggs).cache()
+        events = [parts.group_by("customer_id", "p").agg(pl.col(m).sum() for m in money)]
 
-    # An order's date is its earliest line's (part of every date the order is); it counts as a
-    # purchase from the first date one of its non-return lines is part of.
-    order_aggs = [
-        pl.col("ts").min().alias("ts"),
-        pl.col("p").min().alias("p"),
-        pl.col("p").filter("buy").min().alias("p_buy"),
-    ]
-    if "discount_orders" in wanted:
-        order_aggs.append(pl.col("p").filter("disc").min().alias("p_disc"))
-    orders = parts.group_by("customer_id", "order_id").agg(order_aggs).with_columns(day=pl.col("ts").dt.date()).cache()
-    events.append(orders.group_by("customer_id", "p").agg(pl.col("day").min().alias("any_min"), pl.col("day").max().alias("any_max")))
-    buys = orders.filter(pl.col("p_buy").is_not_null())
-    bought = [pl.len().cast(pl.Int64).alias("orders"), pl.col("day").min().alias("buy_min"), pl.col("day").max().alias("buy_max")]
-    if "weekend" in wanted:
-        bought.append((pl.col("ts").dt.weekday() >= 6).sum().alias("weekend"))
-    events.append(buys.group_by("customer_id", pl.col("p_buy").alias("p")).agg(bought))
-    if "discount_orders" in wanted:
-        events.append(
-            orders.filter(pl.col("p_disc").is_not_null())
-            .group_by("customer_id", pl.col("p_disc").alias("p")).agg(pl.len().cast(pl.Int64).alias("discount_orders"))
+        # An order's date is its earliest line's (part of every date the order is); it counts as a
+        # purchase from the first date one of its non-return lines is part of.
+        order_aggs = [
+            pl.col("ts").min().alias("ts"),
+            pl.col("p").min().alias("p"),
+            pl.col("p").filter("buy").min().alias("p_buy"),
+        ]
+        if "discount_orders" in wanted:
+            order_aggs.append(pl.col("p").filter("disc").min().alias("p_disc"))
+        orders = parts.group_by("customer_id", "order_id").agg(order_aggs).with_columns(day=pl.col("ts").dt.date()).cache()
+        events.append(orders.group_by("customer_id", "p").agg(pl.col("day").min().alias("any_min"), pl.col("day").max().alias("any_max")))
+        buys = orders.filter(pl.col("p_buy").is_not_null())
+        bought = [pl.len().cast(pl.Int64).alias("orders"), pl.col("day").min().alias("buy_min"), pl.col("day").max().alias("buy_max")]
+        if "weekend" in wanted:
+            bought.append((pl.col("ts").dt.weekday() >= 6).sum().alias("weekend"))
+        events.append(buys.group_by("customer_id", pl.col("p_buy").alias("p")).agg(bought))
+        if "discount_orders" in wanted:
+            events.append(
+                orders.filter(pl.col("p_disc").is_not_null())
+                .group_by("customer_id", pl.col("p_disc").alias("p")).agg(pl.len().cast(pl.Int64).alias("discount_orders"))
+            )
+        # a purchase day counts from the first date any purchase order on that day is part of
+        days = buys.group_by("customer_id", "day").agg(pl.col("p_buy").min().alias("p"))
+        events.append(_first_seen(days, "purchase_days"))
+        for column, name in (("product", "distinct_products"), ("category", "distinct_categories")):
+            if name in wanted:
+                values = lines.filter(pl.col(column).is_not_null()).group_by("customer_id", column).agg(pl.col("p").min())
+                events.append(_first_seen(values, name))
+        if "second" in wanted:
+            events.append(_second_days(days))
+
+        sums_ = ["revenue", "gross", "returned", "orders", "purchase_days"]
+        sums_ += [c for c in ("items", "discount_amount", "q4", "weekend", "discount_orders", "distinct_products", "distinct_categories") if c in wanted]
+        mins = ["any_min", "buy_min", *(["second"] if "second" in wanted else [])]
+        maxes = ["any_max", "buy_max"]
+        per_step = pl.concat(events, how="diagonal_relaxed").group_by("customer_id", "p").agg(
+            *(pl.col(c).sum() for c in sums_), *(pl.col(c).min() for c in mins), *(pl.col(c).max() for c in maxes),
+        ).sort("customer_id", "p")
+        running = per_step.with_columns(
+            *(pl.col(c).cum_sum().over("customer_id") for c in sums_),
+            # a step without such an order has null here: carry the running value forward
+            *(pl.col(c).cum_min().forward_fill().over("customer_id") for c in mins),
+            *(pl.col(c).cum_max().forward_fill().over("customer_id") for c in maxes),
         )
-    # a purchase day counts from the first date any purchase order on that day is part of
-    days = buys.group_by("customer_id", "day").agg(pl.col("p_buy").min().alias("p"))
-    events.append(_first_seen(days, "purchase_days"))
-    for column, name in (("product", "distinct_products"), ("category", "distinct_categories")):
-        if name in wanted:
-            values = lines.filter(pl.col(column).is_not_null()).group_by("customer_id", column).agg(pl.col("p").min())
-            events.append(_first_seen(values, name))
-    if "second" in wanted:
-        events.append(_second_days(days))
+        return running
 
-    sums_ = ["revenue", "gross", "returned", "orders", "purchase_days"]
-    sums_ += [c for c in ("items", "discount_amount", "q4", "weekend", "discount_orders", "distinct_products", "distinct_categories") if c in wanted]
-    mins = ["any_min", "buy_min", *(["second"] if "second" in wanted else [])]
-    maxes = ["any_max", "buy_max"]
-    per_step = pl.concat(events, how="diagonal_relaxed").group_by("customer_id", "p").agg(
-        *(pl.col(c).sum() for c in sums_), *(pl.col(c).min() for c in mins), *(pl.col(c).max() for c in maxes),
-    ).sort("customer_id", "p")
-    running = per_step.with_columns(
-        *(pl.col(c).cum_sum().over("customer_id") for c in sums_),
-        # a step without such an order has null here: carry the running value forward
-        *(pl.col(c).cum_min().forward_fill().over("customer_id") for c in mins),
-        *(pl.col(c).cum_max().forward_fill().over("customer_id") for c in maxes),
-    )
-    return running.collect(), unit
+    # Money sums in whole units, as the view picks them: the finest unit whose sums fit
+    # (the absolute total, read in the same pass, says whether they did).
+    total = lines.select(pl.col("amount").abs().sum().cast(pl.Float64))
+    for unit in _MONEY_UNITS:
+        running, money = pl.collect_all([plan(unit), total])
+        # None: too large even for cents, which the view (built first) already refused
+        if money_unit(money.item()) in (unit, None):
+            break
+    return running, unit
 
 
 def _first_seen(values: pl.LazyFrame, name: str) -> pl.LazyFrame:
