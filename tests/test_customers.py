@@ -647,3 +647,42 @@ def test_amounts_beyond_what_millionths_hold_are_summed_exactly_in_cents():
     frame = build_customers(lf).frame.sort("customer_id")
     assert frame["revenue"].to_list() == [16_000_000_000_000.01, 5.0]
     assert frame["gross_revenue"].to_list() == [16_000_000_000_000.01, 5.0]
+
+
+def _reference_mode(lines: pl.DataFrame, column: str) -> dict[str, object]:
+    """Most frequent non-null value per customer, ties to the smallest: the definition, by hand."""
+    counts: dict[str, dict[object, int]] = {}
+    for cid, value in lines.select("customer_id", column).iter_rows():
+        counts.setdefault(cid, {})
+        if value is not None:
+            counts[cid][value] = counts[cid].get(value, 0) + 1
+    return {cid: min(c, key=lambda v: (-c[v], v)) if c else None for cid, c in counts.items()}
+
+
+@pytest.mark.parametrize("values", [5, 31, 40, 70])  # below and above the per-value counting limits
+def test_most_frequent_and_distinct_counts_hold_for_few_and_many_values(values: int) -> None:
+    import random
+
+    rng = random.Random(values)
+    rows = []
+    for line in range(3000):
+        cid = f"c{rng.randrange(150)}"
+        value = None if rng.random() < 0.15 else f"v{rng.randrange(values):03d}"
+        rows.append({
+            "customer_id": cid, "order_id": f"o{line // 3}", "order_date": datetime(2024, 1, 1 + line % 28),
+            "amount": rng.choice([-5.0, 10.0, 20.0]), "attr": value, "category": value,
+            "product": None if value is None else value.upper(),
+        })
+    lines = pl.DataFrame(rows).with_columns(is_return=pl.col("amount") < 0)
+    # one order id per three lines, of whichever customers drew them: keep the orders per customer
+    frame = build_customers(lines.lazy()).frame
+    modes = _reference_mode(lines, "attr")
+    assert dict(frame.select("customer_id", "attr").iter_rows()) == modes
+    assert dict(frame.select("customer_id", "top_category").iter_rows()) == modes
+    distinct = lines.group_by("customer_id").agg(
+        pl.col("category").drop_nulls().n_unique().alias("c"), pl.col("product").drop_nulls().n_unique().alias("p")
+    )
+    expected = {cid: (c, p) for cid, c, p in distinct.iter_rows()}
+    got = {cid: (c, p) for cid, c, p in frame.select("customer_id", "distinct_categories", "distinct_products").iter_rows()}
+    assert got == expected
+    assert frame.schema["distinct_products"] == frame.schema["distinct_categories"] == pl.UInt32
