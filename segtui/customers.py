@@ -283,15 +283,16 @@ def build_customers(
 
     domains = _domains(lines, schema, attributes)
     for unit in _MONEY_UNITS:
-        plans = [
-            _customer_plan(used, schema, discount_kind, attributes, unit, domains),
-            _stats_plan(lines, used, as_of, schema),
-        ]
+        # Lines after as_of are only counted (for the notice): a second pass over the file,
+        # so only when there is an as_of; every other fact comes with the customers.
+        plans = [_customer_plan(used, schema, discount_kind, attributes, unit, domains)]
+        if as_of is not None:
+            plans.append(lines.select(pl.len().alias("rows")))
         try:
-            customers, stats = pl.collect_all(plans)
+            customers, *counted = pl.collect_all(plans)
         except pl.exceptions.PolarsError as exc:  # bad values that only show when computing
             raise SegtuiError(f"cannot build the customer view: {first_line(exc)}", title=_TITLE) from exc
-        facts = stats.row(0, named=True)
+        customers, facts = _facts(customers)
         # Integer sums wrap silently on overflow; the absolute total bounds every sum.
         if money_unit(facts["money"]) == unit:
             break
@@ -301,16 +302,18 @@ def build_customers(
             f"exactly in cents ({_MONEY_LIMIT // 100:,}); check the amount column's unit",
             title=_TITLE,
         )
-    if facts["rows"] == 0:
-        raise SegtuiError("no transactions to build customers from", title=_TITLE)
-    first_date: date = facts["first_date"]
-    if as_of is not None and as_of < first_date:
+    if facts["used_rows"] == 0:  # nothing on or before as_of: is there anything at all?
+        first_date = lines.select(pl.col("order_date").min().dt.date()).collect().item()
+        if first_date is None:
+            raise SegtuiError("no transactions to build customers from", title=_TITLE)
         message = f"{as_of_source} {as_of} is before the first transaction ({first_date})"
         raise SegtuiError(message, title="Bad as-of date")
+    first_date: date = facts["first_date"]
     if as_of is None:
-        as_of = facts["last_date"] + timedelta(days=1)
-    elif facts["after"]:
-        notices.append(f"left out {facts['after']:,} transactions dated after the as-of date {as_of}")
+        as_of = facts["used_last_date"] + timedelta(days=1)
+    elif counted[0].item() > facts["used_rows"]:
+        after = counted[0].item() - facts["used_rows"]
+        notices.append(f"left out {after:,} transactions dated after the as-of date {as_of}")
     has_time = bool(facts["has_time"])
 
     frame = _finish(customers, as_of, lifecycle, schema, has_time, attributes, unit)
@@ -420,28 +423,48 @@ def _has_discount_amount(schema: pl.Schema, discount_kind: str | None) -> bool:
 # --------------------------------------------------------------------------- the plan
 
 
-def _stats_plan(lines: pl.LazyFrame, used: pl.LazyFrame, as_of: date | None, schema: pl.Schema) -> pl.LazyFrame:
-    """One row of file-level facts: date range, row counts, whether times are present, and
-    ``money``, the absolute total of every money column summed (bounds each integer sum)."""
+#: File-level facts aggregated per order (``_fact_order_aggs``), then per customer
+#: (``_fact_customer_aggs``), then over the customers by ``_facts``.
+_FACTS = ("__lines", "__first", "__last", "__money", "__timed")
+
+
+def _fact_order_aggs(schema: pl.Schema) -> list[pl.Expr]:
+    """Per order: lines, last line time, the absolute money (bounds every integer sum), whether
+    a line has a time of day.  The first line time is the order's ``ts`` already."""
     moment = pl.col("order_date")
-    money = pl.col("amount").abs().sum().cast(pl.Float64)
+    money = pl.col("amount").abs()
     if "discount" in schema and schema["discount"].is_numeric():
-        money = money + pl.col("discount").abs().sum().cast(pl.Float64)
-    facts = lines.select(
-        first_date=moment.min().dt.date(),
-        last_date=moment.max().dt.date(),
-        rows=pl.len(),
-        money=money,
-    )
-    used_facts = used.select(
-        used_last_date=moment.max().dt.date(),
-        used_rows=pl.len(),
-        has_time=(moment.dt.epoch("us") % _DAY_US != 0).any(),
-    )
-    facts = pl.concat([facts, used_facts], how="horizontal")
-    if as_of is None:
-        return facts.with_columns(after=pl.lit(0, dtype=pl.UInt32))
-    return facts.with_columns(after=pl.col("rows") - pl.col("used_rows"))
+        money = money + pl.col("discount").abs().fill_null(0)
+    return [
+        pl.len().cast(pl.Int64).alias("__lines"),
+        moment.max().alias("__last"),
+        money.sum().alias("__money"),
+        (moment.dt.epoch("us") % _DAY_US != 0).any().alias("__timed"),
+    ]
+
+
+def _fact_customer_aggs() -> list[pl.Expr]:
+    return [
+        pl.col("__lines").sum(),
+        pl.col("ts").min().alias("__first"),
+        pl.col("__last").max(),
+        pl.col("__money").sum(),
+        pl.col("__timed").any(),
+    ]
+
+
+def _facts(customers: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, object]]:
+    """The customers without the fact columns, and the file-level facts: date range and rows
+    of the lines used, whether times are present, and ``money``, the absolute total of every
+    money column (bounds each integer sum)."""
+    row = customers.select(
+        used_rows=pl.col("__lines").sum(),
+        first_date=pl.col("__first").min().dt.date(),
+        used_last_date=pl.col("__last").max().dt.date(),
+        money=pl.col("__money").sum(),
+        has_time=pl.col("__timed").any(),
+    ).row(0, named=True)
+    return customers.drop(_FACTS), row
 
 
 def _money_units(value: pl.Expr, unit: int = _MONEY_UNIT) -> pl.Expr:
@@ -606,6 +629,7 @@ def _customer_plan(
     if product_bits:
         counted_aggs.append(pl.col("__products").bitwise_or())
     order_aggs += counted_aggs
+    order_aggs += _fact_order_aggs(schema)
 
     orders = used.group_by("customer_id", "order_id").agg(order_aggs).with_columns(
         pl.col("ts").dt.date().alias("day"),
@@ -616,7 +640,9 @@ def _customer_plan(
     # Two branches read the orders; without an explicit cache projection pushdown makes
     # them differ and the most expensive aggregation would run twice.
     orders = orders.cache()
-    customers = orders.group_by("customer_id").agg(*_customer_aggs(schema, discount_kind), *counted_aggs)
+    customers = orders.group_by("customer_id").agg(
+        *_customer_aggs(schema, discount_kind), *counted_aggs, *_fact_customer_aggs()
+    )
     # The second purchase day needs the first one per customer; joining it back is cheaper
     # than a nested per-group aggregation (about half the extra cost, measured at 1M customers).
     second = (
