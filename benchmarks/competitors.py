@@ -110,13 +110,43 @@ def _tx_columns(spec: FileSpec) -> tuple[list[str], str]:
     return cols, cid
 
 
-def scv_sql(spec: FileSpec) -> str:
+#: Columns with at most this many values get their most frequent value from one
+#: ``COUNT(*) FILTER`` per value in the line aggregation (as segtui counts them).
+MAX_COUNTED_VALUES = 32
+
+
+def scv_domains(con, spec: FileSpec) -> dict[str, list[str]]:  # noqa: ANN001 - duckdb connection
+    """Distinct values of each text mode column with few values (one query over the file)."""
+    cols, _ = _tx_columns(spec)
+    modes = [role for role in ("category", "channel") if role in spec.roles] + list(spec.attributes)
+    if not modes:
+        return {}
+    picks = ", ".join(f"list(DISTINCT {_q(m)}) FILTER (WHERE {_q(m)} IS NOT NULL) AS {_q(m)}" for m in modes)
+    row = con.sql(f"SELECT {picks} FROM (SELECT {', '.join(cols)} FROM {duckdb_source(spec.path)})").fetchall()[0]
+    return {m: sorted(v) for m, v in zip(modes, row)
+            if v and len(v) <= MAX_COUNTED_VALUES and all(isinstance(x, str) for x in v)}
+
+
+def _counted_top(expr: str, values: list[str], alias: str, prefix: str) -> tuple[list[str], str]:
+    """Per-value counts for the line aggregation, and the most frequent value from them."""
+    counts = [f"COUNT(*) FILTER (WHERE {expr} = {_lit(v)}) AS {prefix}_{i}" for i, v in enumerate(values)]
+    names = [f"{prefix}_{i}" for i in range(len(values))]
+    lst = "[" + ", ".join(names) + "]"
+    top = (f"CASE WHEN list_max({lst}) > 0 THEN [{', '.join(_lit(v) for v in values)}]"
+           f"[list_position({lst}, list_max({lst}))] END AS {alias}")
+    return counts, top
+
+
+def scv_sql(spec: FileSpec, domains: dict[str, list[str]] | None = None) -> str:
     """One DuckDB query computing every single-customer-view column from the raw file.
 
     Mirrors segtui's definitions: lines -> orders (an order's time is its earliest line's;
     an order with a non-return line is a purchase) -> customers; occasion counts over
     purchases only; category/channel/attributes the most frequent value over all lines.
+    A mode column in ``domains`` is counted per value in the one line aggregation (the
+    strong form: ``scv_domains`` finds the values); any other gets a group_by of its own.
     """
+    domains = domains or {}
     has = set(spec.roles)
     cols, _ = _tx_columns(spec)
     returns = ["raw_amount < 0"]
@@ -180,18 +210,33 @@ def scv_sql(spec: FileSpec) -> str:
         "GROUP BY ALL)",
         "day_agg AS (SELECT customer_id, COUNT(*) AS purchase_days, min(d, 2) AS two FROM buy_days GROUP BY ALL)",
     ]
-    line_aggs = []
+    line_aggs, mix_select = [], []
     if "product" in has:
         line_aggs.append("COUNT(DISTINCT product) AS distinct_products")
+        mix_select.append("distinct_products")
     if "category" in has:
-        line_aggs.append("COUNT(DISTINCT category) AS distinct_categories")
+        if "category" in domains:
+            names = ", ".join(f"(c0_{i} > 0)::INT" for i in range(len(domains["category"])))
+            mix_select.append(f"({names.replace(', ', ' + ')})::UBIGINT AS distinct_categories")
+        else:
+            line_aggs.append("COUNT(DISTINCT category) AS distinct_categories")
+            mix_select.append("distinct_categories")
     joins = []
+    modes = [(role, role, f"top_{role}") for role in ("category", "channel") if role in has]
+    modes += [(canon, _q(canon), _q(canon)) for canon in spec.attributes]
+    separate = []
+    for i, (name, expr, alias) in enumerate(modes):
+        if name in domains:
+            counts, top = _counted_top(expr, domains[name], alias, f"c{i}")
+            line_aggs += counts
+            mix_select.append(top)
+        else:
+            separate.append((i, expr, alias))
     if line_aggs:
-        ctes.append(f"mix AS (SELECT customer_id, {', '.join(line_aggs)} FROM lines GROUP BY ALL)")
+        ctes.append(f"mix_n AS (SELECT customer_id, {', '.join(line_aggs)} FROM lines GROUP BY ALL)")
+        ctes.append(f"mix AS (SELECT customer_id, {', '.join(mix_select)} FROM mix_n)")
         joins.append("LEFT JOIN mix USING (customer_id)")
-    modes = [(role, f"top_{role}") for role in ("category", "channel") if role in has]
-    modes += [(_q(canon), _q(canon)) for canon in spec.attributes]
-    for i, (expr, alias) in enumerate(modes):
+    for i, expr, alias in separate:
         ctes.append(_mode_cte(f"m{i}", expr, alias))
         joins.append(f"LEFT JOIN m{i} USING (customer_id)")
 
@@ -218,7 +263,7 @@ def scv_sql(spec: FileSpec) -> str:
             select.append("discount_amount")
     select += [alias for role, alias in (("product", "distinct_products"), ("category", "distinct_categories"))
                if role in has]
-    select += [alias for _, alias in modes]
+    select += [alias for _, _, alias in modes]
     select += [
         per_order.format("weekend_orders / orders") + " AS weekend_order_share",
         "CASE WHEN revenue > 0.005 THEN q4 / revenue END AS q4_revenue_share",
@@ -249,9 +294,13 @@ FROM base ORDER BY customer_id"""
     return "WITH " + ",\n".join(ctes) + final
 
 
-def scv_duckdb(con, spec: FileSpec):  # noqa: ANN001 - duckdb connection
-    """Run the SCV query; returns a pyarrow Table (fully materialised)."""
-    return con.sql(scv_sql(spec)).to_arrow_table()
+def scv_duckdb(con, spec: FileSpec, strong: bool = True):  # noqa: ANN001 - duckdb connection
+    """Run the SCV query; returns a pyarrow Table (fully materialised).
+
+    ``strong``: first find the values of the mode columns, then count them per value in
+    one line aggregation (what segtui does), instead of one group_by and join per column.
+    """
+    return con.sql(scv_sql(spec, scv_domains(con, spec) if strong else None)).to_arrow_table()
 
 
 # --------------------------------------------------------------------------- pandas SCV
