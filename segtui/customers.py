@@ -98,6 +98,8 @@ _TITLE = "Cannot build customers"
 MAX_COUNTED_VALUES = 32
 #: A ``product`` column with at most this many values counts distinct products as bits set.
 _BITS = 64
+#: Lines looked at first to rule out columns with many values (ids, e-mails, free text).
+_HEAD_LINES = 10_000
 
 
 def _days(later: pl.Expr, earlier: pl.Expr) -> pl.Expr:
@@ -553,6 +555,9 @@ def _domains(lines: pl.LazyFrame, schema: pl.Schema, attributes: list[tuple[str,
     if "product" in schema:
         limits["product"] = _BITS
     limits = {c: n for c, n in limits.items() if schema[c] == pl.String}
+    if limits:  # a column with too many values in its first lines has too many: no full pass for it
+        head = lines.head(_HEAD_LINES).select(pl.col(c).n_unique() for c in limits).collect().row(0)
+        limits = {c: n for (c, n), seen in zip(limits.items(), head) if seen <= n + 1}  # + 1: null
     if not limits:
         return {}
     # head(): a column with thousands of values is not counted per value, so stop collecting

@@ -686,3 +686,18 @@ def test_most_frequent_and_distinct_counts_hold_for_few_and_many_values(values: 
     got = {cid: (c, p) for cid, c, p in frame.select("customer_id", "distinct_categories", "distinct_products").iter_rows()}
     assert got == expected
     assert frame.schema["distinct_products"] == frame.schema["distinct_categories"] == pl.UInt32
+
+
+def test_a_column_with_many_values_is_not_collected_in_full(monkeypatch: pytest.MonkeyPatch) -> None:
+    import segtui.customers as customers
+
+    monkeypatch.setattr(customers, "_HEAD_LINES", 50)
+    lines = pl.DataFrame({
+        "customer_id": [f"c{i % 7}" for i in range(400)], "order_id": [str(i) for i in range(400)],
+        "order_date": [datetime(2024, 1, 1 + i % 28) for i in range(400)], "amount": [1.0] * 400,
+        "few": [f"f{i % 3}" for i in range(400)], "many": [f"m{i:04d}" for i in range(400)],
+    })
+    domains = customers._domains(lines.lazy(), lines.schema, [("few", "few"), ("many", "many")])
+    assert domains == {"few": ["f0", "f1", "f2"]}
+    frame = build_customers(lines.lazy()).frame
+    assert dict(frame.select("customer_id", "many").iter_rows()) == _reference_mode(lines, "many")
