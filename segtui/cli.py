@@ -188,6 +188,7 @@ def _load_for_rules(
     date_format: Optional[str],
     engine: str = "polars",
     customers_file: Optional[Path] = None,
+    as_of_option: str = "--as-of",
 ) -> "Dataset":
     """The rule set's data; command-line values win over its ``data:`` section."""
     from segtui.dataset import load_dataset_for_rules
@@ -199,7 +200,7 @@ def _load_for_rules(
         label,
         lambda: load_dataset_for_rules(
             ruleset, data, columns=columns, as_of=as_of_date, date_format=date_format, engine=engine,
-            customers_file=customers_file,
+            customers_file=customers_file, as_of_option=as_of_option,
         ),
     )
 
@@ -602,6 +603,7 @@ def _rules_on_data(
     as_of: Optional[str | date],
     date_format: Optional[str],
     customers_file: Optional[Path] = None,
+    as_of_option: str = "--as-of",
 ) -> "tuple[RuleSet, Dataset, Evaluator]":
     """Read a rule file and its data, checked as ``apply`` checks them (else SegtuiError)."""
     from segtui.rulefile import read_rule_file
@@ -609,7 +611,9 @@ def _rules_on_data(
     ruleset, problems = read_rule_file(rules)
     if ruleset is None:
         raise RuleFileError(problems)
-    ds = _load_for_rules(ruleset, data, map_, as_of, date_format, customers_file=customers_file)
+    ds = _load_for_rules(
+        ruleset, data, map_, as_of, date_format, customers_file=customers_file, as_of_option=as_of_option
+    )
     return ruleset, ds, _checked_evaluator(ruleset, ds, rules, problems)
 
 
@@ -763,7 +767,7 @@ def migrate(
         raise typer.BadParameter(f"{from_date} is not before --to {to_date}", param_hint="--from")
     try:
         # the full view is built as of TO: it validates the rules and is TO's snapshot
-        ruleset, ds, _ = _rules_on_data(rules, data, map_, to_date, date_format)
+        ruleset, ds, _ = _rules_on_data(rules, data, map_, to_date, date_format, as_of_option="--to")
         if from_date is not None and from_date >= ds.view.as_of:
             raise typer.BadParameter(f"{from_date} is not before the data's as-of date {ds.view.as_of}", param_hint="--from")
         result = migrate_dataset(ds, ruleset, from_date)

@@ -78,12 +78,14 @@ def load_dataset_for_rules(
     default_path: str | Path | None = None,
     engine: str = "polars",
     customers_file: str | Path | None = None,
+    as_of_option: str = "--as-of",
 ) -> Dataset:
     """Load the data a rule set runs on, with its lifecycle windows.
 
     Values given here (the command line) win over the rule file's ``data:`` section;
     without a path from either, ``default_path`` is used, else ``SegtuiError``. The CLI
     and the TUI both call this, so a rule file means the same data in both.
+    ``as_of_option`` names the option that gave ``as_of`` in errors (``migrate`` takes ``--to``).
 
     Examples
     --------
@@ -111,7 +113,7 @@ def load_dataset_for_rules(
         lifecycle=ruleset.lifecycle,
         engine=engine,
         # an as-of date the user did not type names the file that set it
-        as_of_source="--as-of" if as_of else f"{ruleset.source + ': ' if ruleset.source else ''}data.as_of",
+        as_of_source=as_of_option if as_of else f"{ruleset.source + ': ' if ruleset.source else ''}data.as_of",
         customers_file=spec.customers_file,
         occasions=ruleset.occasions,
     )

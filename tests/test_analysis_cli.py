@@ -138,6 +138,13 @@ def test_migrate_bad_dates_are_usage_errors(args: list[str], needle: str) -> Non
     assert needle in " ".join(result.output.replace("│", " ").split())  # unwrap Rich's error box
 
 
+def test_migrate_to_before_the_data_names_the_to_option() -> None:
+    result = run("migrate", LIFECYCLE, SAMPLE_FILE, "--from", "2019-01-01", "--to", "2020-02-01")
+    assert result.exit_code == 1
+    assert "--to 2020-02-01 is before the first transaction" in result.output
+    assert "--as-of" not in result.output
+
+
 def test_migrate_default_from_after_explicit_to_uses_to() -> None:
     doc = ok_json("migrate", LIFECYCLE, SAMPLE_FILE, "--to", "2025-03-31")
     assert (doc["from"], doc["to"]) == ("2024-12-31", "2025-03-31")
