@@ -92,6 +92,10 @@ _MONEY_LIMIT = 2**63 - 2**20
 #: Money columns of the customer aggregation that are held in ``_MONEY_UNIT``s until ``_finish``.
 _MONEY_SUMS = ("revenue", "gross_revenue", "returns_amount", "_q4", "discount_amount")
 _TITLE = "Cannot build customers"
+#: A file of more lines is built in passes over disjoint sets of customers, each reading the
+#: file again: the per-order aggregation, most of the memory (about 2 GB per 10M lines),
+#: then holds one set at a time.  Every metric is per customer, so the passes just add up.
+LINES_PER_PASS = 12_000_000
 #: A text column with at most this many values has its most frequent value counted as one sum
 #: per value in the per-order pass (about 0.1 s per value at 10M lines); a mode over the lines
 #: grouped per customer cost about 4 s per column there.
@@ -284,14 +288,19 @@ def build_customers(
         used = lines.filter(pl.col("order_date") < day_after)
 
     domains = _domains(lines, schema, attributes)
+    passes = _passes(transactions)
     for unit in _MONEY_UNITS:
         # Lines after as_of are only counted (for the notice): a second pass over the file,
         # so only when there is an as_of; every other fact comes with the customers.
-        plans = [_customer_plan(used, schema, discount_kind, attributes, unit, domains)]
+        plans = [_customer_plan(part, schema, discount_kind, attributes, unit, domains) for part in _parts(used, passes)]
         if as_of is not None:
             plans.append(lines.select(pl.len().alias("rows")))
         try:
-            customers, *counted = pl.collect_all(plans)
+            if passes == 1:
+                customers, *counted = pl.collect_all(plans)
+            else:  # one set of customers at a time: that is the point of the passes
+                frames = [plan.collect() for plan in plans]
+                customers, counted = pl.concat(frames[:passes]), frames[passes:]
         except pl.exceptions.PolarsError as exc:  # bad values that only show when computing
             raise SegtuiError(f"cannot build the customer view: {first_line(exc)}", title=_TITLE) from exc
         customers, facts = _facts(customers)
@@ -341,6 +350,27 @@ def _unpack(transactions: Transactions | pl.LazyFrame) -> tuple[pl.LazyFrame, st
     if isinstance(transactions, pl.DataFrame):
         return transactions.lazy(), "infer", None
     return transactions, "infer", None
+
+
+def _passes(transactions: Transactions | pl.LazyFrame) -> int:
+    """How many passes over the lines build the view: one per ``LINES_PER_PASS`` lines.
+
+    Examples
+    --------
+    >>> tx = Transactions(frame=pl.LazyFrame(), source=None, mapping={}, rows=100_000_000)
+    >>> _passes(tx), _passes(pl.LazyFrame())
+    (9, 1)
+    """
+    rows = transactions.rows if isinstance(transactions, Transactions) else None
+    return max(1, -(-rows // LINES_PER_PASS)) if rows else 1
+
+
+def _parts(used: pl.LazyFrame, passes: int) -> list[pl.LazyFrame]:
+    """``used`` split into ``passes`` disjoint sets of whole customers (by a hash of the id)."""
+    if passes == 1:
+        return [used]
+    bucket = pl.col("customer_id").hash() % passes
+    return [used.filter(bucket == k) for k in range(passes)]
 
 
 def _normalise(lf: pl.LazyFrame, schema: pl.Schema) -> pl.LazyFrame:

@@ -701,3 +701,16 @@ def test_a_column_with_many_values_is_not_collected_in_full(monkeypatch: pytest.
     assert domains == {"few": ["f0", "f1", "f2"]}
     frame = build_customers(lines.lazy()).frame
     assert dict(frame.select("customer_id", "many").iter_rows()) == _reference_mode(lines, "many")
+
+
+def test_a_view_built_in_several_passes_equals_the_one_pass_view(monkeypatch: pytest.MonkeyPatch) -> None:
+    import segtui.customers as customers
+    from segtui.read.transactions import read_transactions
+    from segtui.resources import SAMPLE_FILE
+
+    tx = read_transactions(SAMPLE_FILE)
+    one = build_customers(tx)
+    monkeypatch.setattr(customers, "LINES_PER_PASS", tx.rows // 4)
+    several = build_customers(tx, as_of=one.as_of)
+    assert several.frame.equals(one.frame)
+    assert (several.transactions, several.first_date, several.last_date) == (one.transactions, one.first_date, one.last_date)
