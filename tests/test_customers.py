@@ -714,3 +714,25 @@ def test_a_view_built_in_several_passes_equals_the_one_pass_view(monkeypatch: py
     several = build_customers(tx, as_of=one.as_of)
     assert several.frame.equals(one.frame)
     assert (several.transactions, several.first_date, several.last_date) == (one.transactions, one.first_date, one.last_date)
+
+
+def test_values_first_seen_after_the_first_lines_are_counted_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    import segtui.customers as customers
+
+    monkeypatch.setattr(customers, "_HEAD_LINES", 10)
+    n = 200
+    # the first ten lines hold only "early"; later lines of every customer are mostly "late"
+    attr = ["early" if i < 10 or i % 3 == 0 else "late" for i in range(n)]
+    lines = pl.DataFrame({
+        "customer_id": [f"c{i % 4}" for i in range(n)], "order_id": [str(i) for i in range(n)],
+        "order_date": [datetime(2024, 1, 1 + i % 28) for i in range(n)], "amount": [1.0] * n,
+        "attr": attr, "category": attr, "product": [a + str(i % 2) for i, a in enumerate(attr)],
+    })
+    frame = build_customers(lines.lazy()).frame
+    assert dict(frame.select("customer_id", "attr").iter_rows()) == _reference_mode(lines, "attr")
+    assert set(frame["top_category"]) == {"late"}
+    assert frame["distinct_categories"].to_list() == [2, 2, 2, 2]
+    assert frame["distinct_products"].to_list() == [
+        lines.filter(pl.col("customer_id") == c)["product"].n_unique() for c in frame["customer_id"]
+    ]
+    assert not any(c.startswith("__") for c in frame.columns)
