@@ -186,7 +186,7 @@ def native_read(path: Path, columns: dict[str, str] | None, date_format: str | N
             raise Fallback("a gzipped CSV")
         source, separator = formats.csv_source(path, gz, notices)
         if notices or not isinstance(source, Path):
-            raise Fallback("the file is not UTF-8 text with \\n line ends")
+            raise Fallback("it is not UTF-8 text" if notices else "its lines end in a bare CR")
     elif kind != "parquet":
         raise Fallback(f"{formats.LABELS[kind]} has no reader in the engine")
     scan = formats.open_scanner(path, kind, gz, notices, reader.INFER_ROWS)
