@@ -30,6 +30,8 @@ __all__ = ["EngineTransactions", "Fallback", "NativeRead", "native_read", "quote
 
 #: Characters Polars' ``strip_chars()`` removes (Unicode White_Space), as SQL TRIM's set.
 _WHITESPACE = "\t\n\x0b\x0c\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"
+#: Prefix of the canonical cells beside the source columns while a file is checked.
+CANONICAL_PREFIX = "segtui_c_"
 _FLAG_TRUE = ("yes", "y", "true", "t", "1", "1.0", "x")
 _FLAG_FALSE = ("no", "n", "false", "f", "0", "0.0", "none", "null", "-", "")
 
@@ -109,9 +111,12 @@ class _Sql:
 
     def strip(self, text: str) -> str:
         chars = sql_text(_WHITESPACE)
+        # TRIM with a set of characters is ten times slower than looking at both ends first
         if self.dialect == "spark":
-            return f"TRIM(BOTH {chars} FROM {text})"
-        return f"TRIM({text}, {chars})"
+            ends = f"INSTR({chars}, LEFT({text}, 1)) > 0 OR INSTR({chars}, RIGHT({text}, 1)) > 0"
+            return f"CASE WHEN {ends} THEN TRIM(BOTH {chars} FROM {text}) ELSE {text} END"
+        ends = f"CONTAINS({chars}, LEFT({text}, 1)) OR CONTAINS({chars}, RIGHT({text}, 1))"
+        return f"CASE WHEN {ends} THEN TRIM({text}, {chars}) ELSE {text} END"
 
     def finite(self, number: str) -> str:
         if self.dialect == "spark":
@@ -341,21 +346,23 @@ class _Columns:
         for role in ("product", "category", "channel"):
             if role in roles:
                 columns[role] = self.text_id(roles[role])
-        has_id = f"({columns['customer_id']}) IS NOT NULL"
+        # the checks read the canonical cells by name (CANONICAL_PREFIX), each computed once
+        has_id = f"{CANONICAL_PREFIX}customer_id IS NOT NULL"
         date_present = self.present(roles["order_date"])
+        amount = f"{CANONICAL_PREFIX}amount"
         checks = {
             "no_id": f"NOT {has_id}",
             "no_date": f"{has_id} AND NOT {date_present}",
-            "no_amount": f"{has_id} AND {date_present} AND ({columns['amount']}) IS NULL",
-            "bad_date": f"{has_id} AND {date_present} AND ({columns['order_date']}) IS NULL",
-            "huge_amount": f"{has_id} AND (NOT {sql.finite(columns['amount'])} OR ABS({columns['amount']}) > {MAX_AMOUNT})",
+            "no_amount": f"{has_id} AND {date_present} AND {amount} IS NULL",
+            "bad_date": f"{has_id} AND {date_present} AND {CANONICAL_PREFIX}order_date IS NULL",
+            "huge_amount": f"{has_id} AND (NOT {sql.finite(amount)} OR ABS({amount}) > {MAX_AMOUNT})",
         }
         if "order_id" in roles:
             checks["no_order_id"] = f"{has_id} AND {date_present} AND NOT {self.present(roles['order_id'])}"
-        checked = dict(numbers) | ({"discount": columns["discount"]} if kind == "amount" else {})
-        for role, value in checked.items():
+        for role in [*numbers, *(["discount"] if kind == "amount" else [])]:
+            value = f"{CANONICAL_PREFIX}{role}"
             checks[f"filled_{role}"] = self.present(roles[role])
-            checks[f"bad_{role}"] = f"{has_id} AND {self.present(roles[role])} AND ({value}) IS NULL"
+            checks[f"bad_{role}"] = f"{has_id} AND {self.present(roles[role])} AND {value} IS NULL"
             checks[f"infinite_{role}"] = f"{has_id} AND NOT {sql.finite(value)}"
         return columns, checks, kind
 
@@ -376,10 +383,14 @@ def read_natively(
     try:
         engine.read_file("segtui_raw", plan.path, plan.kind, list(plan.schema), plan.separator)
         # one pass over the file: the canonical cells and, per line, each check of the reader
-        parsed = ", ".join(f"{expr} AS {sql.q(n)}" for n, expr in plan.columns.items())
+        cells = ", ".join(f"{expr} AS {CANONICAL_PREFIX}{n}" for n, expr in plan.columns.items())
+        parsed = ", ".join(f"{CANONICAL_PREFIX}{n} AS {sql.q(n)}" for n in plan.columns)
         attributes = "".join(f", {sql.q(src)} AS {sql.q(dst)}" for dst, src in plan.attributes.items())
         flags = "".join(f", ({cond}) AS segtui_chk_{i}" for i, cond in enumerate(plan.checks.values()))
-        engine.materialize("segtui_parsed", f"SELECT {parsed}{attributes}{flags} FROM segtui_raw")
+        engine.materialize(
+            "segtui_parsed",
+            f"SELECT {parsed}{attributes}{flags} FROM (SELECT *, {cells} FROM segtui_raw) AS segtui_cells",
+        )
         counts = ", ".join(
             f"COALESCE(SUM(CASE WHEN segtui_chk_{i} THEN 1 ELSE 0 END), 0) AS {sql.q(n)}" for i, n in enumerate(plan.checks)
         )
