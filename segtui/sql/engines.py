@@ -172,14 +172,15 @@ class SparkEngine:
         frame.createOrReplaceTempView(name)
 
     def materialize(self, name: str, sql: str) -> None:
-        """Keep the result of ``sql`` as cached view ``name`` (the file is parsed once)."""
+        """Keep the result of ``sql`` as cached view ``name``, computed now (the file is parsed once)."""
         try:
-            self._spark.sql(sql).cache().createOrReplaceTempView(name)
+            # a checkpoint holds the rows themselves: later views do not re-read the file,
+            # and the tables it was computed from can go
+            self._spark.sql(sql).localCheckpoint(eager=True).createOrReplaceTempView(name)
         except Exception as exc:  # noqa: BLE001 - pyspark raises many kinds; the first line says why
             raise SegtuiError(f"Spark refused the query: {first_line(exc)}", title="Engine error") from exc
 
     def drop(self, name: str) -> None:
-        self._spark.catalog.uncacheTable(name)
         self._spark.catalog.dropTempView(name)
 
     def close(self) -> None:
