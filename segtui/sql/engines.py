@@ -335,14 +335,15 @@ def engine_dataset(
     try:
         tx, schema = read_natively(runner, Path(path), columns, date_format)
     except Fallback as why:
+        runner.close()
         read = read_transactions(path, columns=columns, date_format=date_format)  # the reader's error, if any
-        frame, shape, notices = canonical_frame(read)
-        runner.register("transactions", frame)
-        tx = EngineTransactions(**vars(read), reader="segtui")
-        tx.notices.append(f"{engine} did not read the file itself: {why.reason}; segtui's reader read it")
-    else:
-        notices = []
-        shape = _shape(schema, tx.discount_kind, _safe_attributes(tx.attributes, schema, notices))
+        notice = f"{engine} did not read the file itself: {why.reason}; segtui's reader read it"
+        fallback = EngineTransactions(**{**vars(read), "notices": [*read.notices, notice]}, reader="segtui")
+        view = engine_view(read, engine=engine, spark_master=spark_master, as_of=as_of, lifecycle=lifecycle,
+                           as_of_source=as_of_source)
+        return fallback, view
+    notices: list[str] = []
+    shape = _shape(schema, tx.discount_kind, _safe_attributes(tx.attributes, schema, notices))
     return tx, _view_on(runner, shape, notices, as_of, lifecycle, as_of_source)
 
 
