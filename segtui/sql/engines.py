@@ -101,8 +101,9 @@ class DuckDBEngine:
         """Keep the result of ``sql`` as table ``name`` (the file is parsed once)."""
         self._execute(f'CREATE OR REPLACE TEMP TABLE "{name}" AS {sql}')
 
-    def drop(self, name: str) -> None:
-        self._execute(f'DROP TABLE IF EXISTS "{name}"')
+    def define(self, name: str, sql: str) -> None:
+        """Make ``sql`` queryable as view ``name`` (computed where it is used)."""
+        self._execute(f'CREATE OR REPLACE TEMP VIEW "{name}" AS {sql}')
 
     def _execute(self, sql: str) -> None:
         try:
@@ -180,8 +181,12 @@ class SparkEngine:
         except Exception as exc:  # noqa: BLE001 - pyspark raises many kinds; the first line says why
             raise SegtuiError(f"Spark refused the query: {first_line(exc)}", title="Engine error") from exc
 
-    def drop(self, name: str) -> None:
-        self._spark.catalog.dropTempView(name)
+    def define(self, name: str, sql: str) -> None:
+        """Make ``sql`` queryable as view ``name`` (computed where it is used)."""
+        try:
+            self._spark.sql(sql).createOrReplaceTempView(name)
+        except Exception as exc:  # noqa: BLE001 - pyspark raises many kinds; the first line says why
+            raise SegtuiError(f"Spark refused the query: {first_line(exc)}", title="Engine error") from exc
 
     def close(self) -> None:
         """The shared session stays up for the next engine of the process."""

@@ -413,7 +413,9 @@ def read_natively(
     if "order_id" in plan.roles:
         is_return += f" OR {sql.starts_c_digit('order_id')}"
     optional = [c for c in ("quantity", "unit_price", "discount", "product", "category", "channel") if c in plan.columns]
-    engine.materialize(
+    # a view when every line has its order id (no row numbers that must not change)
+    keep = engine.materialize if order_id != "order_id" else engine.define
+    keep(
         name,
         f"SELECT customer_id, {order_id} AS order_id, order_date, "
         f"CASE WHEN ({is_return}) AND amount > 0 THEN -amount ELSE amount END AS amount, "
@@ -422,7 +424,6 @@ def read_natively(
         + "".join(f", {sql.q(dst)}" for dst in plan.attributes)
         + " FROM segtui_parsed WHERE customer_id IS NOT NULL AND order_date IS NOT NULL",
     )
-    engine.drop("segtui_parsed")
     schema = _canonical_schema(plan, optional)
     tx = EngineTransactions(
         frame=pl.defer(
