@@ -183,6 +183,8 @@ def native_read(path: Path, columns: dict[str, str] | None, date_format: str | N
     path = Path(path).expanduser()
     if not path.is_file():
         raise Fallback("not a plain file")
+    if set("*?[{") & set(path.name):
+        raise Fallback("its name holds characters the engine reads as a pattern")
     kind, gz = formats.format_of(path)
     notices: list[str] = []
     separator = ","
@@ -214,7 +216,7 @@ def native_read(path: Path, columns: dict[str, str] | None, date_format: str | N
     plan = date_plan(path, lf.with_row_index(row, offset=1), roles["order_date"], schema[roles["order_date"]],
                      head, date_format, row)
     builder = _Columns(sql, schema, head, cell, roles)
-    columns_sql, checks, discount_kind = builder.build(plan.formats, date_format)
+    columns_sql, checks, discount_kind = builder.build(plan.formats)
     if "order_id" not in roles:
         notices.append("no order id column: each row counts as one order")
     if "amount" not in roles:
@@ -314,7 +316,7 @@ class _Columns:
         # a promo code: having one means the line was discounted
         return f"CASE WHEN {text} IN ({', '.join(map(sql_text, _FLAG_FALSE))}) OR {text} IS NULL THEN 0.0 ELSE 1.0 END", "flag"
 
-    def order_date(self, formats: list[str], date_format: str | None) -> str:
+    def order_date(self, formats: list[str]) -> str:
         """The reader's ``date_plan`` as SQL: native dates cast, text parsed with the chosen formats."""
         column = self.roles["order_date"]
         dtype, cell = self.schema[column], self.cell[column]
@@ -327,14 +329,14 @@ class _Columns:
         one = parsed[0] if len(parsed) == 1 else f"COALESCE({', '.join(parsed)})"
         return f"CASE WHEN YEAR({one}) BETWEEN 1900 AND 2200 THEN {one} END"
 
-    def build(self, formats: list[str], date_format: str | None) -> tuple[dict[str, str], dict[str, str], str | None]:
+    def build(self, formats: list[str]) -> tuple[dict[str, str], dict[str, str], str | None]:
         """The canonical columns, the checks of the reader's validation pass, and the discount kind."""
         from segtui.read.transactions import MAX_AMOUNT
 
         roles, sql = self.roles, self.sql
         columns: dict[str, str] = {"customer_id": self.text_id(roles["customer_id"])}
         columns["order_id"] = self.text_id(roles["order_id"]) if "order_id" in roles else "NULL"
-        columns["order_date"] = self.order_date(formats, date_format)
+        columns["order_date"] = self.order_date(formats)
         numbers = {role: self.number(roles[role]) for role in ("amount", "quantity", "unit_price") if role in roles}
         columns["amount"] = numbers["amount"] if "amount" in numbers else f"({numbers['quantity']}) * ({numbers['unit_price']})"
         for role in ("quantity", "unit_price"):
@@ -378,7 +380,10 @@ def read_natively(
     """
     from segtui.read.transactions import read_transactions
 
-    plan = native_read(path, columns, date_format, engine.dialect)
+    try:
+        plan = native_read(path, columns, date_format, engine.dialect)
+    except SegtuiError as exc:  # the reader gives this error in its own words, or reads the file
+        raise Fallback(exc.message) from exc
     sql = _Sql(engine.dialect)
     try:
         engine.read_file("segtui_raw", plan.path, plan.kind, list(plan.schema), plan.separator)

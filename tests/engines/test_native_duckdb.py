@@ -150,3 +150,20 @@ def test_a_latin1_file_falls_back_with_a_notice(tmp_path):
     assert got.transactions.reader == "segtui"
     assert got.notices[-1] == "duckdb did not read the file itself: it is not UTF-8 text; segtui's reader read it"
     assert_same_view(got.view.frame, load_dataset(path).view.frame)
+
+
+@pytest.mark.parametrize("text", [
+    "client,day,total\na,01/02/2024,1\nb,03/04/2024,2\n",   # day-first or month-first: the reader asks
+    "who,when,what\na,2024-01-01,1\n",                     # no role found
+])
+def test_a_file_the_reader_refuses_gives_the_readers_error(tmp_path, text):
+    path = write(tmp_path, text)
+    got = run("customers", path, "--engine", "duckdb")
+    assert got == run("customers", path) and got[0] == 1
+
+
+def test_a_name_duckdb_would_read_as_a_pattern_falls_back(tmp_path):
+    path = write(tmp_path, "customer_id,order_date,amount\na,2024-01-01,1\n", name="sales[1].csv")
+    got = load_dataset(path, engine="duckdb")
+    assert got.transactions.reader == "segtui" and "as a pattern" in got.notices[-1]
+    assert_same_view(got.view.frame, load_dataset(path).view.frame)
