@@ -50,13 +50,14 @@ def load_dataset(
     >>> ds.view.frame.height, ds.transactions.mapping["amount"], ds.view.as_of.isoformat()
     (3000, 'amount', '2026-01-01')
     """
-    tx = read_transactions(path, columns=columns, date_format=date_format)
     if engine == "polars":
+        tx = read_transactions(path, columns=columns, date_format=date_format)
         view = build_customers(tx, as_of=as_of, lifecycle=lifecycle, as_of_source=as_of_source)
-    else:  # the same view, grouped and scored by DuckDB or Spark (segtui[duckdb], segtui[spark])
-        from segtui.sql.engines import engine_view
+    else:  # the same view, read and built by DuckDB or Spark (segtui[duckdb], segtui[spark])
+        from segtui.sql.engines import engine_dataset
 
-        view = engine_view(tx, engine=engine, as_of=as_of, lifecycle=lifecycle, as_of_source=as_of_source)
+        tx, view = engine_dataset(path, columns=columns, date_format=date_format, engine=engine, as_of=as_of,
+                                  lifecycle=lifecycle, as_of_source=as_of_source)
     # occasion windows and a customers file add columns the same way on every engine
     if occasions:
         view = replace(view, frame=occasion_columns(tx.frame, view.frame, occasions, view.as_of))

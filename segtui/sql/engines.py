@@ -14,10 +14,12 @@ import polars as pl
 from segtui.errors import SegtuiError, first_line
 from segtui.evaluate import Evaluator
 from segtui.rules import compile_rule
+from segtui.sql.native import EngineTransactions, Fallback, read_natively, sql_text
 from segtui.sql.rules_sql import predicate_sql
 
 if TYPE_CHECKING:
     from datetime import date
+    from pathlib import Path
 
     from segtui.customers import CustomerView, Lifecycle
     from segtui.read.transactions import Transactions
@@ -28,6 +30,7 @@ __all__ = [
     "SparkEngine",
     "EngineEvaluator",
     "canonical_frame",
+    "engine_dataset",
     "engine_view",
     "make_engine",
     "portable_frame",
@@ -80,6 +83,34 @@ class DuckDBEngine:
             raise SegtuiError(f"DuckDB refused the query: {first_line(exc)}", title="Engine error") from exc
         return plain_numbers(frame)  # type: ignore[arg-type]
 
+    def read_file(self, name: str, path: "Path", kind: str, columns: list[str], separator: str) -> None:
+        """Make the file queryable as view ``name``: Parquet as typed, a CSV's ``columns`` as text."""
+        source = sql_text(str(path))
+        if kind == "parquet":
+            relation = f"read_parquet({source})"
+        else:
+            names = ", ".join(f"{sql_text(c)}: 'VARCHAR'" for c in columns)
+            # quoted "" is an empty string, as in Polars; only an empty field is null
+            relation = (
+                f"read_csv({source}, header = true, auto_detect = false, columns = {{{names}}}, "
+                f"delim = {sql_text(separator)}, quote = '\"', escape = '\"', allow_quoted_nulls = false)"
+            )
+        self._execute(f'CREATE OR REPLACE TEMP VIEW "{name}" AS SELECT * FROM {relation}')
+
+    def materialize(self, name: str, sql: str) -> None:
+        """Keep the result of ``sql`` as table ``name`` (the file is parsed once)."""
+        self._execute(f'CREATE OR REPLACE TEMP TABLE "{name}" AS {sql}')
+
+    def define(self, name: str, sql: str) -> None:
+        """Make ``sql`` queryable as view ``name`` (computed where it is used)."""
+        self._execute(f'CREATE OR REPLACE TEMP VIEW "{name}" AS {sql}')
+
+    def _execute(self, sql: str) -> None:
+        try:
+            self._con.execute(sql)
+        except _duckdb().Error as exc:
+            raise SegtuiError(f"DuckDB refused the query: {first_line(exc)}", title="Engine error") from exc
+
     def close(self) -> None:
         self._con.close()
 
@@ -127,6 +158,35 @@ class SparkEngine:
         except Exception as exc:  # noqa: BLE001 - pyspark raises many kinds; the first line says why
             raise SegtuiError(f"Spark refused the query: {first_line(exc)}", title="Engine error") from exc
         return plain_numbers(frame)  # type: ignore[arg-type]
+
+    def read_file(self, name: str, path: "Path", kind: str, columns: list[str], separator: str) -> None:
+        """Make the file queryable as view ``name``: Parquet as typed, a CSV's ``columns`` as text."""
+        from pyspark.sql.types import StringType, StructField, StructType
+
+        reader = self._spark.read
+        if kind == "parquet":
+            frame = reader.parquet(str(path))
+        else:
+            schema = StructType([StructField(c, StringType()) for c in columns])
+            frame = reader.csv(str(path), schema=schema, header=True, sep=separator, quote='"', escape='"',
+                               multiLine=True, mode="FAILFAST", encoding="UTF-8")
+        frame.createOrReplaceTempView(name)
+
+    def materialize(self, name: str, sql: str) -> None:
+        """Keep the result of ``sql`` as cached view ``name``, computed now (the file is parsed once)."""
+        try:
+            # a checkpoint holds the rows themselves: later views do not re-read the file,
+            # and the tables it was computed from can go
+            self._spark.sql(sql).localCheckpoint(eager=True).createOrReplaceTempView(name)
+        except Exception as exc:  # noqa: BLE001 - pyspark raises many kinds; the first line says why
+            raise SegtuiError(f"Spark refused the query: {first_line(exc)}", title="Engine error") from exc
+
+    def define(self, name: str, sql: str) -> None:
+        """Make ``sql`` queryable as view ``name`` (computed where it is used)."""
+        try:
+            self._spark.sql(sql).createOrReplaceTempView(name)
+        except Exception as exc:  # noqa: BLE001 - pyspark raises many kinds; the first line says why
+            raise SegtuiError(f"Spark refused the query: {first_line(exc)}", title="Engine error") from exc
 
     def close(self) -> None:
         """The shared session stays up for the next engine of the process."""
@@ -185,9 +245,8 @@ def canonical_frame(transactions: "Transactions") -> tuple[pl.DataFrame, "ViewSh
     order_date as a naive Datetime, string ids, ``is_return``, attributes as named in the view.
     ``has_time`` is left True; the engine decides it on the rows it uses.
     """
-    from segtui.customers import _has_discount_amount, _normalise, _safe_attributes, _unpack
+    from segtui.customers import _normalise, _safe_attributes, _unpack
     from segtui.names import CANONICAL_COLUMNS
-    from segtui.sql.view_sql import ViewShape
 
     lf, discount_kind, known = _unpack(transactions)
     schema = lf.collect_schema()
@@ -195,11 +254,18 @@ def canonical_frame(transactions: "Transactions") -> tuple[pl.DataFrame, "ViewSh
     attributes = _safe_attributes(known, schema, notices)
     lf = _normalise(lf.select(c for c in schema if c in CANONICAL_COLUMNS or c in {a for a, _ in attributes}), schema)
     frame = lf.collect()
-    schema = frame.schema
+    return frame, _shape(frame.schema, discount_kind, attributes), notices
+
+
+def _shape(schema: pl.Schema, discount_kind: str | None, attributes: list[tuple[str, str]]) -> "ViewShape":
+    """The view's shape for a canonical table of this schema: which optional columns it has."""
+    from segtui.customers import _has_discount_amount
+    from segtui.sql.view_sql import ViewShape
+
     discount = None
     if "discount" in schema:
         discount = "amount" if _has_discount_amount(schema, discount_kind) else "flag"
-    shape = ViewShape(
+    return ViewShape(
         quantity="quantity" in schema,
         discount=discount,
         discount_numeric="discount" in schema and schema["discount"].is_numeric(),
@@ -208,7 +274,6 @@ def canonical_frame(transactions: "Transactions") -> tuple[pl.DataFrame, "ViewSh
         channel="channel" in schema,
         attributes=tuple(column for column, _ in attributes),
     )
-    return frame, shape, notices
 
 
 #: Polars' types for view columns whose SQL type is wider (INTEGER, BIGINT) or differs.
@@ -237,11 +302,65 @@ def engine_view(
     lifecycle: "Lifecycle | None" = None,
     as_of_source: str = "--as-of",
 ) -> "CustomerView":
-    """``build_customers`` run on ``engine``: the view query over the file's transactions.
+    """``build_customers`` run on ``engine``, over transactions segtui's reader has read.
 
-    The file is read by segtui's reader (every messy-export rule applies); grouping,
-    money sums, scores and modes run in the engine. Same result, same errors and notices.
+    The rows go to the engine over Arrow; grouping, money sums, scores and modes run
+    there. Same result, same errors and notices.
     """
+    frame, shape, notices = canonical_frame(transactions)
+    runner = make_engine(engine, spark_master)
+    runner.register("transactions", frame)
+    return _view_on(runner, shape, notices, as_of, lifecycle, as_of_source)
+
+
+def engine_dataset(
+    path: "str | Path",
+    *,
+    columns: dict[str, str] | None = None,
+    date_format: str | None = None,
+    engine: str = "duckdb",
+    spark_master: str | None = None,
+    as_of: "date | None" = None,
+    lifecycle: "Lifecycle | None" = None,
+    as_of_source: str = "--as-of",
+) -> "tuple[EngineTransactions, CustomerView]":
+    """Read ``path`` with ``engine`` and build its customer view there.
+
+    The engine reads the file itself (``native.read_natively``: segtui's reader decides
+    roles and formats from the head, the engine parses every line). A file it cannot
+    read faithfully goes through segtui's reader and over Arrow, with a notice saying
+    why; ``reader`` on the transactions says which one ran.
+    """
+    from pathlib import Path
+
+    from segtui.customers import _safe_attributes
+    from segtui.read.transactions import read_transactions
+
+    runner = make_engine(engine, spark_master)
+    try:
+        tx, schema = read_natively(runner, Path(path), columns, date_format)
+    except Fallback as why:
+        runner.close()
+        read = read_transactions(path, columns=columns, date_format=date_format)  # the reader's error, if any
+        notice = f"{engine} did not read the file itself: {why.reason}; segtui's reader read it"
+        fallback = EngineTransactions(**{**vars(read), "notices": [*read.notices, notice]}, reader="segtui")
+        view = engine_view(read, engine=engine, spark_master=spark_master, as_of=as_of, lifecycle=lifecycle,
+                           as_of_source=as_of_source)
+        return fallback, view
+    notices: list[str] = []
+    shape = _shape(schema, tx.discount_kind, _safe_attributes(tx.attributes, schema, notices))
+    return tx, _view_on(runner, shape, notices, as_of, lifecycle, as_of_source)
+
+
+def _view_on(
+    runner: Engine,
+    shape: "ViewShape",
+    notices: list[str],
+    as_of: "date | None",
+    lifecycle: "Lifecycle | None",
+    as_of_source: str,
+) -> "CustomerView":
+    """The view query on ``runner``, whose table ``transactions`` holds canonical transactions."""
     from datetime import timedelta
 
     import sqlglot
@@ -249,17 +368,14 @@ def engine_view(
     from segtui.customers import CustomerView, Lifecycle
     from segtui.sql.view_sql import view_sql
 
-    frame, shape, notices = canonical_frame(transactions)
     day = "CAST(order_date AS DATE)"
     cut = f"{day} <= CAST('{as_of.isoformat()}' AS DATE)" if as_of is not None else "TRUE"
-    runner = make_engine(engine, spark_master)
     facts_sql = (
         f"SELECT MIN({day}) AS first_date, MAX({day}) AS last_date, COUNT(*) AS rows, "
         f"MAX(CASE WHEN {cut} THEN {day} END) AS used_last_date, "
         f"COALESCE(SUM(CASE WHEN {cut} THEN 1 ELSE 0 END), 0) AS used_rows, "
         f"COALESCE(BOOL_OR({cut} AND order_date <> CAST({day} AS TIMESTAMP)), FALSE) AS has_time FROM transactions"
     )
-    runner.register("transactions", frame)
     facts = runner.query(sqlglot.transpile(facts_sql, read="duckdb", write=runner.dialect)[0]).row(0, named=True)
     if not facts["rows"]:
         runner.close()

@@ -16,6 +16,7 @@ from segtui.sql.engines import canonical_frame
 from segtui.sql.view_sql import view_sql
 
 from tests.engines.conftest import cli_sql, dataset
+from tests.engines.test_native_duckdb import assert_native_equals_polars
 from tests.engines.test_rules_duckdb import runnable
 from tests.engines.test_view_duckdb import assert_same_view
 
@@ -66,3 +67,14 @@ def test_printed_statements_run_unchanged_on_spark(spark):
         assert got.equals(Evaluator(view).assignments(ruleset).select(got.columns).sort("customer_id")), path.name
         summary = spark.query(cli_sql(path, "--dialect", "spark", "--summary"))
         assert summary["customers"].to_list() == Evaluator(view).evaluate(ruleset).segments["customers"].to_list()
+
+
+def test_spark_reads_every_conformance_input_itself(spark, data_path):
+    """spark.read.csv, then every view column and every rule file's segments are Polars'."""
+    assert_native_equals_polars(data_path, engine="spark")
+
+
+def test_spark_reads_parquet_itself(spark, tmp_path):
+    typed = tmp_path / "typed.parquet"
+    dataset(SAMPLE_FILE).transactions.frame.collect().write_parquet(typed)
+    assert_native_equals_polars(typed, engine="spark")
