@@ -73,9 +73,9 @@ async def _measure(data: Path, rules: Path, repeats: int) -> dict[str, Any]:
             marks["key"] = time.perf_counter()
             action_toggle()
 
-        def timed_painted(started: float) -> None:
+        def timed_painted(started: float, *args: Any) -> None:
             marks["painted"] = time.perf_counter()
-            painted(started)
+            painted(started, *args)
 
         screen.action_toggle = timed_toggle  # type: ignore[method-assign]
         app._painted = timed_painted  # type: ignore[method-assign]
