@@ -393,7 +393,11 @@ class Evaluator:
         combined = masks[0]
         for m in masks[1:]:
             combined = (combined & m) if segment.match == "all" else (combined | m)
-        return combined & universe
+        return self._within(combined, universe)
+
+    def _within(self, mask: pl.Series, universe: pl.Series) -> pl.Series:
+        """``mask & universe``, without a pass over the customers when the universe is everyone."""
+        return mask if universe is self._all else mask & universe
 
     def _parts(self, ruleset: RuleSet) -> tuple[pl.Series, list[tuple[Hashable, pl.Series]], tuple[Hashable, pl.Series] | None]:
         """Universe, (cache key, membership mask) per segment honouring ``assign``, and
@@ -405,20 +409,22 @@ class Evaluator:
             for seg in ruleset.segments:
                 parts.append((("S", ukey, _segment_key(seg)), self.segment_mask(seg, universe, ruleset)))
             return universe, parts, None
-        taken = self._none
+        # ``free``: the universe's customers no earlier segment took (a segment mask is
+        # already within the universe, so what it wins is its mask & free).
+        free = universe
         prefix: tuple = (ukey,)
         for seg in ruleset.segments:
             prefix = prefix + (_segment_key(seg),)
-            before = taken
 
-            def won_and_taken(seg: Segment = seg, before: pl.Series = before) -> tuple[pl.Series, pl.Series]:
+            def won_and_free(seg: Segment = seg, free: pl.Series = free) -> tuple[pl.Series, pl.Series]:
                 m = self.segment_mask(seg, universe, ruleset)
-                return m & ~before, before | m
+                if m is self._none:  # disabled or without rules: takes nobody
+                    return m, free
+                return (m if free is universe else m & free), free & ~m
 
-            won, taken = self._chains.get_or(prefix, won_and_taken)
+            won, free = self._chains.get_or(prefix, won_and_free)
             parts.append((("X",) + prefix, won))
-        rest = universe & ~taken if ruleset.segments else universe
-        return universe, parts, (("R",) + prefix, rest)
+        return universe, parts, (("R",) + prefix, free)
 
     def segment_masks(self, ruleset: RuleSet) -> tuple[pl.Series, list[pl.Series]]:
         """Universe mask and one membership mask per segment, honouring ``assign``.
@@ -435,6 +441,12 @@ class Evaluator:
         cores (one Series.filter().sum() at a time measured 2x slower for a new rule set).
         """
         known = {key: self._stats[key] for key, _ in parts if key in self._stats}
+        for key, mask in parts:
+            if mask is self._none:
+                known[key] = _Stats(0, 0, 0)
+            elif mask is self._all:  # no filter: a filter that keeps everyone copies every value
+                known[key] = self._stats.get_or(("ALL",), lambda: _Stats(
+                    self._height, int(self._cents.sum() or 0), int(self._orders.sum() or 0)))
         todo = {key: mask for key, mask in parts if key not in known}
         if todo:
             frame = pl.DataFrame([self._cents.alias("c"), self._orders.alias("o")]).with_columns(
@@ -479,16 +491,22 @@ class Evaluator:
         names = [seg.name for seg in ruleset.segments]
         enabled = [seg.enabled for seg in ruleset.segments]
         if rest is not None:
-            parts = parts + [rest]
+            whole, *stats = self._stats_of([(("U", _universe_key(ruleset)), universe), *parts])
+            # The segments' shares are disjoint parts of the universe: the rest is a subtraction.
+            no_segment = _Stats(
+                whole.customers - sum(s.customers for s in stats),
+                whole.cents - sum(s.cents for s in stats),
+                whole.orders - sum(s.orders for s in stats),
+            )
+            stats.append(no_segment)
             names.append(UNASSIGNED)
             enabled.append(True)
-            nowhere = rest
         else:
             in_any = self._none
             for _, mask in parts:
                 in_any = in_any | mask
             nowhere = (("N",) + tuple(key for key, _ in parts), universe & ~in_any)
-        whole, *stats, no_segment = self._stats_of([(("U", _universe_key(ruleset)), universe), *parts, nowhere])
+            whole, *stats, no_segment = self._stats_of([(("U", _universe_key(ruleset)), universe), *parts, nowhere])
 
         segments = pl.DataFrame(
             {
