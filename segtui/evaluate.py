@@ -107,7 +107,11 @@ def _money_columns(customers: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
     cents = (revenue * 100).round(0)
     both = customers.select(cents.alias("cents"), orders.alias("orders"))
     # Every sum of cents must fit an Int64; a larger (or infinite) total would crash the cast.
-    if not both["cents"].abs().sum() < 2**63:
+    # The largest amount times the number of customers bounds every sum (two cheap passes);
+    # only when that bound is too loose is the exact total of absolute values needed.
+    low, high = both.select(pl.col("cents").min().alias("l"), pl.col("cents").max().alias("h")).row(0)
+    bound = max(abs(low or 0.0), abs(high or 0.0)) * both.height
+    if not bound < 2**62 and not both["cents"].abs().sum() < 2**63:
         raise SegtuiError(
             "revenue too large to add up in whole cents (limit ±92,233,720,368,547,758 in all); "
             "check the amounts", title="Cannot evaluate",
@@ -539,14 +543,23 @@ class Evaluator:
 
     def _funnel(self, segment: Segment, universe: pl.Series) -> list[tuple[int, int]]:
         """(matches, remaining) per rule of one segment; see ``Evaluation``."""
-        rows = []
-        running = universe if segment.match == "all" else self._none
+        every = segment.match == "all"
+        running = universe if every else self._none
+        steps = []
         for rule, m in zip(segment.rules, self._rule_masks(segment)):
-            alone = (m & universe) if m is not None else self._none
+            alone = self._within(m, universe) if m is not None else self._none
             if rule.active and m is not None:
-                running = (running & m) if segment.match == "all" else (running | alone)
-            rows.append((int(alone.sum()), int(running.sum())))
-        return rows
+                # the first enabled rule: the running set is the rule's own (no extra pass)
+                if running is (universe if every else self._none):
+                    running = alone
+                else:
+                    running = (running & m) if every else (running | alone)
+            steps.append((alone, running))
+        counted: dict[int, int] = {}  # by mask identity: the same mask is counted once
+        for mask in (mask for step in steps for mask in step):
+            if id(mask) not in counted:
+                counted[id(mask)] = int(mask.sum())
+        return [(counted[id(alone)], counted[id(running)]) for alone, running in steps]
 
     def _rules_frame(self, ruleset: RuleSet, universe: pl.Series) -> pl.DataFrame:
         ukey = _universe_key(ruleset)
