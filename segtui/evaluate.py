@@ -22,6 +22,8 @@ Semantics (the numbers every screen and ``segtui apply`` show):
 
 from __future__ import annotations
 
+import functools
+import re
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -57,6 +59,49 @@ _MASK_CACHE_SIZE = 512
 _SUGGEST_AMONG = 5_000
 #: Numeric breakdowns use about this many quantile bins.
 _BINS = 5
+#: ``col IN (...)`` is answered from equality masks when at most this many are not cached:
+#: comparing text is 3x cheaper than ``is_in``'s hashing per value, so it pays up to 3.
+_IN_AS_EQUALS = 3
+
+_IDENT = r'[A-Za-z_][A-Za-z0-9_]*|"[^"]+"'
+_TEXT = r"'(?:[^']|'')*'"
+_EQUALS = re.compile(rf"\s*({_IDENT})\s*=\s*({_TEXT})\s*")
+_IN = re.compile(rf"\s*({_IDENT})\s+IN\s*\(\s*({_TEXT}(?:\s*,\s*{_TEXT})*)\s*\)\s*", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=1024)
+def _text_test(where: str, column_types: tuple) -> tuple[str, tuple[str, ...]] | None:
+    """``(column, values)`` when ``where`` is exactly ``column = 'v'`` or ``column IN ('v', ...)``
+    on a text column: the customers it matches are those equal to one of the values.
+
+    ``column_types`` are the schema's items. The pattern is trusted only if Polars reads
+    ``where`` exactly as the same test written out again (quoting, escapes, case).
+
+    Examples
+    --------
+    >>> types = (("lifecycle", pl.String), ("orders", pl.Int64))
+    >>> _text_test("lifecycle IN ('New', 'At risk')", types)
+    ('lifecycle', ('New', 'At risk'))
+    >>> _text_test("orders IN ('1')", types) is None  # not a text column
+    True
+    """
+    found = _IN.fullmatch(where) or _EQUALS.fullmatch(where)
+    if found is None:
+        return None
+    column = found.group(1)[1:-1] if found.group(1).startswith('"') else found.group(1)
+    schema = pl.Schema(dict(column_types))
+    if schema.get(column) != pl.String:
+        return None
+    values = tuple(text[1:-1].replace("''", "'") for text in re.findall(_TEXT, found.group(2)))
+    quoted = '"' + column + '"'
+    again = f"{quoted} = {sql_text(values[0])}" if len(values) == 1 and found.re is _EQUALS else (
+        f"{quoted} IN ({', '.join(sql_text(v) for v in values)})"
+    )
+    try:
+        same = compile_rule(where, schema).meta.serialize() == compile_rule(again, schema).meta.serialize()
+    except Exception:  # noqa: BLE001 - whatever Polars refuses is evaluated (and reported) as written
+        return None
+    return (column, values) if same else None
 
 
 @dataclass
@@ -201,6 +246,7 @@ class Evaluator:
     def __init__(self, customers: pl.DataFrame) -> None:
         self.customers = customers
         self.schema = customers.schema
+        self._column_types = tuple(self.schema.items())
         self._height = customers.height
         self._cents, self._orders = _money_columns(customers)
         self._all = _constant(True, self._height, pl.Boolean)
@@ -220,7 +266,35 @@ class Evaluator:
         Raises ``SegtuiError`` naming the problem for an invalid predicate.
         """
         key = where.strip()
+        if key not in self._masks and (test := self._equality_test(key)) is not None:
+            return self._masks.get_or(key, lambda: self._equal_to_any(*test))
         return self._masks.get_or(key, lambda: self._compute_mask(key))
+
+    def _equality_test(self, where: str) -> tuple[str, tuple[str, ...]] | None:
+        """``_text_test`` of ``where``, if answering it from equality masks pays."""
+        test = _text_test(where, self._column_types)
+        if test is None:
+            return None
+        column, values = test
+        missing = sum(("=", column, value) not in self._masks for value in values)
+        return test if len(values) == 1 or missing <= _IN_AS_EQUALS else None
+
+    def _equal_to_any(self, column: str, values: tuple[str, ...]) -> pl.Series:
+        """Customers whose text ``column`` is one of ``values``, from (cached) equality masks,
+        so that ``lifecycle = 'New'`` and ``lifecycle IN ('New', 'At risk')`` share the work."""
+        keys = [("=", column, value) for value in values]
+        # held here too: storing one mask may evict another from a small cache
+        found = {key: self._masks[key] for key in keys if key in self._masks}
+        todo = [(key, (pl.col(column) == pl.lit(key[2], dtype=pl.String)).fill_null(False)) for key in keys if key not in found]
+        if todo:
+            frame = self.customers.select(expr.alias(f"m{i}") for i, (_, expr) in enumerate(todo))
+            for (key, _), column_mask in zip(todo, frame.iter_columns()):
+                found[key] = self._masks.get_or(key, lambda column_mask=column_mask: column_mask)
+        masks = [found[key] for key in keys]
+        combined = masks[0]
+        for m in masks[1:]:
+            combined = combined | m
+        return combined
 
     def prefetch(self, wheres: list[str]) -> None:
         """Compute the masks of all uncached, valid predicates in one parallel ``select``.
@@ -229,24 +303,34 @@ class Evaluator:
         one select per rule at 1M customers). Invalid predicates are left for ``mask``
         to report with its usual message.
         """
-        todo: dict[str, pl.Expr] = {}
+        todo: dict[Hashable, pl.Expr] = {}
+        tests: dict[str, tuple[str, tuple[str, ...]]] = {}
         for where in wheres:
             key = where.strip()
-            if not key or key in self._masks or key in todo:
+            if not key or key in self._masks or key in todo or key in tests:
+                continue
+            test = self._equality_test(key)
+            if test is not None:
+                # its equality masks join the select; the rule is their OR afterwards
+                tests[key] = test
+                for value in test[1]:
+                    if ("=", test[0], value) not in self._masks:
+                        todo[("=", test[0], value)] = (pl.col(test[0]) == pl.lit(value, dtype=pl.String)).fill_null(False)
                 continue
             try:
                 todo[key] = compile_rule(key, self.schema).fill_null(False)
             except SegtuiError:
                 continue
-        if len(todo) < 2:
-            return
-        try:
-            frame = self.customers.select(expr.alias(f"m{i}") for i, expr in enumerate(todo.values()))
-        except Exception:  # noqa: BLE001 - a failing rule is reported by mask(), one at a time
-            return
-        for key, column in zip(todo, frame.iter_columns()):
-            if column.dtype == pl.Boolean:
-                self._masks.get_or(key, lambda column=column: self._per_customer(column))
+        if len(todo) >= 2:
+            try:
+                frame = self.customers.select(expr.alias(f"m{i}") for i, expr in enumerate(todo.values()))
+            except Exception:  # noqa: BLE001 - a failing rule is reported by mask(), one at a time
+                frame = None
+            for key, column in zip(todo, frame.iter_columns() if frame is not None else ()):
+                if column.dtype == pl.Boolean:
+                    self._masks.get_or(key, lambda column=column: self._per_customer(column))
+        for key in tests:
+            self.mask(key)
 
     def problems(self, ruleset: RuleSet, source: str | None = None) -> list[str]:
         """Rules that are valid for the schema but fail on these customers' values.
@@ -486,7 +570,7 @@ class Evaluator:
             An enabled rule (or the universe) is invalid for this customer view.
         """
         wheres = [ruleset.universe or "", *(r.where for seg in ruleset.segments for r in seg.rules)]
-        for cache, entries in ((self._masks, len(wheres)), (self._segments, len(ruleset.segments)),
+        for cache, entries in ((self._masks, 2 * len(wheres)), (self._segments, len(ruleset.segments)),
                                (self._chains, len(ruleset.segments)), (self._funnels, len(ruleset.segments)),
                                (self._stats, len(ruleset.segments) + 2)):
             cache.fit(entries)

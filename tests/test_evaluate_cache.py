@@ -87,3 +87,48 @@ def test_unassigned_is_the_universe_no_segment_took(universe: str | None) -> Non
     row = result.segments.filter(pl.col("segment") == UNASSIGNED).row(0, named=True)
     assert (row["customers"], row["revenue"]) == (rest.height, rest["revenue"].sum())
     assert result.no_segment_customers == rest.height
+
+
+TEXTS = pl.DataFrame(
+    {
+        "name": ["O'Brien", "a, b", "x", None, "X", "O'Brien", "a", " b"],
+        "tier": ["gold", "silver", None, "gold", "bronze", "iron", "gold", "silver"],
+        "orders": [1, 2, 3, 4, 5, 6, 7, 8],
+    }
+)
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        "name = 'O''Brien'",
+        "name IN ('O''Brien', 'a, b')",
+        "name in ('x','X' , ' b')",
+        "\"name\" IN ('a')",
+        "tier IN ('gold', 'silver', 'bronze', 'iron', 'lead')",  # more values than pay: is_in
+        "tier NOT IN ('gold')",
+        "tier IN ('gold') OR orders > 6",
+        "tier = 'gold' AND orders > 1",
+    ],
+)
+def test_text_tests_match_what_polars_matches(where: str) -> None:
+    ev = Evaluator(TEXTS)
+    expected = TEXTS.select(pl.sql_expr(where).fill_null(False)).to_series().to_list()
+    ev.prefetch([where, "tier = 'gold'", "name = 'x'"])  # cached equalities are shared
+    assert ev.mask(where).to_list() == expected
+    assert Evaluator(TEXTS).mask(where).to_list() == expected  # and computed alone
+
+
+def test_an_in_list_and_the_equalities_it_shares_count_alike_in_any_order() -> None:
+    ruleset = RuleSet(
+        [
+            Segment("Gold or silver", [Rule("tier IN ('gold', 'silver')")]),
+            Segment("Gold", [Rule("tier = 'gold'")]),
+            Segment("Silver", [Rule("tier = 'silver'"), Rule("orders >= 2")]),
+        ],
+        assign="overlap",
+    )
+    first = Evaluator(TEXTS)
+    first.mask("tier = 'silver'")
+    assert first.evaluate(ruleset).segments["customers"].to_list() == [5, 3, 2]
+    assert Evaluator(TEXTS).evaluate(ruleset).segments["customers"].to_list() == [5, 3, 2]
