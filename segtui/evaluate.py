@@ -161,7 +161,23 @@ def _money_columns(customers: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
             "revenue too large to add up in whole cents (limit ±92,233,720,368,547,758 in all); "
             "check the amounts", title="Cannot evaluate",
         )
-    return both["cents"].cast(pl.Int64), both["orders"]
+    return both["cents"].cast(pl.Int64), _narrow(both["orders"])
+
+
+def _narrow(counts: pl.Series) -> pl.Series:
+    """``counts`` (Int64) as UInt16 when every value fits: each segment's orders are a sum
+    under a mask, and a quarter of the bytes to filter is a quarter of the time. Polars
+    adds UInt16 up as Int64, so no sum can overflow.
+
+    Examples
+    --------
+    >>> _narrow(pl.Series([3, 65_535])).dtype, _narrow(pl.Series([-1, 2])).dtype
+    (UInt16, Int64)
+    """
+    low, high = counts.min(), counts.max()
+    if low is not None and low >= 0 and high <= 65_535:
+        return counts.cast(pl.UInt16)
+    return counts
 
 
 class _LRU(OrderedDict):
