@@ -13,15 +13,7 @@ from hypothesis import strategies as st
 from segtui.evaluate import UNASSIGNED, Evaluator
 from segtui.rules import Rule, RuleSet, Segment
 
-VIEW = pl.DataFrame(
-    {
-        "customer_id": list("abcdefgh"),
-        "orders": [1, 2, 3, 4, 5, 1, 2, 3],
-        "revenue": [10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 0.5],
-        "country": ["UK", "UK", "FR", "FR", "DE", "UK", None, "UK"],
-        "recency_days": [10, 50, 100, 200, 300, 400, 500, None],
-    }
-)
+from .test_evaluate import VIEW
 
 RULES = ["orders >= 3", "recency_days <= 100", "country = 'UK'", "revenue > 25", "country IN ('FR', 'DE')", "orders = 1"]
 
