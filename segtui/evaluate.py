@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -182,25 +183,40 @@ def _narrow(counts: pl.Series) -> pl.Series:
 
 class _LRU(OrderedDict):
     """A small least-recently-used cache: masks are 1 bit per customer, but an editor
-    produces a new predicate text per keystroke."""
+    produces a new predicate text per keystroke.
+
+    Safe to share between threads (the TUI counts in one while it lists members in
+    another): each lookup or insertion holds a lock, a computation does not, so a long
+    one never holds up the others (two threads may then compute the same value once each).
+    """
 
     def __init__(self, size: int) -> None:
         super().__init__()
         self.size = size
+        self._lock = threading.Lock()
 
     def fit(self, entries: int) -> None:
         """Hold at least ``entries`` items: a rule set larger than the cache would
         otherwise evict its own first masks before its last ones are computed."""
         self.size = max(self.size, entries)
 
-    def get_or(self, key: Hashable, compute: Callable[[], Any]) -> Any:
-        if key in self:
+    def peek(self, key: Hashable) -> Any | None:
+        """The value under ``key`` (marked as recently used), or None."""
+        with self._lock:
+            if key not in self:
+                return None
             self.move_to_end(key)
             return self[key]
+
+    def get_or(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        found = self.peek(key)
+        if found is not None:
+            return found
         value = compute()
-        self[key] = value
-        if len(self) > self.size:
-            self.popitem(last=False)
+        with self._lock:
+            self[key] = value
+            if len(self) > self.size:
+                self.popitem(last=False)
         return value
 
 
@@ -269,7 +285,7 @@ class Evaluator:
         self._none = _constant(False, self._height, pl.Boolean)
         self._masks = _LRU(_MASK_CACHE_SIZE)  # predicate text -> mask
         self._segments = _LRU(_MASK_CACHE_SIZE)  # (universe, segment key) -> mask
-        self._chains = _LRU(_MASK_CACHE_SIZE)  # (universe, keys so far) -> (won, taken)
+        self._chains = _LRU(_MASK_CACHE_SIZE)  # (universe, keys so far) -> (won, still free)
         self._stats = _LRU(4 * _MASK_CACHE_SIZE)  # cache key -> _Stats
         self._funnels = _LRU(_MASK_CACHE_SIZE)  # (universe, match, rules) -> [(matches, remaining)]
         self._distinct: dict[str, frozenset] = {}  # text column -> its values, for value hints
@@ -300,7 +316,7 @@ class Evaluator:
         so that ``lifecycle = 'New'`` and ``lifecycle IN ('New', 'At risk')`` share the work."""
         keys = [("=", column, value) for value in values]
         # held here too: storing one mask may evict another from a small cache
-        found = {key: self._masks[key] for key in keys if key in self._masks}
+        found = {key: mask for key in keys if (mask := self._masks.peek(key)) is not None}
         todo = [(key, (pl.col(column) == pl.lit(key[2], dtype=pl.String)).fill_null(False)) for key in keys if key not in found]
         if todo:
             frame = self.customers.select(expr.alias(f"m{i}") for i, (_, expr) in enumerate(todo))
@@ -544,7 +560,7 @@ class Evaluator:
         The uncached ones are summed in one ``select`` so Polars spreads them over the
         cores (one Series.filter().sum() at a time measured 2x slower for a new rule set).
         """
-        known = {key: self._stats[key] for key, _ in parts if key in self._stats}
+        known = {key: stats for key, _ in parts if (stats := self._stats.peek(key)) is not None}
         for key, mask in parts:
             if mask is self._none:
                 known[key] = _Stats(0, 0, 0)

@@ -124,3 +124,23 @@ def test_an_in_list_and_the_equalities_it_shares_count_alike_in_any_order() -> N
     first.mask("tier = 'silver'")
     assert first.evaluate(ruleset).segments["customers"].to_list() == [5, 3, 2]
     assert Evaluator(TEXTS).evaluate(ruleset).segments["customers"].to_list() == [5, 3, 2]
+
+
+def test_one_evaluator_shared_by_threads_gives_each_the_figures_of_its_rule_set() -> None:
+    from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415
+
+    states = []
+    for s in range(4):
+        for assign in ("first_match", "overlap"):
+            ruleset = _ruleset(assign, "orders <= 4" if s % 2 else None)
+            ruleset.segments[s].rules[0].enabled = False
+            states.append(ruleset)
+    shared = Evaluator(VIEW)
+
+    def both(ruleset: RuleSet) -> tuple:
+        return _figures(shared, ruleset), shared.members(ruleset, "C")["customer_id"].to_list()
+
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(both, states * 5))
+    fresh = [(_figures(Evaluator(VIEW), r), Evaluator(VIEW).members(r, "C")["customer_id"].to_list()) for r in states]
+    assert got == fresh * 5

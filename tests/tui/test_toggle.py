@@ -135,3 +135,35 @@ def test_a_failed_evaluation_leaves_no_count_on_screen(fixture_app: SegtuiApp, m
         assert labels[0] == "Fixture tiers" and labels[1] == "☑ Loyal" and labels[-1] == "Unassigned"
 
     run(fixture_app, scenario)
+
+
+def test_a_toggle_is_counted_while_the_members_of_the_last_selection_are_still_listed(fixture_app: SegtuiApp, monkeypatch) -> None:
+    listing, release = threading.Event(), threading.Event()
+    members = Evaluator.members
+
+    def slow(self: Evaluator, ruleset, segment):  # noqa: ANN001, ANN202
+        listing.set()
+        release.wait(10)  # a members refresh that takes long (1M customers)
+        return members(self, ruleset, segment)
+
+    async def scenario(pilot: Pilot) -> None:
+        await select(pilot, NodeRef("segment", 0))
+        monkeypatch.setattr(Evaluator, "members", slow)
+        await pilot.press("down")  # to Loyal's first rule: its members are being listed
+        for _ in range(200):
+            if listing.is_set():
+                break
+            await pilot.pause(0.01)
+        shown = fixture_app.evaluation
+        await pilot.press("space")
+        for _ in range(200):
+            if fixture_app.evaluation is not shown:
+                break
+            await pilot.pause(0.01)
+        counted = fixture_app.evaluation is not shown
+        release.set()
+        await settle(pilot)
+        assert counted, "the toggle's counts waited for the members refresh"
+        assert tree_labels(fixture_app) == _expected_labels(fixture_app)
+
+    run(fixture_app, scenario)
