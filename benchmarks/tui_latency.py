@@ -18,6 +18,7 @@ and forth costs). Between toggles the harness waits for every worker to finish.
 from __future__ import annotations
 
 import asyncio
+import os
 import statistics
 import time
 from pathlib import Path
@@ -73,9 +74,9 @@ async def _measure(data: Path, rules: Path, repeats: int) -> dict[str, Any]:
             marks["key"] = time.perf_counter()
             action_toggle()
 
-        def timed_painted(started: float) -> None:
+        def timed_painted(started: float, *args: Any) -> None:
             marks["painted"] = time.perf_counter()
-            painted(started)
+            painted(started, *args)
 
         screen.action_toggle = timed_toggle  # type: ignore[method-assign]
         app._painted = timed_painted  # type: ignore[method-assign]
@@ -107,7 +108,10 @@ async def _measure(data: Path, rules: Path, repeats: int) -> dict[str, Any]:
 
 def measure(data: Path, rules: Path, repeats: int) -> dict[str, Any]:
     """Run the TUI on ``data`` with ``rules`` and time ``repeats`` rule toggles (seconds)."""
-    return asyncio.run(_measure(Path(data), Path(rules), repeats))
+    before = os.getloadavg()
+    out = asyncio.run(_measure(Path(data), Path(rules), repeats))
+    # the machine's load beside the figures: a busy machine slows the UI thread most
+    return out | {"load_average_before": before, "load_average_after": os.getloadavg()}
 
 
 if __name__ == "__main__":  # python benchmarks/tui_latency.py DATA [RULES] [REPEATS]

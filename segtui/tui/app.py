@@ -73,6 +73,10 @@ class _DetailRequest:
     sort: tuple[str, bool] | None  # the table's sort when asked: applied in the worker
 
 
+#: Longest the members refresh waits for the counts to be painted (it never waits forever).
+_PAINT_WAIT_S = 2.0
+
+
 def _slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_").lower() or "segment"
 
@@ -256,18 +260,22 @@ class SegtuiApp(App[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="eval")
     def _evaluate(self, gen: int, detail: _DetailRequest, started: float) -> None:
-        if not self._evaluated(gen, detail.ruleset, started):
+        painted = threading.Event()
+        if not self._evaluated(gen, detail.ruleset, started, painted):
             return
+        # The members and breakdown take both cores for a while at 1M customers: start
+        # them once the counts are on screen, not while the UI thread is painting them.
+        painted.wait(_PAINT_WAIT_S)
         self._compute_detail(detail)
 
-    def _evaluated(self, gen: int, ruleset: RuleSet, started: float) -> bool:
+    def _evaluated(self, gen: int, ruleset: RuleSet, started: float, painted: threading.Event) -> bool:
         assert self.session is not None
         try:
             evaluation = self.session.evaluate(ruleset)
         except SegtuiError as err:
             self.call_from_thread(self._eval_failed, gen, err)
             return False
-        self.call_from_thread(self._show_evaluation, gen, evaluation, started)
+        self.call_from_thread(self._show_evaluation, gen, evaluation, started, painted)
         return True
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="detail")
@@ -291,10 +299,17 @@ class SegtuiApp(App[None]):
 
     def _eval_failed(self, gen: int, err: SegtuiError, detail: bool = False) -> None:
         if gen == (self._detail_gen if detail else self._eval_gen):
+            if not detail:
+                self.main.tree.clear_counts()  # the counts shown are of an earlier rule set
             self.notify(err.message, title=err.title, severity="error", timeout=8, markup=False)
 
-    def _show_evaluation(self, gen: int, evaluation: Evaluation, started: float) -> None:
+    def _show_evaluation(
+        self, gen: int, evaluation: Evaluation, started: float, painted: threading.Event | None = None
+    ) -> None:
+        """Put the counts in the widgets; ``painted`` is set once they are on screen (or stale)."""
+        painted = painted or threading.Event()
         if gen != self._eval_gen:
+            painted.set()
             return  # a newer edit is already being evaluated
         self.evaluation = evaluation
         main = self.main
@@ -310,10 +325,11 @@ class SegtuiApp(App[None]):
             evaluation.segments,
             no_segment=(evaluation.no_segment_customers, evaluation.universe_customers) if overlap else None,
         )
-        self.call_after_refresh(self._painted, started)
+        self.call_after_refresh(self._painted, started, painted)
 
-    def _painted(self, started: float) -> None:
+    def _painted(self, started: float, painted: threading.Event) -> None:
         self.latency_ms = (time.perf_counter() - started) * 1000
+        painted.set()
 
     def _show_detail(self, request: _DetailRequest, members: pl.DataFrame, split: pl.DataFrame | None, presorted: Presorted | None) -> None:
         if request.gen != self._detail_gen:

@@ -367,9 +367,12 @@ class SegmentBars(ShareTable, can_focus=True):
         ``no_segment``: ``(customers in no segment, universe customers)`` for overlap mode,
         drawn as a line under the rows rather than as a row (the rows do not add up).
         """
-        self._rows = rows_from_frame(df, "segment")
+        rows = rows_from_frame(df, "segment")
+        # the height follows the number of lines: lay the screen out again only if it changes
+        layout = len(rows) != len(self._rows) or (no_segment is None) != (self._no_segment is None)
+        self._rows = rows
         self._no_segment = no_segment
-        self.refresh(layout=True)
+        self.refresh(layout=layout)
 
     def _footer(self) -> Text | None:
         if self._no_segment is None:
