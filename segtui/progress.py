@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from time import monotonic
 
 from segtui.errors import SegtuiError
 
@@ -58,16 +59,17 @@ class Progress:
     """Where a long job reports its stages, and how a front end tells it to stop.
 
     ``on_stage`` is called with each stage's name, in the thread doing the work; it
-    should only hand the name on (draw it, store it). ``current`` is the latest stage,
-    readable from any thread.
+    should only hand the name on (draw it, store it). ``stages`` lists every stage so far
+    with the ``clock()`` time it started, readable from any thread (the app's loading
+    panel reads it on a timer instead of being called from the worker).
 
     Examples
     --------
     >>> seen = []
     >>> progress = Progress(seen.append)
     >>> progress.stage(reading("sales.csv")); progress.stage(BUILDING)
-    >>> seen, progress.current
-    (['reading sales.csv', 'building the customer view'], 'building the customer view')
+    >>> seen, progress.current, len(progress.stages)
+    (['reading sales.csv', 'building the customer view'], 'building the customer view', 2)
     >>> progress.cancel()
     >>> progress.stage(EVALUATING)
     Traceback (most recent call last):
@@ -79,12 +81,20 @@ class Progress:
         self._on_stage = on_stage
         # an Event, not a bool: cancel() comes from the UI thread, stage() runs in a worker
         self._cancel = threading.Event()
-        self.current: str | None = None
+        #: where stage times come from (read when made: tests freeze it for screenshots)
+        self.clock: Callable[[], float] = monotonic
+        self.started = self.clock()
+        self.stages: list[tuple[str, float]] = []
+
+    @property
+    def current(self) -> str | None:
+        """The stage the job is in (None before the first)."""
+        return self.stages[-1][0] if self.stages else None
 
     def stage(self, name: str) -> None:
         """Report that the job starts ``name``; raises ``Cancelled`` if it was cancelled."""
         self.check()
-        self.current = name
+        self.stages.append((name, self.clock()))
         if self._on_stage is not None:
             self._on_stage(name)
 
