@@ -87,6 +87,7 @@ def test_the_loading_panel_shows_each_stage_and_the_time(slow_load: SlowLoad) ->
             assert "✓ Reading big.parquet" in shown
             assert "in all · q quits" in shown
             assert "0:0" in shown.splitlines()[1]  # the current stage's time
+            slow_load.release.set()  # leaving run_test does not go through exit(): no cancel
 
     asyncio.run(main())
 
