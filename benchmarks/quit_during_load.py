@@ -35,7 +35,8 @@ def quit_latency(data: Path, key: str, after: float, timeout: float = 120.0) -> 
     with tempfile.TemporaryDirectory() as tmp:
         stamp = Path(tmp) / "exited"
         segtui = Path(sys.executable).with_name("segtui")
-        command = f"{shlex.quote(str(segtui))} {shlex.quote(str(data))}; {shlex.quote(sys.executable)} -c 'import time; print(time.time())' > {stamp}"
+        # date(1), not a Python: a Python's start-up would count as quitting time
+        command = f"{shlex.quote(str(segtui))} {shlex.quote(str(data))}; date +%s.%N > {stamp}"
         _tmux("kill-session", "-t", SESSION)
         _tmux("new-session", "-d", "-s", SESSION, "-x", "100", "-y", "30", command + "; sleep 600")
         try:

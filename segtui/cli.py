@@ -99,7 +99,7 @@ class _Display:
             SpinnerColumn(finished_text="[green]✓[/]"), TextColumn("{task.description}", markup=False),
             TimeElapsedColumn(), console=console, transient=True, redirect_stdout=False,
         )
-        self._tasks: list = []
+        self._tasks: list[int] = []  # Rich task ids, one per stage
         self.progress = Progress(self._stage)
 
     def _stage(self, name: str) -> None:
