@@ -149,6 +149,14 @@ def _shows_progress(command: Callable[_P, None]) -> Callable[_P, None]:
     def run(*args: _P.args, **kwargs: _P.kwargs) -> None:
         try:
             command(*args, **kwargs)
+        except KeyboardInterrupt:
+            import signal
+
+            # Polars answers ctrl+c with a second SIGINT a moment later: it cut the
+            # display's clean-up short, leaving the terminal's cursor hidden. The run
+            # is ending (exit 130), so further ctrl+c have nothing left to stop.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            raise
         finally:
             _finished()
 

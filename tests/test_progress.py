@@ -129,3 +129,26 @@ def test_an_error_ends_the_display_before_its_line(tmp_path: Path) -> None:
     # the error is the last thing on stderr, after the display erased itself
     assert result.stderr.rstrip().splitlines()[-1].endswith('(did you mean "recency_days"?)')
     assert "Checking the rules on the data" in result.stderr
+
+
+def test_ctrl_c_mid_load_exits_130_and_leaves_the_terminal_clean(monkeypatch: pytest.MonkeyPatch) -> None:
+    import signal
+
+    import segtui.dataset
+
+    def interrupted(*args: object, progress: Progress, **kwargs: object) -> None:
+        progress.stage("reading big.parquet")
+        raise KeyboardInterrupt  # what Polars raises on ctrl+c inside a collect
+
+    monkeypatch.setattr(segtui.dataset, "load_dataset", interrupted)
+    before = signal.getsignal(signal.SIGINT)
+    try:
+        result = _run(TERMINAL, "customers", SAMPLE_FILE)
+        # Polars sends a second SIGINT a moment later; it must not cut the clean-up short
+        ignored = signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, before)
+    assert result.exit_code == 130
+    assert "Reading big.parquet" in result.stderr
+    assert "\x1b[?25h" in result.stderr  # the display ended: cursor shown again
+    assert ignored
