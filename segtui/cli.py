@@ -8,10 +8,11 @@ Exit codes: 0 ok, 1 bad data or rules, 2 usage.
 
 from __future__ import annotations
 
+import functools
 import sys
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, NoReturn, Optional
+from typing import TYPE_CHECKING, Callable, NoReturn, Optional, ParamSpec
 
 import typer
 
@@ -23,6 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from segtui.dataset import Dataset
     from segtui.evaluate import Evaluator
+    from segtui.progress import Progress
     from segtui.rules import RuleSet
 
 app = typer.Typer(
@@ -70,9 +72,101 @@ CustomersFileOption = typer.Option(
 
 
 def _stderr() -> "Console":
+    if _shown is not None:  # printed above the progress display, which then goes on below
+        return _shown.console
     from rich.console import Console
 
     return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class _Display:
+    """A command's stages on stderr, one line each with its elapsed time, until its output.
+
+    Made only for a terminal: in pipes, cron and tests stderr keeps only the notes and
+    errors (FORCE_COLOR=1 forces it). It starts with the first stage, so a command that
+    fails on its arguments or rule file shows none.
+    """
+
+    def __init__(self, console: "Console") -> None:
+        from rich.progress import Progress as Lines
+        from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        from segtui.progress import Progress
+
+        self.console = console
+        # stdout is never redirected: the command's output must reach it byte for byte
+        self._lines = Lines(
+            SpinnerColumn(finished_text="[green]✓[/]"), TextColumn("{task.description}", markup=False),
+            TimeElapsedColumn(), console=console, transient=True, redirect_stdout=False,
+        )
+        self._tasks: list[int] = []  # Rich task ids, one per stage
+        self.progress = Progress(self._stage)
+
+    def _stage(self, name: str) -> None:
+        from segtui.display import printable
+
+        if self._tasks:
+            self._lines.update(self._tasks[-1], total=1, completed=1)
+        else:
+            self._lines.start()
+        self._tasks.append(self._lines.add_task(printable(name[:1].upper() + name[1:]), total=None))
+        self._lines.refresh()  # every stage is drawn, however short
+
+    def stop(self) -> None:
+        self._lines.stop()
+
+
+#: The running command's progress display (one command runs at a time).
+_shown: Optional[_Display] = None
+_P = ParamSpec("_P")
+
+
+def _progress() -> "Progress":
+    """The running command's Progress: its stages are drawn on stderr when that is a terminal."""
+    global _shown
+    from segtui.progress import Progress
+
+    if _shown is None:
+        console = _stderr()
+        if not console.is_terminal:
+            return Progress()
+        _shown = _Display(console)
+    return _shown.progress
+
+
+def _finished() -> None:
+    """End the progress display: before the output (stdout shares the screen) or an error."""
+    global _shown
+    if _shown is not None:
+        _shown.stop()
+        _shown = None
+
+
+def _shows_progress(command: Callable[_P, None]) -> Callable[_P, None]:
+    """``command`` with its progress display ended however it ends (exit, usage error, ctrl+c)."""
+
+    @functools.wraps(command)
+    def run(*args: _P.args, **kwargs: _P.kwargs) -> None:
+        try:
+            command(*args, **kwargs)
+        except KeyboardInterrupt:
+            import signal
+
+            # Polars answers ctrl+c with a second SIGINT a moment later: it cut the
+            # display's clean-up short, leaving the terminal's cursor hidden. The run
+            # is ending (exit 130), so further ctrl+c have nothing left to stop.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            raise
+        finally:
+            _finished()
+
+    return run
+
+
+def _write(text: str) -> None:
+    """Write a command's output to stdout, once the progress display is gone."""
+    _finished()
+    sys.stdout.write(text)
 
 
 def _stdout() -> "Console":
@@ -104,6 +198,7 @@ def _error(message: str) -> None:
 
 def _fail(err: SegtuiError) -> NoReturn:
     """Print a user error (one line per problem) and exit 1."""
+    _finished()
     for line in err.problems if isinstance(err, RuleFileError) else [err.message]:
         _error(line)
     raise typer.Exit(1)
@@ -163,18 +258,10 @@ def _parse_map(values: Optional[list[str]]) -> dict[str, str]:
     return parse_map_options(values or [])
 
 
-def _load(label: str, load: "Callable[[], Dataset]") -> "Dataset":
-    """Run a load with a spinner on a terminal (quiet when stderr is piped), then print its notices."""
-    from rich.text import Text
-
-    from segtui.display import printable
-
+def _load(load: "Callable[[Progress], Dataset]") -> "Dataset":
+    """Run a load, its stages shown on a terminal (see ``_progress``), then print its notices."""
+    ds = load(_progress())
     console = _stderr()
-    if console.is_terminal:
-        with console.status(Text(f"Loading {printable(label)} and building the customer view…")):
-            ds = load()
-    else:
-        ds = load()
     for notice in ds.notices:
         _say(console, notice, "note: ", "yellow")
     return ds
@@ -195,12 +282,10 @@ def _load_for_rules(
 
     columns = _parse_map(map_)
     as_of_date = as_of if as_of is None or isinstance(as_of, date) else _parse_as_of(as_of)
-    label = data.name if data is not None else "the rule file's data"
     return _load(
-        label,
-        lambda: load_dataset_for_rules(
+        lambda progress: load_dataset_for_rules(
             ruleset, data, columns=columns, as_of=as_of_date, date_format=date_format, engine=engine,
-            customers_file=customers_file, as_of_option=as_of_option,
+            customers_file=customers_file, as_of_option=as_of_option, progress=progress,
         ),
     )
 
@@ -218,8 +303,10 @@ def _checked_evaluator(
     customer has (country = 'UK') are warnings: they do not change the exit code.
     """
     from segtui.evaluate import Evaluator
+    from segtui.progress import CHECKING
     from segtui.rulefile import validate_rules
 
+    _progress().stage(CHECKING)
     if engine != "polars":
         from segtui.sql.engines import EngineEvaluator
 
@@ -280,6 +367,7 @@ def _holdout_table(evaluator: "Evaluator", ruleset: "RuleSet", found, ds: "Datas
 
 
 @app.command()
+@_shows_progress
 def apply(
     rules: Path = typer.Argument(..., help="Rule file (YAML).", show_default=False, readable=False),
     data: Optional[Path] = typer.Argument(
@@ -312,6 +400,7 @@ def apply(
     from segtui.campaign import holdout_records, print_holdout
     from segtui.display import printable
     from segtui.export import check_not_input, check_output_path, write_frame
+    from segtui.progress import EVALUATING, writing
     from segtui.rulefile import read_rule_file
     from segtui.summary import print_segments, segments_csv, segments_json
 
@@ -326,6 +415,7 @@ def apply(
         if output is not None:
             check_not_input(output, path, rules)
         evaluator = _checked_evaluator(ruleset, ds, rules, problems, engine)
+        _progress().stage(EVALUATING)
         evaluation = evaluator.evaluate(ruleset)
         holdout = split(evaluator, ruleset)
         held = None if holdout is None else _holdout_table(evaluator, ruleset, holdout, ds, rate)
@@ -350,15 +440,17 @@ def apply(
                     print_holdout(console, held, _HOLDOUT_CAPTION)
             summary = captured.get()
         if output is not None:
+            _progress().stage(writing(output))
             write_frame(assignments_with_groups(evaluator, ruleset, holdout), output)
     except SegtuiError as err:
         _fail(err)
-    sys.stdout.write(summary)
+    _write(summary)
     if output is not None:
         _say(_stderr(), f"wrote {_customers(evaluation.universe_customers)} to {output}")
 
 
 @app.command()
+@_shows_progress
 def readout(
     rules: Path = typer.Argument(..., help="Rule file (YAML) with a holdout.", show_default=False, readable=False),
     data: Optional[Path] = typer.Argument(
@@ -388,6 +480,7 @@ def readout(
     from segtui.analysis.stats import require
     from segtui.campaign import print_readout, readout_csv, readout_json
     from segtui.dataset import Dataset, data_spec_for
+    from segtui.progress import BUILDING, EVALUATING, Progress, reading
     from segtui.read.transactions import read_transactions
     from segtui.rulefile import read_rule_file
     from segtui.rules import DataSpec
@@ -405,14 +498,17 @@ def readout(
         path = Path(spec.path)
         window: list[date] = []  # the checked (start, end), found while loading
 
-        def load() -> Dataset:
+        def load(progress: Progress) -> Dataset:
+            progress.stage(reading(path))
             tx = read_transactions(path, columns=spec.columns or None, date_format=spec.date_format)
             window.extend(ro.check_window(tx.frame, first, last))
+            progress.stage(BUILDING)
             return Dataset(transactions=tx, view=ro.view_before(tx, first, ruleset.lifecycle))
 
-        ds = _load(path.name, load)
+        ds = _load(load)
         first, last = window
         evaluator = _checked_evaluator(ruleset, ds, rules, problems)
+        _progress().stage(EVALUATING)
         outcomes = ro.window_outcomes(ds.transactions.frame, first, last)
         frame = ro.readout(ro.outcomes_of(ro.members(evaluator, ruleset), outcomes), [s.name for s in ruleset.segments])
         as_of = ds.view.as_of
@@ -428,10 +524,11 @@ def readout(
             text = captured.get()
     except SegtuiError as err:
         _fail(err)
-    sys.stdout.write(text)
+    _write(text)
 
 
 @app.command()
+@_shows_progress
 def validate(
     rules: Path = typer.Argument(..., help="Rule file (YAML).", show_default=False, readable=False),
     data: Optional[Path] = typer.Argument(
@@ -471,10 +568,12 @@ def validate(
     except SegtuiError as err:
         _fail(err)
     checked = " against " + data.name if data is not None else ""
+    _finished()
     _say(_stdout(), f"ok: {rules} ({len(ruleset.segments)} segments){checked}")
 
 
 @app.command()
+@_shows_progress
 def customers(
     data: Path = typer.Argument(..., help="Transaction file.", show_default=False, readable=False),
     output: Optional[Path] = typer.Option(
@@ -492,6 +591,7 @@ def customers(
     Example: segtui customers sales.csv --map amount=DollarValue -o view.parquet
     """
     from segtui.export import check_not_input, check_output_path, write_frame
+    from segtui.progress import writing
     from segtui.summary import print_dataset
 
     _check_engine(engine, spark_master)
@@ -503,16 +603,17 @@ def customers(
 
         columns, as_of_date = _parse_map(map_), _parse_as_of(as_of)
         ds = _load(
-            data.name,
-            lambda: load_dataset(
+            lambda progress: load_dataset(
                 data, columns=columns, as_of=as_of_date, date_format=date_format, engine=engine,
-                customers_file=customers_file,
+                customers_file=customers_file, progress=progress,
             ),
         )
         if output is not None:
+            _progress().stage(writing(output))
             write_frame(ds.view.frame, output)
     except SegtuiError as err:
         _fail(err)
+    _finished()
     if output is not None:
         _say(_stderr(), f"wrote {_customers(ds.view.frame.height)} to {output}")
     else:
@@ -630,10 +731,11 @@ def _formatted(fmt: str, as_json: "Callable[[], str]", as_csv: "Callable[[], str
 
 
 def _emit(fmt: str, as_json: "Callable[[], str]", as_csv: "Callable[[], str]", as_table: "Callable[[Console], None]") -> None:
-    sys.stdout.write(_formatted(fmt, as_json, as_csv, as_table))
+    _write(_formatted(fmt, as_json, as_csv, as_table))
 
 
 @app.command()
+@_shows_progress
 def profile(
     rules: Path = RulesArgument,
     data: Optional[Path] = DataArgument,
@@ -657,6 +759,7 @@ def profile(
 
     try:
         ruleset, ds, evaluator = _rules_on_data(rules, data, map_, as_of, date_format, customers_file)
+        _progress().stage("profiling the segments")
         profiles = profile_segments(evaluator, ruleset, segment)
         universe = int(evaluator.universe_mask(ruleset).sum())
         out = _formatted(
@@ -667,10 +770,11 @@ def profile(
         )
     except SegtuiError as err:
         _fail(err)
-    sys.stdout.write(out)
+    _write(out)
 
 
 @app.command()
+@_shows_progress
 def breakdown(
     rules: Path = RulesArgument,
     data: Optional[Path] = DataArgument,
@@ -692,6 +796,7 @@ def breakdown(
 
     try:
         ruleset, ds, evaluator = _rules_on_data(rules, data, map_, as_of, date_format, customers_file)
+        _progress().stage(f"splitting the segments by {by}")
         table = crosstab(evaluator, ruleset, by, top=top)
         out = _formatted(
             fmt,
@@ -701,7 +806,7 @@ def breakdown(
         )
     except SegtuiError as err:
         _fail(err)
-    sys.stdout.write(out)
+    _write(out)
 
 
 def _caption(ruleset: "RuleSet", ds: "Dataset") -> tuple[str, str]:
@@ -713,6 +818,7 @@ def _caption(ruleset: "RuleSet", ds: "Dataset") -> tuple[str, str]:
 
 
 @app.command()
+@_shows_progress
 def overlap(
     rules: Path = RulesArgument,
     data: Optional[Path] = DataArgument,
@@ -732,6 +838,7 @@ def overlap(
 
     try:
         ruleset, ds, _ = _rules_on_data(rules, data, map_, _parse_as_of(as_of), date_format)
+        _progress().stage("counting the overlaps")
         result = overlap_of(ds.view.frame, ruleset, top=top)
     except SegtuiError as err:
         _fail(err)
@@ -745,6 +852,7 @@ def overlap(
 
 
 @app.command()
+@_shows_progress
 def migrate(
     rules: Path = RulesArgument,
     data: Optional[Path] = DataArgument,
@@ -770,6 +878,7 @@ def migrate(
         ruleset, ds, _ = _rules_on_data(rules, data, map_, to_date, date_format, as_of_option="--to")
         if from_date is not None and from_date >= ds.view.as_of:
             raise typer.BadParameter(f"{from_date} is not before the data's as-of date {ds.view.as_of}", param_hint="--from")
+        _progress().stage("building the customer view as of --from")
         result = migrate_dataset(ds, ruleset, from_date)
     except SegtuiError as err:
         _fail(err)
@@ -783,6 +892,7 @@ def migrate(
 
 
 @app.command()
+@_shows_progress
 def drift(
     rules: Path = RulesArgument,
     data: Optional[Path] = DataArgument,
@@ -807,7 +917,8 @@ def drift(
     try:
         ruleset, ds, _ = _rules_on_data(rules, data, map_, _parse_as_of(as_of), date_format)
         result = drift_over(
-            ds.transactions, ruleset, first_date=ds.view.first_date, as_of=ds.view.as_of, every=every, last=last
+            ds.transactions, ruleset, first_date=ds.view.first_date, as_of=ds.view.as_of, every=every, last=last,
+            progress=_progress().steps("building the customer view at each date"),
         )
     except SegtuiError as err:
         _fail(err)

@@ -9,6 +9,7 @@ from pathlib import Path
 from segtui.customers import CustomerView, Lifecycle, build_customers
 from segtui.errors import SegtuiError
 from segtui.occasions import occasion_columns
+from segtui.progress import BUILDING, Progress, reading
 from segtui.read.customer_file import join_customer_file
 from segtui.read.transactions import Transactions, read_transactions
 from segtui.rules import DataSpec, RuleSet
@@ -40,8 +41,12 @@ def load_dataset(
     engine: str = "polars",
     customers_file: str | Path | None = None,
     occasions: dict[str, str] | None = None,
+    progress: Progress | None = None,
 ) -> Dataset:
     """Read ``path`` and build its single customer view (``as_of_source`` names where ``as_of`` came from).
+
+    ``progress`` hears each stage (reading the file, building the view) and may cancel
+    the load between them.
 
     Examples
     --------
@@ -50,10 +55,14 @@ def load_dataset(
     >>> ds.view.frame.height, ds.transactions.mapping["amount"], ds.view.as_of.isoformat()
     (3000, 'amount', '2026-01-01')
     """
+    progress = progress or Progress()
+    progress.stage(reading(path))
     if engine == "polars":
         tx = read_transactions(path, columns=columns, date_format=date_format)
+        progress.stage(BUILDING)
         view = build_customers(tx, as_of=as_of, lifecycle=lifecycle, as_of_source=as_of_source)
     else:  # the same view, read and built by DuckDB or Spark (segtui[duckdb], segtui[spark])
+        progress.stage(BUILDING)  # the engine reads the file as it builds
         from segtui.sql.engines import engine_dataset
 
         tx, view = engine_dataset(path, columns=columns, date_format=date_format, engine=engine, as_of=as_of,
@@ -63,6 +72,7 @@ def load_dataset(
         view = replace(view, frame=occasion_columns(tx.frame, view.frame, occasions, view.as_of))
     if customers_file is not None:
         # attributes from a second file (a CRM export), usable in rules like any other
+        progress.stage(reading(customers_file))
         frame, notices = join_customer_file(view.frame, customers_file)
         added = [c for c in frame.columns if c not in view.frame.columns]
         view = replace(view, frame=frame, notices=[*view.notices, *notices], attributes=[*view.attributes, *added])
@@ -80,8 +90,9 @@ def load_dataset_for_rules(
     engine: str = "polars",
     customers_file: str | Path | None = None,
     as_of_option: str = "--as-of",
+    progress: Progress | None = None,
 ) -> Dataset:
-    """Load the data a rule set runs on, with its lifecycle windows.
+    """Load the data a rule set runs on, with its lifecycle windows (``progress``: see ``load_dataset``).
 
     Values given here (the command line) win over the rule file's ``data:`` section;
     without a path from either, ``default_path`` is used, else ``SegtuiError``. The CLI
@@ -117,6 +128,7 @@ def load_dataset_for_rules(
         as_of_source=as_of_option if as_of else f"{ruleset.source + ': ' if ruleset.source else ''}data.as_of",
         customers_file=spec.customers_file,
         occasions=ruleset.occasions,
+        progress=progress,
     )
 
 

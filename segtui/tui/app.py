@@ -31,6 +31,7 @@ from segtui.analysis.holdout import has_holdout
 from segtui.display import printable, printable_lines
 from segtui.errors import SegtuiError
 from segtui.evaluate import UNASSIGNED, Evaluation
+from segtui.progress import Cancelled, Progress
 from segtui.rules import RuleSet
 from segtui.tui import editing
 from segtui.tui.commands import SegtuiCommands
@@ -57,6 +58,7 @@ from segtui.tui.widgets.bars import BreakdownView, SegmentBars
 from segtui.tui.widgets.customer_table import CustomerTable, Presorted, sort_order
 from segtui.tui.widgets.header import SegtuiHeader
 from segtui.tui.widgets.keys import origin_screen
+from segtui.tui.widgets.load_progress import LoadProgress
 from segtui.tui.widgets.segment_tree import SegmentTree
 
 __all__ = ["SegtuiApp", "make_app"]
@@ -108,6 +110,7 @@ class SegtuiApp(App[None]):
         self._detail_gen = 0
         self._table_segment: object = object()
         self._reading = threading.Event()  # set while the load worker reads the files
+        self._loading = Progress()  # the current load's stages, cancelled on quit
         self._load_failed = False  # then any way out exits 1: the run did not do its job
         self._last_folder: Path | None = None  # where the user last opened, saved or exported
 
@@ -124,8 +127,7 @@ class SegtuiApp(App[None]):
             self.post_message(events.Key(event.key, event.character))
 
     def get_default_screen(self) -> MainScreen:
-        name = printable(self.options.data_path.name) if self.options.data_path else "the sample data"
-        return MainScreen(loading=f"Loading {name} and building the customer view…")
+        return MainScreen()
 
     @property
     def main(self) -> MainScreen:
@@ -138,13 +140,19 @@ class SegtuiApp(App[None]):
         """Called by the main screen once it is mounted: read the files in a worker."""
         if self.options.data_path is not None:
             self.main.query_one(SegtuiHeader).update(file=self.options.data_path.name)
-        self._load(self.options)
+        self._start_load(self.options)
+
+    def _start_load(self, options: LoadOptions) -> None:
+        """Load in a worker; the loading panel follows its stages."""
+        self._loading = Progress()
+        self.main.query_one(LoadProgress).follow(self._loading)
+        self._load(options, self._loading)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="load")
-    def _load(self, options: LoadOptions) -> None:
+    def _load(self, options: LoadOptions, progress: Progress) -> None:
         self._reading.set()
         try:
-            session = open_session(options)
+            session = open_session(options, progress)
         finally:
             self._reading.clear()
         self.call_from_thread(self._loaded, session)
@@ -158,6 +166,7 @@ class SegtuiApp(App[None]):
         returns.
         """
         result = await super().run_async(*args, **kwargs)
+        # exit() cancelled the load, but only its next stage sees that
         if self._reading.is_set():
             sys.stdout.flush()
             sys.stderr.flush()
@@ -188,6 +197,8 @@ class SegtuiApp(App[None]):
         if event.state != WorkerState.ERROR:
             return
         error = event.worker.error
+        if isinstance(error, Cancelled):
+            return  # the user quit: the app is already on its way out
         if isinstance(error, SegtuiError):
             title, message = error.title, error.message
         else:
@@ -212,7 +223,7 @@ class SegtuiApp(App[None]):
             self._load_failed = False
             self.options = replace(self.options, date_format=fmt)
             self.notify(f"Reading the dates as {fmt} (--date-format '{fmt}' next time)", markup=False)
-            self._load(self.options)
+            self._start_load(self.options)
 
         self.push_screen(ChoiceScreen(title, message, choices), chosen)
 
@@ -538,6 +549,11 @@ class SegtuiApp(App[None]):
         self.call_from_thread(self.notify, f"Wrote {rows:,} customers to {path}", markup=False)
 
     # -- quitting and help --------------------------------------------------------------
+
+    def exit(self, result: None = None, return_code: int = 0, message: Any = None) -> None:
+        """Exit the app; a load still running stops at its next stage."""
+        self._loading.cancel()
+        super().exit(result, return_code, message)
 
     async def action_quit(self) -> None:
         if self._load_failed:

@@ -30,6 +30,7 @@ from segtui.export import check_not_input, check_output_path, write_frame
 from segtui.resources import DEFAULT_RULES, RULES_DIR, SAMPLE_FILE
 from segtui.rulefile import load_rules, read_rule_file, save_rules, validate_rules, written_data_path
 from segtui.names import METRIC_COLUMNS
+from segtui.progress import CHECKING, Progress, reading
 from segtui.rules import DataSpec, Rule, RuleSet, check_rule, missing_columns, suggest
 
 __all__ = [
@@ -301,15 +302,19 @@ class Session:
         return df.height
 
 
-def open_session(options: LoadOptions) -> Session:
+def open_session(options: LoadOptions, progress: Progress | None = None) -> Session:
     """Load the rule set, then the data it (or the command line) names, and check the rules.
+
+    ``progress`` hears each stage and may cancel the load between them (``Cancelled``).
 
     Raises
     ------
     SegtuiError
         For any problem with either file, with the same one-line message as the CLI.
     """
+    progress = progress or Progress()
     rules_path = Path(options.rules_path) if options.rules_path else DEFAULT_RULES
+    progress.stage(reading(rules_path))
     # structural problems wait for the data, so the dialog lists every problem at once
     ruleset, problems = _read(rules_path)
     dataset = load_dataset_for_rules(
@@ -320,7 +325,9 @@ def open_session(options: LoadOptions) -> Session:
         date_format=options.date_format,
         default_path=SAMPLE_FILE,
         customers_file=options.customers_file,
+        progress=progress,
     )
+    progress.stage(CHECKING)
     given = DataSpec(
         str(options.data_path) if options.data_path else None, options.columns, options.as_of, options.date_format,
         str(options.customers_file) if options.customers_file else None,

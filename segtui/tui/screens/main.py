@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, LoadingIndicator, Static, Tab, Tabs
+from textual.widgets import Footer, Tab, Tabs
 
 from segtui.tui import editing
 from segtui.tui.editing import NodeRef
@@ -24,6 +24,7 @@ from segtui.tui.screens.dialogs import ConfirmScreen, PromptScreen
 from segtui.tui.widgets.bars import BreakdownView, SegmentBars
 from segtui.tui.widgets.customer_table import CustomerTable
 from segtui.tui.widgets.header import SegtuiHeader
+from segtui.tui.widgets.load_progress import LoadProgress
 from segtui.tui.widgets.segment_tree import SegmentTree
 
 if TYPE_CHECKING:
@@ -73,9 +74,8 @@ class MainScreen(Screen[None]):
         Binding("q", "app.quit", "Quit", tooltip="Quit (asks when there are unsaved changes)"),
     ]
 
-    def __init__(self, loading: str = "Loading…") -> None:
+    def __init__(self) -> None:
         super().__init__(classes="-loading")
-        self._loading_message = loading
 
     def compose(self) -> ComposeResult:
         yield SegtuiHeader(id="header")
@@ -86,8 +86,7 @@ class MainScreen(Screen[None]):
             id="view-tabs",
         )
         with Vertical(id="loading"):
-            yield Static(self._loading_message, id="loading-status", markup=False)
-            yield LoadingIndicator()
+            yield LoadProgress(id="loading-status")
         with Container(id="body", classes="-tab-segments"):
             yield SegmentTree(id="segments")
             yield SegmentBars(id="bars")
