@@ -421,6 +421,27 @@ def _bad_number(kind: str, role: str, columns: list[str], values: list[object], 
     return f"column {column!r} holds {what}; fix the file or pass --map {role}=COLUMN"
 
 
+def count_notices(stats: dict[str, int]) -> list[str]:
+    """The notices about what the validation pass counted: dropped rows, blank amounts and
+    order ids (also given by the engines that read a file themselves, in the same words).
+
+    Examples
+    --------
+    >>> count_notices({"no_id": 2, "no_date": 0, "no_amount": 1, "no_order_id": 0})
+    ['dropped 2 rows with no customer id', '1 line has no amount: counted as 0']
+    """
+    notices = []
+    if stats["no_id"]:
+        notices.append(f"dropped {_plural(stats['no_id'], 'row')} with no customer id")
+    if stats["no_date"]:
+        notices.append(f"dropped {_plural(stats['no_date'], 'row')} with no order date")
+    if stats["no_amount"]:
+        notices.append(f"{_lines_have(stats['no_amount'])} no amount: counted as 0")
+    if stats.get("no_order_id"):
+        notices.append(f"{_lines_have(stats['no_order_id'])} no order id: each counts as an order of its own")
+    return notices
+
+
 def _validate(
     req: _Request,
     lf: pl.LazyFrame,
@@ -497,16 +518,7 @@ def _validate(
         if not stats[f"filled_{role}"]:
             raise fail(path, _empty_column(roles[role], role, None))
     kept = stats["rows"] - stats["no_id"] - stats["no_date"]
-    if stats["no_id"]:
-        notices.append(f"dropped {_plural(stats['no_id'], 'row')} with no customer id")
-    if stats["no_date"]:
-        notices.append(f"dropped {_plural(stats['no_date'], 'row')} with no order date")
-    if stats["no_amount"]:
-        notices.append(f"{_lines_have(stats['no_amount'])} no amount: counted as 0")
-    if stats["no_order_id"]:
-        notices.append(
-            f"{_lines_have(stats['no_order_id'])} no order id: each counts as an order of its own"
-        )
+    notices.extend(count_notices(stats))
     if kept == 0:
         raise fail(
             path,

@@ -450,18 +450,9 @@ def read_natively(
 
 def _count_notices(stats: dict[str, int]) -> list[str]:
     """The reader's notices about what its validation pass counted, in its words."""
-    from segtui.read.transactions import _lines_have, _plural
+    from segtui.read.transactions import count_notices
 
-    notices = []
-    if stats["no_id"]:
-        notices.append(f"dropped {_plural(stats['no_id'], 'row')} with no customer id")
-    if stats["no_date"]:
-        notices.append(f"dropped {_plural(stats['no_date'], 'row')} with no order date")
-    if stats["no_amount"]:
-        notices.append(f"{_lines_have(stats['no_amount'])} no amount: counted as 0")
-    if stats.get("no_order_id"):
-        notices.append(f"{_lines_have(stats['no_order_id'])} no order id: each counts as an order of its own")
-    return notices
+    return count_notices(stats)
 
 
 def _canonical_schema(plan: NativeRead, optional: list[str]) -> pl.Schema:
