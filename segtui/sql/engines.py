@@ -6,6 +6,7 @@ Tables go in and results come out as Polars frames (through Arrow, no copy per r
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -126,8 +127,6 @@ class SparkEngine:
     _session = None
 
     def __init__(self, master: str | None = None) -> None:
-        import os
-
         try:
             from pyspark.sql import SparkSession
         except ImportError as exc:
@@ -138,11 +137,15 @@ class SparkEngine:
             if remote:
                 builder = builder.remote(remote)
             else:
-                builder = builder.master(master or os.environ.get("SPARK_MASTER") or "local[2]")
+                master = master or os.environ.get("SPARK_MASTER") or "local[2]"
+                builder = builder.master(master)
                 # small inputs: a few shuffle partitions instead of 200 empty ones; no web UI
                 builder = builder.config("spark.sql.shuffle.partitions", "4").config("spark.ui.enabled", "false")
                 # segtui's own messages are the output; Spark's warnings and progress bars are not
                 builder = builder.config("spark.log.level", "ERROR").config("spark.ui.showConsoleProgress", "false")
+                memory = local_driver_memory(os.environ, _ram_bytes()) if master.startswith("local") else None
+                if memory:  # the driver is the whole local cluster: Spark's 1g ran out at 10M lines
+                    builder = builder.config("spark.driver.memory", memory)
             # dates are calendar dates: no time zone may shift a timestamp across midnight
             SparkEngine._session = builder.config("spark.sql.session.timeZone", "UTC").getOrCreate()
         self._spark = SparkEngine._session
@@ -156,7 +159,7 @@ class SparkEngine:
         try:
             frame = pl.from_arrow(self._spark.sql(sql).toArrow())
         except Exception as exc:  # noqa: BLE001 - pyspark raises many kinds; the first line says why
-            raise SegtuiError(f"Spark refused the query: {first_line(exc)}", title="Engine error") from exc
+            raise _spark_error(exc) from exc
         return plain_numbers(frame)  # type: ignore[arg-type]
 
     def read_file(self, name: str, path: "Path", kind: str, columns: list[str], separator: str) -> None:
@@ -179,17 +182,47 @@ class SparkEngine:
             # and the tables it was computed from can go
             self._spark.sql(sql).localCheckpoint(eager=True).createOrReplaceTempView(name)
         except Exception as exc:  # noqa: BLE001 - pyspark raises many kinds; the first line says why
-            raise SegtuiError(f"Spark refused the query: {first_line(exc)}", title="Engine error") from exc
+            raise _spark_error(exc) from exc
 
     def define(self, name: str, sql: str) -> None:
         """Make ``sql`` queryable as view ``name`` (computed where it is used)."""
         try:
             self._spark.sql(sql).createOrReplaceTempView(name)
         except Exception as exc:  # noqa: BLE001 - pyspark raises many kinds; the first line says why
-            raise SegtuiError(f"Spark refused the query: {first_line(exc)}", title="Engine error") from exc
+            raise _spark_error(exc) from exc
 
     def close(self) -> None:
         """The shared session stays up for the next engine of the process."""
+
+
+def local_driver_memory(environ: Mapping[str, str], ram_bytes: int) -> str | None:
+    """``spark.driver.memory`` for a local session: half the machine's memory, at least 1g;
+    None when ``SPARK_DRIVER_MEMORY`` is set, which Spark reads itself.
+
+    Examples
+    --------
+    >>> local_driver_memory({}, 24 * 2**30), local_driver_memory({}, 2**30)
+    ('12g', '1g')
+    >>> local_driver_memory({"SPARK_DRIVER_MEMORY": "4g"}, 24 * 2**30) is None
+    True
+    """
+    if environ.get("SPARK_DRIVER_MEMORY"):
+        return None
+    return f"{max(1, ram_bytes // 2**31)}g"
+
+
+def _ram_bytes() -> int:
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def _spark_error(exc: Exception) -> SegtuiError:
+    """The one-line error for a failed Spark call; a stopped JVM says so (its log says why)."""
+    reason = first_line(exc)
+    if type(exc).__name__ in ("Py4JNetworkError", "Py4JError") or "sending or receiving" in reason:
+        # the JVM exits on OutOfMemoryError; what pyspark reports is only the lost connection
+        memory = os.environ.get("SPARK_DRIVER_MEMORY") or local_driver_memory({}, _ram_bytes())
+        reason += f" (Spark stopped: if its log says OutOfMemoryError, set SPARK_DRIVER_MEMORY above {memory})"
+    return SegtuiError(f"Spark refused the query: {reason}", title="Engine error")
 
 
 Engine = DuckDBEngine | SparkEngine

@@ -78,3 +78,26 @@ def test_spark_reads_parquet_itself(spark, tmp_path):
     typed = tmp_path / "typed.parquet"
     dataset(SAMPLE_FILE).transactions.frame.collect().write_parquet(typed)
     assert_native_equals_polars(typed, engine="spark")
+
+
+def test_local_session_gets_half_the_machines_memory(spark, monkeypatch):
+    # Spark's own default (1g) ran out of heap on `apply --engine spark` at 10M lines
+    from segtui.sql.engines import _ram_bytes, local_driver_memory
+
+    monkeypatch.delenv("SPARK_DRIVER_MEMORY", raising=False)
+    expected = local_driver_memory({}, _ram_bytes())
+    assert spark._spark.conf.get("spark.driver.memory") == expected
+    assert int(expected.rstrip("g")) >= 1
+
+
+def test_stopped_jvm_error_names_the_memory_setting():
+    from segtui.sql.engines import _spark_error
+
+    class Py4JNetworkError(Exception):
+        pass
+
+    message = str(_spark_error(Py4JNetworkError("Error while sending or receiving")))
+    assert message.startswith("Spark refused the query: Error while sending or receiving")
+    assert "SPARK_DRIVER_MEMORY" in message
+    # an ordinary refusal (a bad column, say) gets no memory advice
+    assert "SPARK_DRIVER_MEMORY" not in str(_spark_error(ValueError("cannot resolve column x")))
