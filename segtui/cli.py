@@ -971,10 +971,30 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+def _memory(value: Optional[str]) -> Optional[str]:
+    if value is not None:
+        from segtui.memory import parse_size
+
+        try:
+            parse_size(value, "--memory")
+        except SegtuiError as err:
+            _fail(err)
+        # read wherever a customer view is built, the app's workers included
+        import os
+
+        os.environ["SEGTUI_MEMORY"] = value
+    return value
+
+
 @app.callback()
 def _root(
     # metavar "": a flag takes no value, and Typer would otherwise print "--version <bool>"
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, metavar="", help="Show the version."),
+    memory: Optional[str] = typer.Option(
+        None, "--memory", metavar="SIZE", callback=_memory,
+        help="Memory the customer view may take, e.g. 1.5G (default: $SEGTUI_MEMORY, else a third of RAM); "
+        "a larger file is built in passes. Goes before the command.",
+    ),
 ) -> None:
     """Ad-hoc customer segmentation in the terminal.
 
@@ -1039,7 +1059,13 @@ def route_argv(argv: list[str]) -> list[str]:
     ['apply', 'r.yaml']
     >>> route_argv(["--help"])
     ['--help']
+    >>> route_argv(["--memory", "2G", "sales.csv"])
+    ['--memory', '2G', 'open', 'sales.csv']
     """
+    if argv[:1] == ["--memory"] and len(argv) > 1:  # the app's option too: it stays in front
+        return argv[:2] + route_argv(argv[2:])
+    if argv and argv[0].startswith("--memory="):
+        return argv[:1] + route_argv(argv[1:])
     commands = {*command_names(), OPEN_COMMAND}
     if argv and (argv[0] in commands or argv[0] in ("-h", "--help", "--version")):
         return argv
@@ -1049,7 +1075,8 @@ def route_argv(argv: list[str]) -> list[str]:
 def main() -> None:
     """Console-script entry point."""
     args = route_argv(sys.argv[1:])
-    word = args[1] if len(args) > 1 and args[0] == OPEN_COMMAND else None
+    command = args[2:] if args[:1] == ["--memory"] else args[1:] if args[0].startswith("--memory=") else args
+    word = command[1] if len(command) > 1 and command[0] == OPEN_COMMAND else None
     if word is not None and not word.startswith("-") and not Path(word).exists():
         # Before Typer parses the rest: `segtui aply rules.yaml data.csv` would otherwise
         # be reported as "unexpected extra argument" of the app command.

@@ -45,13 +45,18 @@ Decisions the design brief leaves open (documented here so rule authors can rely
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import polars as pl
 
 from segtui.errors import SegtuiError
 from segtui.errors import first_line
+from segtui.memory import memory_budget, passes_for
 from segtui.read.transactions import Transactions
 from segtui.names import CANONICAL_COLUMNS, METRIC_COLUMNS
 
@@ -92,10 +97,6 @@ _MONEY_LIMIT = 2**63 - 2**20
 #: Money columns of the customer aggregation that are held in ``_MONEY_UNIT``s until ``_finish``.
 _MONEY_SUMS = ("revenue", "gross_revenue", "returns_amount", "_q4", "discount_amount")
 _TITLE = "Cannot build customers"
-#: A file of more lines is built in passes over disjoint sets of customers, each reading the
-#: file again: the per-order aggregation, most of the memory (about 2 GB per 10M lines),
-#: then holds one set at a time.  Every metric is per customer, so the passes just add up.
-LINES_PER_PASS = 12_000_000
 #: A text column with at most this many values has its most frequent value counted as one sum
 #: per value in the per-order pass (about 0.1 s per value at 10M lines); a mode over the lines
 #: grouped per customer cost about 4 s per column there.
@@ -228,6 +229,7 @@ def build_customers(
     as_of: date | None = None,
     lifecycle: Lifecycle = Lifecycle(),
     as_of_source: str = "--as-of",
+    memory: int | None = None,
 ) -> CustomerView:
     """Flatten transactions into one row per customer (collects once).
 
@@ -245,6 +247,10 @@ def build_customers(
     as_of_source
         Where ``as_of`` came from, for the error when it is before the data
         (``--as-of``, or ``rules.yaml: data.as_of``).
+    memory
+        Bytes the build may take (default ``memory.memory_budget()``: ``SEGTUI_MEMORY`` or a
+        third of the machine's memory). A file that needs more in one pass is split by
+        customer into passes (``memory.passes_for``), each on its own set of customers.
 
     Returns
     -------
@@ -288,32 +294,10 @@ def build_customers(
         used = lines.filter(pl.col("order_date") < day_after)
 
     domains = _domains(lines, schema, attributes)
-    passes = _passes(transactions)
-    for unit in _MONEY_UNITS:
-        # Lines after as_of are only counted (for the notice): a second pass over the file,
-        # so only when there is an as_of; every other fact comes with the customers.
-        plans = [_customer_plan(part, schema, discount_kind, attributes, unit, domains) for part in _parts(used, passes)]
-        if as_of is not None:
-            plans.append(lines.select(pl.len().alias("rows")))
-        try:
-            if passes == 1:
-                customers, *counted = pl.collect_all(plans)
-            else:  # one set of customers at a time: that is the point of the passes
-                frames = [plan.collect() for plan in plans]
-                customers, counted = pl.concat(frames[:passes]), frames[passes:]
-        except pl.exceptions.PolarsError as exc:  # bad values that only show when computing
-            raise SegtuiError(f"cannot build the customer view: {first_line(exc)}", title=_TITLE) from exc
-        customers, facts = _facts(customers)
-        customers = _recount(customers, used, schema, attributes, domains)
-        # Integer sums wrap silently on overflow; the absolute total bounds every sum.
-        if money_unit(facts["money"]) == unit:
-            break
-    else:
-        raise SegtuiError(
-            f"the amounts add up to {facts['money']:,.0f} in all, more than can be added up "
-            f"exactly in cents ({_MONEY_LIMIT // 100:,}); check the amount column's unit",
-            title=_TITLE,
-        )
+    with _parts(used, _passes(transactions, memory)) as parts:
+        customers, facts, counted, unit = _build(parts, lines if as_of is not None else None, schema,
+                                                 discount_kind, attributes, domains)
+    customers = _recount(customers, used, schema, attributes, domains)
     if facts["used_rows"] == 0:  # nothing on or before as_of: is there anything at all?
         first_date = lines.select(pl.col("order_date").min().dt.date()).collect().item()
         if first_date is None:
@@ -329,6 +313,8 @@ def build_customers(
     has_time = bool(facts["has_time"])
 
     frame = _finish(customers, as_of, lifecycle, schema, has_time, attributes, unit)
+    del customers  # the view's columns now: the sort below frees each as it goes
+    frame = _sorted_by_id(frame)
     return CustomerView(
         frame=frame,
         as_of=as_of,
@@ -353,25 +339,78 @@ def _unpack(transactions: Transactions | pl.LazyFrame) -> tuple[pl.LazyFrame, st
     return transactions, "infer", None
 
 
-def _passes(transactions: Transactions | pl.LazyFrame) -> int:
-    """How many passes over the lines build the view: one per ``LINES_PER_PASS`` lines.
+def _build(
+    parts: list[pl.LazyFrame],
+    lines: pl.LazyFrame | None,
+    schema: pl.Schema,
+    discount_kind: str | None,
+    attributes: list[tuple[str, str]],
+    domains: dict[str, list[str]],
+) -> tuple[pl.DataFrame, dict[str, object], list[pl.DataFrame], int]:
+    """The customers of every part, the file's facts, the count of ``lines`` (when given:
+    lines after as_of are only counted, for the notice) and the money unit summed in."""
+    for unit in _MONEY_UNITS:
+        plans = [_customer_plan(part, schema, discount_kind, attributes, unit, domains) for part in parts]
+        if lines is not None:
+            plans.append(lines.select(pl.len().alias("rows")))
+        try:
+            if len(parts) == 1:
+                customers, *counted = pl.collect_all(plans)
+            else:  # one set of customers at a time: that is the point of the passes
+                frames = [plan.collect() for plan in plans]
+                customers, counted = pl.concat(frames[: len(parts)]), frames[len(parts):]
+        except pl.exceptions.PolarsError as exc:  # bad values that only show when computing
+            raise SegtuiError(f"cannot build the customer view: {first_line(exc)}", title=_TITLE) from exc
+        customers, facts = _facts(customers)
+        # Integer sums wrap silently on overflow; the absolute total bounds every sum.
+        if money_unit(facts["money"]) == unit:
+            return customers, facts, counted, unit
+    raise SegtuiError(
+        f"the amounts add up to {facts['money']:,.0f} in all, more than can be added up "
+        f"exactly in cents ({_MONEY_LIMIT // 100:,}); check the amount column's unit",
+        title=_TITLE,
+    )
+
+
+def _passes(transactions: Transactions | pl.LazyFrame, memory: int | None) -> int:
+    """How many passes over the lines keep the build within ``memory`` bytes.
 
     Examples
     --------
-    >>> tx = Transactions(frame=pl.LazyFrame(), source=None, mapping={}, rows=100_000_000)
-    >>> _passes(tx), _passes(pl.LazyFrame())
-    (9, 1)
+    >>> tx = Transactions(frame=pl.LazyFrame(), source=None, mapping={}, rows=100_000_000, customers=10_000_000)
+    >>> _passes(tx, 8 * 2**30), _passes(tx, 64 * 2**30), _passes(pl.LazyFrame(), 2**30)
+    (5, 1, 1)
     """
-    rows = transactions.rows if isinstance(transactions, Transactions) else None
-    return max(1, -(-rows // LINES_PER_PASS)) if rows else 1
+    if not isinstance(transactions, Transactions):
+        return 1
+    return passes_for(transactions.rows, transactions.customers, memory_budget() if memory is None else memory)
 
 
-def _parts(used: pl.LazyFrame, passes: int) -> list[pl.LazyFrame]:
-    """``used`` split into ``passes`` disjoint sets of whole customers (by a hash of the id)."""
+@contextmanager
+def _parts(used: pl.LazyFrame, passes: int) -> Iterator[list[pl.LazyFrame]]:
+    """``used`` split into ``passes`` disjoint sets of whole customers (by a hash of the id).
+
+    The lines are written once, LZ4-compressed, to a temporary directory (``TMPDIR``), a
+    set of files per part, removed afterwards: each pass then reads only its own lines,
+    already cleaned, where filtering the file again per pass re-read and re-parsed all of
+    it every time (+25 % CPU for three passes at 10M lines, against +13 %).
+    """
     if passes == 1:
-        return [used]
-    bucket = pl.col("customer_id").hash() % passes
-    return [used.filter(bucket == k) for k in range(passes)]
+        yield [used]
+        return
+    with tempfile.TemporaryDirectory(prefix="segtui-passes-") as tmp:
+        target = pl.PartitionBy(tmp, key=(pl.col("customer_id").hash() % passes).alias("part"), include_key=False)
+        try:
+            used.sink_ipc(target, compression="lz4", mkdir=True)
+        except pl.exceptions.PolarsError as exc:
+            raise SegtuiError(f"cannot build the customer view: {first_line(exc)}", title=_TITLE) from exc
+        except OSError as exc:  # a full disk, most likely
+            raise SegtuiError(
+                f"cannot write the customer view's passes to {tmp}: {exc.strerror or exc}; "
+                "set TMPDIR to a disk with room, or SEGTUI_MEMORY higher",
+                title=_TITLE,
+            ) from exc
+        yield [pl.scan_ipc(Path(part) / "*") for part in sorted(Path(tmp).iterdir())]
 
 
 def _normalise(lf: pl.LazyFrame, schema: pl.Schema) -> pl.LazyFrame:
@@ -885,4 +924,17 @@ def _finish(
 
     present = set(frame.columns)
     metrics = [m for m in METRIC_COLUMNS if m in present and (m != "top_daypart" or has_time)]
-    return frame.select("customer_id", *metrics, *(name for _, name in attributes)).sort("customer_id")
+    return frame.select("customer_id", *metrics, *(name for _, name in attributes))
+
+
+def _sorted_by_id(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` sorted by customer_id, a column at a time, emptying ``frame``: a whole-frame
+    sort holds two copies of the view (2.3 GB more at 10M customers).
+
+    Examples
+    --------
+    >>> _sorted_by_id(pl.DataFrame({"customer_id": ["b", "a"], "n": [2, 1]})).rows()
+    [('a', 1), ('b', 2)]
+    """
+    order = frame["customer_id"].arg_sort()
+    return pl.DataFrame([frame.drop_in_place(name).gather(order) for name in frame.columns])

@@ -652,3 +652,33 @@ def test_apply_json_in_no_segment_equals_unassigned_in_first_match(small_sample)
     doc = json.loads(run("apply", RULES_DIR / "rfm.yaml", small_sample, "--format", "json").stdout)
     unassigned = next(s for s in doc["segments"] if s["segment"] == "Unassigned")
     assert doc["in_no_segment"]["customers"] == unassigned["customers"]
+
+
+def test_memory_budget_splits_the_build_without_changing_a_figure(monkeypatch, tmp_path) -> None:
+    # SEGTUI_MEMORY is set by --memory for the whole process: undo it after the test
+    monkeypatch.setenv("SEGTUI_MEMORY", "64G")
+    rules = RULES_DIR / "rfm.yaml"
+    whole = run("apply", rules, SAMPLE_FILE, "-f", "json", "-o", tmp_path / "whole.csv")
+    # 1M leaves no room for even the view: the most passes, each over a few customers
+    split = run("--memory", "1M", "apply", rules, SAMPLE_FILE, "-f", "json", "-o", tmp_path / "split.csv")
+    assert whole.exit_code == split.exit_code == 0, split.output
+    assert json.loads(split.stdout) == json.loads(whole.stdout)
+    assert (tmp_path / "split.csv").read_text() == (tmp_path / "whole.csv").read_text()
+
+
+@pytest.mark.parametrize("how", ["option", "environment"])
+def test_a_bad_memory_size_is_one_line_naming_where_it_came_from(how, monkeypatch, tmp_path) -> None:
+    monkeypatch.delenv("SEGTUI_MEMORY", raising=False)
+    if how == "option":
+        result = run("--memory", "lots", "customers", SAMPLE_FILE, "-o", tmp_path / "v.csv")
+        assert_clean_failure(result, "--memory 'lots' is not a size such as 1.5G")
+    else:
+        monkeypatch.setenv("SEGTUI_MEMORY", "lots")
+        result = run("customers", SAMPLE_FILE, "-o", tmp_path / "v.csv")
+        assert_clean_failure(result, "SEGTUI_MEMORY 'lots' is not a size such as 1.5G")
+    assert not (tmp_path / "v.csv").exists()
+
+
+def test_memory_option_reaches_the_app_too() -> None:
+    assert route_argv(["--memory", "2G", "sales.csv"]) == ["--memory", "2G", "open", "sales.csv"]
+    assert route_argv(["--memory=2G", "apply", "r.yaml"]) == ["--memory=2G", "apply", "r.yaml"]

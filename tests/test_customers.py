@@ -703,17 +703,39 @@ def test_a_column_with_many_values_is_not_collected_in_full(monkeypatch: pytest.
     assert dict(frame.select("customer_id", "many").iter_rows()) == _reference_mode(lines, "many")
 
 
-def test_a_view_built_in_several_passes_equals_the_one_pass_view(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("as_of", [None, date(2024, 6, 30)])
+def test_a_view_built_in_several_passes_equals_the_one_pass_view(
+    as_of: date | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import segtui.customers as customers
+    from segtui.memory import BASE_BYTES, BYTES_PER_CUSTOMER, BYTES_PER_LINE, passes_for
     from segtui.read.transactions import read_transactions
     from segtui.resources import SAMPLE_FILE
 
     tx = read_transactions(SAMPLE_FILE)
-    one = build_customers(tx)
-    monkeypatch.setattr(customers, "LINES_PER_PASS", tx.rows // 4)
-    several = build_customers(tx, as_of=one.as_of)
+    one = build_customers(tx, as_of=as_of, memory=2**40)
+    # room for a quarter of the lines per pass
+    budget = BASE_BYTES + BYTES_PER_CUSTOMER * tx.customers + BYTES_PER_LINE * tx.rows // 4
+    assert passes_for(tx.rows, tx.customers, budget) >= 4
+    # the passes' files go to TMPDIR and are gone afterwards
+    monkeypatch.setattr(customers.tempfile, "tempdir", str(tmp_path))
+    several = build_customers(tx, as_of=as_of, memory=budget)
     assert several.frame.equals(one.frame)
     assert (several.transactions, several.first_date, several.last_date) == (one.transactions, one.first_date, one.last_date)
+    assert several.notices == one.notices
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_passes_split_customers_not_their_lines(tmp_path: Path) -> None:
+    import segtui.customers as customers
+
+    lines = pl.LazyFrame({"customer_id": [f"c{i % 50}" for i in range(1000)], "n": list(range(1000))})
+    with customers._parts(lines, 4) as parts:
+        frames = [part.collect() for part in parts]
+    assert 1 < len(frames) <= 4
+    assert sum(f.height for f in frames) == 1000
+    ids = [set(f["customer_id"]) for f in frames]
+    assert sum(len(i) for i in ids) == len(set.union(*ids)) == 50  # no customer in two parts
 
 
 def test_values_first_seen_after_the_first_lines_are_counted_too(monkeypatch: pytest.MonkeyPatch) -> None:

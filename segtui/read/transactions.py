@@ -104,6 +104,8 @@ class Transactions:
     notices: list[str] = field(default_factory=list)
     #: rows in ``frame`` (after dropping rows without a customer id or date)
     rows: int | None = None
+    #: distinct customer ids, estimated (a few % off): how much memory the view will need
+    customers: int | None = None
     #: strftime formats the order dates were parsed with (empty for native dates)
     date_formats: list[str] = field(default_factory=list)
     #: attribute name in ``frame`` -> source column name
@@ -450,10 +452,11 @@ def _validate(
     numbers: dict[str, pl.Expr],
     notices: list[str],
     probe: list[str],
-) -> tuple[int, int]:
+) -> tuple[int, int, int]:
     """One pass over the file: count rows, missing ids/dates and unparseable values.
 
-    Returns the number of rows kept and of kept lines with a blank order id.  Parsing
+    Returns the number of rows kept, of kept lines with a blank order id, and an
+    estimate of the distinct customer ids.  Parsing
     is lazy and lenient (unparseable -> null), so this pass is where a bad date or
     amount is caught and reported with its row; two cheap queries only run to fetch
     the offending example.
@@ -465,6 +468,7 @@ def _validate(
     cells = lf.select(
         pl.col(req.row),
         exprs["customer_id"].is_not_null().alias("id"),
+        exprs["customer_id"].alias("customer"),
         present(date_col, schema[date_col]).alias("date"),
         exprs["order_date"].is_not_null().alias("date_ok"),
         (present(order_col, schema[order_col]) if order_col else pl.lit(True)).alias("order"),
@@ -492,6 +496,8 @@ def _validate(
     query = cells.select(
         pl.len().alias("rows"),
         (~has_id).sum().alias("no_id"),
+        # a sketch, not a set: the exact count would hold every id in memory
+        pl.col("customer").approx_n_unique().alias("customers"),
         (has_id & ~date_present).sum().alias("no_date"),
         (has_id & date_present & ~pl.col("order")).sum().alias("no_order_id"),
         (has_id & date_present & amount.is_null()).sum().alias("no_amount"),
@@ -526,7 +532,7 @@ def _validate(
             f"(column {roles['customer_id']!r}) and an order date (column {date_col!r}); "
             f"check --map customer_id=COLUMN and --map order_date=COLUMN",
         )
-    return kept, stats["no_order_id"]
+    return kept, stats["no_order_id"], stats["customers"]
 
 
 def _canonical(
@@ -581,7 +587,7 @@ def _canonical(
 
     # A discount holding money must be finite too (a flag is 0/1 by construction).
     checked = numbers | ({"discount": exprs["discount"]} if discount_kind == "amount" else {})
-    rows, blank_order_ids = _validate(req, lf, exprs, schema, checked, notices, probe)
+    rows, blank_order_ids, customers = _validate(req, lf, exprs, schema, checked, notices, probe)
     if blank_order_ids:
         # A line with a blank order id is an order of its own, as without the column; the
         # leading space keeps its id apart from every real one (those are stripped).  Only
@@ -620,6 +626,7 @@ def _canonical(
         discount_kind=discount_kind,
         notices=notices,
         rows=rows,
+        customers=customers,
         date_formats=date.formats,
         attribute_sources={dst: src for src, dst in attrs.items()},
     )
