@@ -63,6 +63,8 @@ _BINS = 5
 #: ``col IN (...)`` is answered from equality masks when at most this many are not cached:
 #: comparing text is 3x cheaper than ``is_in``'s hashing per value, so it pays up to 3.
 _IN_AS_EQUALS = 3
+#: first_match stats by segment index up to this many segments (UInt8 indices; sums per index)
+_INDEXED_SEGMENTS = 64
 
 _IDENT = r'[A-Za-z_][A-Za-z0-9_]*|"[^"]+"'
 _TEXT = r"'(?:[^']|'')*'"
@@ -519,16 +521,24 @@ class Evaluator:
         """``mask & universe``, without a pass over the customers when the universe is everyone."""
         return mask if universe is self._all else mask & universe
 
-    def _parts(self, ruleset: RuleSet) -> tuple[pl.Series, list[tuple[Hashable, pl.Series]], tuple[Hashable, pl.Series] | None]:
+    def _parts(
+        self, ruleset: RuleSet, lazy: bool = False
+    ) -> tuple[pl.Series, list[tuple[Hashable, pl.Series]], tuple[Hashable, pl.Series] | None]:
         """Universe, (cache key, membership mask) per segment honouring ``assign``, and
-        in first_match mode the (key, mask) of the Unassigned remainder."""
+        in first_match mode the (key, mask) of the Unassigned remainder.
+
+        ``lazy`` (first_match only): the masks are each segment's own, not yet narrowed to
+        the customers no earlier segment took, and the remainder is None; for
+        ``_first_match_stats``, which needs no mask per winner.
+        """
         universe = self.universe_mask(ruleset)
         ukey = _universe_key(ruleset)
         parts: list[tuple[Hashable, pl.Series]] = []
-        if ruleset.assign != "first_match":
+        if ruleset.assign != "first_match" or lazy:
+            kind = "S" if ruleset.assign != "first_match" else "O"
             for seg in ruleset.segments:
-                parts.append((("S", ukey, _segment_key(seg)), self.segment_mask(seg, universe, ruleset)))
-            return universe, parts, None
+                parts.append(((kind, ukey, _segment_key(seg)), self.segment_mask(seg, universe, ruleset)))
+            return universe, parts, (None if ruleset.assign != "first_match" else ((), universe))
         # ``free``: the universe's customers no earlier segment took (a segment mask is
         # already within the universe, so what it wins is its mask & free).
         free = universe
@@ -582,6 +592,44 @@ class Evaluator:
         # read from the local dict: the cache may already have evicted the first entries
         return [known[key] for key, _ in parts]
 
+    def _first_match_stats(
+        self, ruleset: RuleSet, universe: pl.Series, own: list[tuple[Hashable, pl.Series]]
+    ) -> list[_Stats]:
+        """The universe's stats, then each segment's under first_match, from the segments'
+        own masks (``_parts(lazy=True)``).
+
+        Each customer gets the index of the first segment matching it, and the sums are
+        taken per index in one ``select``: at 1M customers 8 ms where narrowing every mask
+        to the customers still free and summing under each took 16 ms. Many segments
+        (index sums grow with their square) keep the narrowing.
+        """
+        key = ("FM", _universe_key(ruleset), *(k for k, _ in own))
+        if (known := self._stats.peek(key)) is not None:
+            return known
+        if len(own) > _INDEXED_SEGMENTS:
+            _, parts, _ = self._parts(ruleset)
+            return self._stats_of([(("U", _universe_key(ruleset)), universe), *parts])
+        live = [(i, mask) for i, (_, mask) in enumerate(own) if mask is not self._none]
+        n = len(own)
+        # a segment mask is within the universe already: only the remainder (index n) needs
+        # it, and the customers outside the universe get no index
+        everyone = universe is self._all
+        rest = pl.lit(n, pl.UInt8) if everyone else pl.when(pl.col("u")).then(pl.lit(n, pl.UInt8))
+        index = pl.coalesce([pl.when(pl.col(f"m{i}")).then(pl.lit(i, pl.UInt8)) for i, _ in live] + [rest])
+        frame = pl.DataFrame(
+            [self._cents.alias("c"), self._orders.alias("o"), *([] if everyone else [universe.alias("u")]),
+             *(mask.alias(f"m{i}") for i, mask in live)]
+        ).select(index.alias("k"), "c", "o")
+        sums = []
+        for i in [i for i, _ in live] + [n]:
+            hit = pl.col("k") == i
+            sums += [hit.sum(), pl.col("c").filter(hit).sum(), pl.col("o").filter(hit).sum()]
+        row = frame.select(s.alias(str(j)) for j, s in enumerate(sums)).row(0)
+        found = {i: _Stats(*(int(v or 0) for v in row[3 * j : 3 * j + 3])) for j, i in enumerate([i for i, _ in live] + [n])}
+        stats = [found.get(i, _Stats(0, 0, 0)) for i in range(n)]
+        whole = _Stats(*(sum(getattr(s, f) for s in [*stats, found[n]]) for f in ("customers", "cents", "orders")))
+        return self._stats.get_or(key, lambda: [whole, *stats])
+
     # -- evaluation ----------------------------------------------------------------------
 
     def evaluate(self, ruleset: RuleSet) -> Evaluation:
@@ -607,11 +655,11 @@ class Evaluator:
                                (self._stats, len(ruleset.segments) + 2)):
             cache.fit(entries)
         self.prefetch(wheres)
-        universe, parts, rest = self._parts(ruleset)
+        universe, parts, rest = self._parts(ruleset, lazy=ruleset.assign == "first_match")
         names = [seg.name for seg in ruleset.segments]
         enabled = [seg.enabled for seg in ruleset.segments]
         if rest is not None:
-            whole, *stats = self._stats_of([(("U", _universe_key(ruleset)), universe), *parts])
+            whole, *stats = self._first_match_stats(ruleset, universe, parts)
             # The segments' shares are disjoint parts of the universe: the rest is a subtraction.
             no_segment = _Stats(
                 whole.customers - sum(s.customers for s in stats),
