@@ -151,5 +151,8 @@ def test_apply_and_help_subprocess_measures(small):
     assert "error" not in ap, ap.get("error")
     assert ap["members_rows"] == frame.height
     assert len(ap["wall"]["runs"]) == 1 and all(mb > 10 for mb in ap["peak_rss_mb"])
+    budget = run.apply_measures(data, 1, memory="1M")  # every pass there is, same members
+    assert "error" not in budget, budget.get("error")
+    assert budget["members_rows"] == frame.height
     hp = run.help_measures(1)
     assert "error" not in hp and hp["wall"]["median"] > 0
