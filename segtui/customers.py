@@ -294,6 +294,7 @@ def build_customers(
         used = lines.filter(pl.col("order_date") < day_after)
 
     domains = _domains(lines, schema, attributes)
+    memory = memory_budget() if memory is None else memory
     with _parts(used, _passes(transactions, memory)) as parts:
         customers, facts, counted, unit = _build(parts, lines if as_of is not None else None, schema,
                                                  discount_kind, attributes, domains)
@@ -313,8 +314,8 @@ def build_customers(
     has_time = bool(facts["has_time"])
 
     frame = _finish(customers, as_of, lifecycle, schema, has_time, attributes, unit)
-    del customers  # the view's columns now: the sort below frees each as it goes
-    frame = _sorted_by_id(frame)
+    del customers  # the view's columns now: a large view's sort frees each as it goes
+    frame = _sorted_by_id(frame, memory)
     return CustomerView(
         frame=frame,
         as_of=as_of,
@@ -372,7 +373,7 @@ def _build(
     )
 
 
-def _passes(transactions: Transactions | pl.LazyFrame, memory: int | None) -> int:
+def _passes(transactions: Transactions | pl.LazyFrame, memory: int) -> int:
     """How many passes over the lines keep the build within ``memory`` bytes.
 
     Examples
@@ -383,7 +384,7 @@ def _passes(transactions: Transactions | pl.LazyFrame, memory: int | None) -> in
     """
     if not isinstance(transactions, Transactions):
         return 1
-    return passes_for(transactions.rows, transactions.customers, memory_budget() if memory is None else memory)
+    return passes_for(transactions.rows, transactions.customers, memory)
 
 
 @contextmanager
@@ -927,14 +928,51 @@ def _finish(
     return frame.select("customer_id", *metrics, *(name for _, name in attributes))
 
 
-def _sorted_by_id(frame: pl.DataFrame) -> pl.DataFrame:
-    """``frame`` sorted by customer_id, a column at a time, emptying ``frame``: a whole-frame
-    sort holds two copies of the view (2.3 GB more at 10M customers).
+def _sorted_by_id(frame: pl.DataFrame, memory: int) -> pl.DataFrame:
+    """``frame`` sorted by customer_id. A view too large for the memory budget to hold twice
+    is gathered a column at a time, emptying ``frame`` (a whole-frame gather holds two
+    copies: 2.3 GB more at 10M customers); a smaller one all at once, in parallel.
 
     Examples
     --------
-    >>> _sorted_by_id(pl.DataFrame({"customer_id": ["b", "a"], "n": [2, 1]})).rows()
+    >>> _sorted_by_id(pl.DataFrame({"customer_id": ["b", "a"], "n": [2, 1]}), 2**30).rows()
     [('a', 1), ('b', 2)]
     """
-    order = frame["customer_id"].arg_sort()
+    order = id_order(frame["customer_id"])
+    if frame.estimated_size() * 4 <= memory:
+        return frame[order]
     return pl.DataFrame([frame.drop_in_place(name).gather(order) for name in frame.columns])
+
+
+#: ids up to this many bytes are sorted as big-endian integer words (see ``id_order``)
+_WORDS = 8
+
+
+def id_order(ids: pl.Series) -> pl.Series:
+    """The permutation that sorts text ``ids`` in byte order, as ``ids.arg_sort()``.
+
+    Polars' arg_sort of text compares strings one pair at a time (1.0 s for 1M ids of
+    8 bytes); ASCII ids without NUL, up to 64 bytes, are cut into 8-byte words padded with
+    zero bytes, and sorting by those integers gives the same order (0.06 s).
+
+    Examples
+    --------
+    >>> id_order(pl.Series(["b10", "b", "a9", "b1"])).to_list()
+    [2, 1, 3, 0]
+    >>> id_order(pl.Series(["é", "e"])).to_list()
+    [1, 0]
+    """
+    lengths = ids.str.len_bytes()
+    longest = lengths.max() or 0
+    words = -(-longest // 8)
+    plain = (
+        0 < words <= _WORDS
+        and ids.null_count() == 0
+        and (lengths == ids.str.len_chars()).all()  # ASCII: characters are bytes
+        and not ids.str.contains("\x00", literal=True).any()
+    )
+    if not plain:
+        return ids.arg_sort()
+    key = pl.col(ids.name).str.pad_end(8 * words, "\x00").cast(pl.Binary)
+    parts = [key.bin.slice(8 * j, 8).bin.reinterpret(dtype=pl.UInt64, endianness="big") for j in range(words)]
+    return ids.to_frame().select(pl.arg_sort_by(parts)).to_series()

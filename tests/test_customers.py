@@ -14,6 +14,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from segtui.customers import (
     METRIC_COLUMNS,
@@ -758,3 +760,23 @@ def test_values_first_seen_after_the_first_lines_are_counted_too(monkeypatch: py
         lines.filter(pl.col("customer_id") == c)["product"].n_unique() for c in frame["customer_id"]
     ]
     assert not any(c.startswith("__") for c in frame.columns)
+
+
+@given(st.lists(st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=300), max_size=20), min_size=1, max_size=60, unique=True))
+@settings(max_examples=200, deadline=None)
+def test_id_order_sorts_as_polars_sorts_text(ids: list[str]) -> None:
+    # the word-packed sort must agree with Polars' byte order on every id, ASCII or not,
+    # with NULs, empty strings and ids of 8, 9 or 64+ bytes
+    from segtui.customers import id_order
+
+    series = pl.Series("customer_id", ids)
+    assert series.gather(id_order(series)).to_list() == series.sort().to_list()
+
+
+def test_a_large_view_is_sorted_a_column_at_a_time_to_the_same_frame() -> None:
+    from segtui.customers import _sorted_by_id
+
+    frame = pl.DataFrame({"customer_id": [f"c{i:05d}" for i in range(999, -1, -1)], "n": list(range(1000))})
+    expected = frame.sort("customer_id")
+    assert _sorted_by_id(frame.clone(), 2**40).equals(expected)  # all columns at once
+    assert _sorted_by_id(frame.clone(), 1).equals(expected)  # a column at a time
