@@ -63,6 +63,10 @@ _BINS = 5
 #: ``col IN (...)`` is answered from equality masks when at most this many are not cached:
 #: comparing text is 3x cheaper than ``is_in``'s hashing per value, so it pays up to 3.
 _IN_AS_EQUALS = 3
+#: orders are stored as UInt16 when every count fits: each segment's orders are a sum under
+#: a mask, and a quarter of the bytes to filter is a quarter of the time (Polars adds
+#: UInt16 up as Int64, so no sum can overflow)
+_NARROW_MAX = 65_535
 #: first_match stats by segment index up to this many segments (UInt8 indices; sums per index)
 _INDEXED_SEGMENTS = 64
 
@@ -144,9 +148,11 @@ def _constant(value: bool | int, height: int, dtype: pl.DataType) -> pl.Series:
 
 
 def _money_columns(customers: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
-    """Revenue in whole cents and orders, as Int64 without nulls (0 when absent).
+    """Revenue in whole cents and orders, as Int64 without nulls (0 when absent); orders
+    as UInt16 when every count fits (``_NARROW_MAX``).
 
-    One ``select`` so the two conversions run in parallel.
+    Each step is one ``select``, so the conversions and bounds run in parallel (one
+    Series operation at a time took 12 ms at 1M customers, against 8).
     """
     columns = customers.columns
     zeros = pl.repeat(0, pl.len(), dtype=pl.Int64)
@@ -157,30 +163,19 @@ def _money_columns(customers: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
     # Every sum of cents must fit an Int64; a larger (or infinite) total would crash the cast.
     # The largest amount times the number of customers bounds every sum (two cheap passes);
     # only when that bound is too loose is the exact total of absolute values needed.
-    low, high = both.select(pl.col("cents").min().alias("l"), pl.col("cents").max().alias("h")).row(0)
+    low, high, fewest, most = both.select(
+        pl.col("cents").min(), pl.col("cents").max().alias("h"), pl.col("orders").min().alias("f"),
+        pl.col("orders").max().alias("m"),
+    ).row(0)
     bound = max(abs(low or 0.0), abs(high or 0.0)) * both.height
     if not bound < 2**62 and not both["cents"].abs().sum() < 2**63:
         raise SegtuiError(
             "revenue too large to add up in whole cents (limit ±92,233,720,368,547,758 in all); "
             "check the amounts", title="Cannot evaluate",
         )
-    return both["cents"].cast(pl.Int64), _narrow(both["orders"])
-
-
-def _narrow(counts: pl.Series) -> pl.Series:
-    """``counts`` (Int64) as UInt16 when every value fits: each segment's orders are a sum
-    under a mask, and a quarter of the bytes to filter is a quarter of the time. Polars
-    adds UInt16 up as Int64, so no sum can overflow.
-
-    Examples
-    --------
-    >>> _narrow(pl.Series([3, 65_535])).dtype, _narrow(pl.Series([-1, 2])).dtype
-    (UInt16, Int64)
-    """
-    low, high = counts.min(), counts.max()
-    if low is not None and low >= 0 and high <= 65_535:
-        return counts.cast(pl.UInt16)
-    return counts
+    narrow = fewest is not None and fewest >= 0 and most <= _NARROW_MAX
+    out = both.select(pl.col("cents").cast(pl.Int64), pl.col("orders").cast(pl.UInt16) if narrow else pl.col("orders"))
+    return out["cents"], out["orders"]
 
 
 class _LRU(OrderedDict):

@@ -398,3 +398,14 @@ def test_warnings_skip_disabled_rules_and_segments() -> None:
         "universe: no customer has country = 'XX'",
         'segment "On", rule 1: no customer has country = \'uk\' (did you mean \'UK\'?)',
     ]
+
+
+@pytest.mark.parametrize("most", [65_535, 70_000])
+def test_order_counts_add_up_on_either_side_of_the_narrow_storage(most: int) -> None:
+    # orders are held as UInt16 when every count fits; one count more must not wrap
+    view = pl.DataFrame({"customer_id": ["a", "b"], "orders": [most, 3], "revenue": [10.0, 2.5]})
+    ev = Evaluator(view).evaluate(RuleSet([Segment("All", [Rule("orders >= 1")])]))
+    row = ev.segments.row(0, named=True)
+    assert row["customers"] == 2 and row["revenue"] == 12.5
+    assert row["avg_orders"] == (most + 3) / 2
+    assert row["aov"] == pytest.approx(12.5 / (most + 3))
