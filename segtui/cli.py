@@ -1046,6 +1046,13 @@ def unknown_word_message(word: str) -> str:
     return f'no such command or file: "{word}" ({hint})'
 
 
+def _leading_options(argv: list[str]) -> int:
+    """How many of ``argv``'s first words are the root's ``--memory SIZE`` (or ``--memory=SIZE``)."""
+    if argv[:1] == ["--memory"] and len(argv) > 1:
+        return 2
+    return 1 if argv and argv[0].startswith("--memory=") else 0
+
+
 def route_argv(argv: list[str]) -> list[str]:
     """Send `segtui [DATA] [options]` to the hidden app command; leave subcommands alone.
 
@@ -1062,10 +1069,8 @@ def route_argv(argv: list[str]) -> list[str]:
     >>> route_argv(["--memory", "2G", "sales.csv"])
     ['--memory', '2G', 'open', 'sales.csv']
     """
-    if argv[:1] == ["--memory"] and len(argv) > 1:  # the app's option too: it stays in front
-        return argv[:2] + route_argv(argv[2:])
-    if argv and argv[0].startswith("--memory="):
-        return argv[:1] + route_argv(argv[1:])
+    if n := _leading_options(argv):  # the app's options too: they stay in front
+        return argv[:n] + route_argv(argv[n:])
     commands = {*command_names(), OPEN_COMMAND}
     if argv and (argv[0] in commands or argv[0] in ("-h", "--help", "--version")):
         return argv
@@ -1075,7 +1080,7 @@ def route_argv(argv: list[str]) -> list[str]:
 def main() -> None:
     """Console-script entry point."""
     args = route_argv(sys.argv[1:])
-    command = args[2:] if args[:1] == ["--memory"] else args[1:] if args[0].startswith("--memory=") else args
+    command = args[_leading_options(args):]
     word = command[1] if len(command) > 1 and command[0] == OPEN_COMMAND else None
     if word is not None and not word.startswith("-") and not Path(word).exists():
         # Before Typer parses the rest: `segtui aply rules.yaml data.csv` would otherwise

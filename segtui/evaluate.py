@@ -533,7 +533,7 @@ class Evaluator:
             kind = "S" if ruleset.assign != "first_match" else "O"
             for seg in ruleset.segments:
                 parts.append(((kind, ukey, _segment_key(seg)), self.segment_mask(seg, universe, ruleset)))
-            return universe, parts, (None if ruleset.assign != "first_match" else ((), universe))
+            return universe, parts, None
         # ``free``: the universe's customers no earlier segment took (a segment mask is
         # already within the universe, so what it wins is its mask & free).
         free = universe
@@ -615,12 +615,13 @@ class Evaluator:
             [self._cents.alias("c"), self._orders.alias("o"), *([] if everyone else [universe.alias("u")]),
              *(mask.alias(f"m{i}") for i, mask in live)]
         ).select(index.alias("k"), "c", "o")
+        indices = [i for i, _ in live] + [n]
         sums = []
-        for i in [i for i, _ in live] + [n]:
+        for i in indices:
             hit = pl.col("k") == i
             sums += [hit.sum(), pl.col("c").filter(hit).sum(), pl.col("o").filter(hit).sum()]
         row = frame.select(s.alias(str(j)) for j, s in enumerate(sums)).row(0)
-        found = {i: _Stats(*(int(v or 0) for v in row[3 * j : 3 * j + 3])) for j, i in enumerate([i for i, _ in live] + [n])}
+        found = {i: _Stats(*(int(v or 0) for v in row[3 * j : 3 * j + 3])) for j, i in enumerate(indices)}
         stats = [found.get(i, _Stats(0, 0, 0)) for i in range(n)]
         whole = _Stats(*(sum(getattr(s, f) for s in [*stats, found[n]]) for f in ("customers", "cents", "orders")))
         return self._stats.get_or(key, lambda: [whole, *stats])
@@ -650,10 +651,11 @@ class Evaluator:
                                (self._stats, len(ruleset.segments) + 2)):
             cache.fit(entries)
         self.prefetch(wheres)
-        universe, parts, rest = self._parts(ruleset, lazy=ruleset.assign == "first_match")
+        first_match = ruleset.assign == "first_match"
+        universe, parts, _ = self._parts(ruleset, lazy=first_match)
         names = [seg.name for seg in ruleset.segments]
         enabled = [seg.enabled for seg in ruleset.segments]
-        if rest is not None:
+        if first_match:
             whole, *stats = self._first_match_stats(ruleset, universe, parts)
             # The segments' shares are disjoint parts of the universe: the rest is a subtraction.
             no_segment = _Stats(

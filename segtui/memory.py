@@ -16,7 +16,7 @@ from collections.abc import Mapping
 
 from segtui.errors import SegtuiError
 
-__all__ = ["MAX_PASSES", "memory_budget", "parse_size", "passes_for"]
+__all__ = ["MAX_PASSES", "memory_budget", "parse_size", "passes_for", "ram_bytes"]
 
 #: peak bytes per line of one pass (measured on 10M generated lines of 13 columns:
 #: 180-220 B, from one pass at 2.8 GB to four at 1.1 GB)
@@ -49,21 +49,24 @@ def parse_size(text: str, source: str = "SEGTUI_MEMORY") -> int:
     return int(float(match[1]) * _UNITS[match[2].lower()])
 
 
-def memory_budget(environ: Mapping[str, str] = os.environ, ram_bytes: int | None = None) -> int:
+def ram_bytes() -> int:
+    """The machine's physical memory in bytes."""
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def memory_budget(environ: Mapping[str, str] = os.environ, ram: int | None = None) -> int:
     """The bytes the view may take: ``SEGTUI_MEMORY`` if set, else a third of the machine's memory.
 
     Examples
     --------
     >>> memory_budget({"SEGTUI_MEMORY": "2G"}) == 2 * 2**30
     True
-    >>> memory_budget({}, ram_bytes=24 * 2**30) == 8 * 2**30
+    >>> memory_budget({}, ram=24 * 2**30) == 8 * 2**30
     True
     """
     if environ.get("SEGTUI_MEMORY"):
         return parse_size(environ["SEGTUI_MEMORY"])
-    if ram_bytes is None:
-        ram_bytes = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    return ram_bytes // 3
+    return (ram_bytes() if ram is None else ram) // 3
 
 
 def passes_for(lines: int | None, customers: int | None, budget: int) -> int:

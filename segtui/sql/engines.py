@@ -14,6 +14,7 @@ import polars as pl
 
 from segtui.errors import SegtuiError, first_line
 from segtui.evaluate import Evaluator
+from segtui.memory import ram_bytes
 from segtui.rules import compile_rule
 from segtui.sql.native import EngineTransactions, Fallback, read_natively, sql_text
 from segtui.sql.rules_sql import predicate_sql
@@ -143,7 +144,7 @@ class SparkEngine:
                 builder = builder.config("spark.sql.shuffle.partitions", "4").config("spark.ui.enabled", "false")
                 # segtui's own messages are the output; Spark's warnings and progress bars are not
                 builder = builder.config("spark.log.level", "ERROR").config("spark.ui.showConsoleProgress", "false")
-                memory = local_driver_memory(os.environ, _ram_bytes()) if master.startswith("local") else None
+                memory = local_driver_memory(os.environ, ram_bytes()) if master.startswith("local") else None
                 if memory:  # the driver is the whole local cluster: Spark's 1g ran out at 10M lines
                     builder = builder.config("spark.driver.memory", memory)
             # dates are calendar dates: no time zone may shift a timestamp across midnight
@@ -211,16 +212,12 @@ def local_driver_memory(environ: Mapping[str, str], ram_bytes: int) -> str | Non
     return f"{max(1, ram_bytes // 2**31)}g"
 
 
-def _ram_bytes() -> int:
-    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-
-
 def _spark_error(exc: Exception) -> SegtuiError:
     """The one-line error for a failed Spark call; a stopped JVM says so (its log says why)."""
     reason = first_line(exc)
     if type(exc).__name__ in ("Py4JNetworkError", "Py4JError") or "sending or receiving" in reason:
         # the JVM exits on OutOfMemoryError; what pyspark reports is only the lost connection
-        memory = os.environ.get("SPARK_DRIVER_MEMORY") or local_driver_memory({}, _ram_bytes())
+        memory = os.environ.get("SPARK_DRIVER_MEMORY") or local_driver_memory({}, ram_bytes())
         reason += f" (Spark stopped: if its log says OutOfMemoryError, set SPARK_DRIVER_MEMORY above {memory})"
     return SegtuiError(f"Spark refused the query: {reason}", title="Engine error")
 

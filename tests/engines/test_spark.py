@@ -82,10 +82,11 @@ def test_spark_reads_parquet_itself(spark, tmp_path):
 
 def test_local_session_gets_half_the_machines_memory(spark, monkeypatch):
     # Spark's own default (1g) ran out of heap on `apply --engine spark` at 10M lines
-    from segtui.sql.engines import _ram_bytes, local_driver_memory
+    from segtui.memory import ram_bytes
+    from segtui.sql.engines import local_driver_memory
 
     monkeypatch.delenv("SPARK_DRIVER_MEMORY", raising=False)
-    expected = local_driver_memory({}, _ram_bytes())
+    expected = local_driver_memory({}, ram_bytes())
     assert spark._spark.conf.get("spark.driver.memory") == expected
     assert int(expected.rstrip("g")) >= 1
 
