@@ -59,6 +59,7 @@ from segtui.errors import first_line
 from segtui.memory import memory_budget, passes_for
 from segtui.read.transactions import Transactions
 from segtui.names import CANONICAL_COLUMNS, METRIC_COLUMNS
+from segtui.packed import FIELD_MAX, PER_WORD, count_words, unpacked_counts, word_names
 
 __all__ = [
     "Lifecycle",
@@ -350,19 +351,24 @@ def _build(
 ) -> tuple[pl.DataFrame, dict[str, object], list[pl.DataFrame], int]:
     """The customers of every part, the file's facts, the count of ``lines`` (when given:
     lines after as_of are only counted, for the notice) and the money unit summed in."""
+    per_word = PER_WORD
     for unit in _MONEY_UNITS:
-        plans = [_customer_plan(part, schema, discount_kind, attributes, unit, domains) for part in parts]
-        if lines is not None:
-            plans.append(lines.select(pl.len().alias("rows")))
-        try:
-            if len(parts) == 1:
-                customers, *counted = pl.collect_all(plans)
-            else:  # one set of customers at a time: that is the point of the passes
-                frames = [plan.collect() for plan in plans]
-                customers, counted = pl.concat(frames[: len(parts)]), frames[len(parts):]
-        except pl.exceptions.PolarsError as exc:  # bad values that only show when computing
-            raise SegtuiError(f"cannot build the customer view: {first_line(exc)}", title=_TITLE) from exc
-        customers, facts = _facts(customers)
+        while True:
+            plans = [_customer_plan(part, schema, discount_kind, attributes, unit, domains, per_word) for part in parts]
+            if lines is not None:
+                plans.append(lines.select(pl.len().alias("rows")))
+            try:
+                if len(parts) == 1:
+                    customers, *counted = pl.collect_all(plans)
+                else:  # one set of customers at a time: that is the point of the passes
+                    frames = [plan.collect() for plan in plans]
+                    customers, counted = pl.concat(frames[: len(parts)]), frames[len(parts):]
+            except pl.exceptions.PolarsError as exc:  # bad values that only show when computing
+                raise SegtuiError(f"cannot build the customer view: {first_line(exc)}", title=_TITLE) from exc
+            customers, facts = _facts(customers)
+            if per_word == 1 or (facts["most_lines"] or 0) <= FIELD_MAX:  # None: no lines
+                break
+            per_word = 1  # a count may have overflowed its field: a word per value, once more
         # Integer sums wrap silently on overflow; the absolute total bounds every sum.
         if money_unit(facts["money"]) == unit:
             return customers, facts, counted, unit
@@ -528,10 +534,11 @@ def _fact_customer_aggs() -> list[pl.Expr]:
 
 def _facts(customers: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, object]]:
     """The customers without the fact columns, and the file-level facts: date range and rows
-    of the lines used, whether times are present, and ``money``, the absolute total of every
-    money column (bounds each integer sum)."""
+    of the lines used, the most lines of a customer (bounds every count), whether times are
+    present, and ``money``, the absolute total of every money column (bounds each integer sum)."""
     row = customers.select(
         used_rows=pl.col("__lines").sum(),
+        most_lines=pl.col("__lines").max(),
         first_date=pl.col("__first").min().dt.date(),
         used_last_date=pl.col("__last").max().dt.date(),
         money=pl.col("__money").sum(),
@@ -648,11 +655,6 @@ def _code(column: str, values: list[str]) -> pl.Expr:
     return pl.col(column).cast(pl.Enum(values), strict=False).to_physical()
 
 
-def _unknown(column: str, values: list[str], name: str) -> pl.Expr:
-    """1 on a line whose value of ``column`` is not in ``values`` (see ``_domains``)."""
-    return (pl.col(column).is_not_null() & _code(column, values).is_null()).cast(pl.UInt32).alias(name)
-
-
 def _unknown_name(column: str, domains: dict[str, list[str]]) -> str:
     return f"__u{list(domains).index(column)}"
 
@@ -673,27 +675,39 @@ def _customer_plan(
     attributes: list[tuple[str, str]],
     unit: int,
     domains: dict[str, list[str]] | None = None,
+    per_word: int = PER_WORD,
 ) -> pl.LazyFrame:
     """Per-order aggregation, then per-customer, then line-level mixes and attributes joined on.
 
     Columns with few values (``domains``) are counted per value in the per-order pass, so
     that their most frequent value and distinct count need no pass over the lines of their
-    own: a group_by over 10M lines per column was most of the view's time.
+    own: a group_by over 10M lines per column was most of the view's time. The counts are
+    summed ``per_word`` to a word (``packed.py``).
     """
     domains = domains or {}
     modes = _mode_columns(schema, attributes)
     counted = _counted(modes, domains)
+    codes: list[pl.Expr] = []
     line_columns: list[pl.Expr] = []
-    for column, _, count_names, values in counted:
-        code = _code(column, values)
-        line_columns += [(code == i).cast(pl.UInt32).alias(n) for i, n in enumerate(count_names)]
+    words: list[str] = []
+    unpacked: list[pl.Expr] = []
+    for j, (column, _, count_names, values) in enumerate(counted):
+        # a field per value, and one more for a value first seen after the head (``_recount``);
+        # the code is a column of its own: each word would cast the text again
+        code = pl.coalesce(_code(column, values), pl.when(pl.col(column).is_not_null()).then(len(values)))
+        codes.append(code.alias(f"__c{j}"))
+        fields = list(range(len(values) + 1))
+        line_columns += count_words(pl.col(f"__c{j}"), fields, f"__w{j}_", per_word)
+        words += word_names(f"__w{j}_", len(fields), per_word)
+        unpacked += unpacked_counts(f"__w{j}_", [*count_names, _unknown_name(column, domains)], per_word)
     product_bits = "product" in domains
     if product_bits:  # one bit per product: the distinct count is the bits set
-        line_columns.append(pl.lit(2, pl.UInt64).pow(_code("product", domains["product"])).alias("__products"))
-    unknown = [_unknown(c, values, _unknown_name(c, domains)) for c, values in domains.items()]
+        codes.append(_code("product", domains["product"]).alias("__cp"))
+        line_columns.append(pl.lit(2, pl.UInt64).pow(pl.col("__cp")).alias("__products"))
+        unknown = pl.col("product").is_not_null() & pl.col("__cp").is_null()
+        line_columns.append(unknown.cast(pl.UInt32).alias(_unknown_name("product", domains)))
     if line_columns:
-        used = used.with_columns(*line_columns, *unknown)
-    count_columns = [n for _, _, names, _ in counted for n in names] + [_unknown_name(c, domains) for c in domains]
+        used = used.with_columns(codes).with_columns(*line_columns)
 
     amount, buy_line = _money_units(pl.col("amount"), unit), ~pl.col("is_return").fill_null(False)
     order_aggs = [
@@ -711,7 +725,9 @@ def _customer_plan(
         if _has_discount_amount(schema, discount_kind):
             order_aggs.append(_money_units(pl.col("discount"), unit).sum().alias("discount_amount"))
     # the counts and bits add up per order, then per customer: no pass over the lines of their own
-    counted_aggs = [pl.col(n).sum() for n in count_columns]
+    counted_aggs = [pl.col(n).sum() for n in words]
+    if product_bits:
+        counted_aggs.append(pl.col(_unknown_name("product", domains)).sum())
     if product_bits:
         counted_aggs.append(pl.col("__products").bitwise_or())
     order_aggs += counted_aggs
@@ -722,13 +738,14 @@ def _customer_plan(
         # occasion values only for purchases; nulls drop out of the counts below
         pl.when("buy").then(pl.col("ts")).alias("buy_ts"),
         pl.when("buy").then(pl.col("ts").dt.date()).alias("buy_day"),
-    )
+    ).with_columns(_occasion_words(per_word))
     # Two branches read the orders; without an explicit cache projection pushdown makes
     # them differ and the most expensive aggregation would run twice.
     orders = orders.cache()
     customers = orders.group_by("customer_id").agg(
-        *_customer_aggs(schema, discount_kind), *counted_aggs, *_fact_customer_aggs()
+        *_customer_aggs(schema, discount_kind, per_word), *counted_aggs, *_fact_customer_aggs()
     )
+    customers = _occasion_counts(customers, per_word).with_columns(unpacked).drop(words)
     # The second purchase day needs the first one per customer; joining it back is cheaper
     # than a nested per-group aggregation (about half the extra cost, measured at 1M customers).
     second = (
@@ -754,7 +771,7 @@ def _customer_plan(
     return customers
 
 
-def _customer_aggs(schema: pl.Schema, discount_kind: str | None) -> list[pl.Expr]:
+def _customer_aggs(schema: pl.Schema, discount_kind: str | None, per_word: int = PER_WORD) -> list[pl.Expr]:
     """Per-customer aggregations over the per-order frame."""
     buy, day = pl.col("buy"), pl.col("day")
     buy_day = pl.col("buy_day")  # null on return-only orders
@@ -776,14 +793,40 @@ def _customer_aggs(schema: pl.Schema, discount_kind: str | None) -> list[pl.Expr
         aggs.append((pl.col("discounted") & buy).sum().cast(pl.Int64).alias("discount_orders"))
         if _has_discount_amount(schema, discount_kind):
             aggs.append(pl.col("discount_amount").sum())
-    ts = pl.col("buy_ts")
-    weekday, month, hour = ts.dt.weekday(), ts.dt.month(), ts.dt.hour()
-    aggs.append((weekday >= 6).sum().alias("_weekend_orders"))
-    # one count per weekday / month / daypart: a single pass, no extra group_by per "top"
-    aggs += [(weekday == d).sum().alias(f"_wd{d}") for d in range(1, 8)]
-    aggs += [(month == m).sum().alias(f"_mo{m}") for m in range(1, 13)]
-    aggs += [hour.is_in(hours).sum().alias(f"_dp{label}") for label, hours in DAYPARTS.items()]
+    # one count per weekday / month / daypart (``_occasion_words``): no extra group_by per "top"
+    aggs += [pl.col(word).sum() for p, keys, _ in _TOPS.values() for word in word_names(f"{p}w", len(keys), per_word)]
     return aggs
+
+
+def _occasion_codes() -> dict[str, tuple[pl.Expr, list[int]]]:
+    """Per ``_TOPS`` prefix: the order's code (null for a return-only order) and the field of each code."""
+    ts = pl.col("buy_ts")
+    daypart_of = {hour: i for i, hours in enumerate(DAYPARTS.values()) for hour in hours}
+    return {
+        "_wd": (ts.dt.weekday() - 1, list(range(7))),
+        "_mo": (ts.dt.month() - 1, list(range(12))),
+        "_dp": (ts.dt.hour(), [daypart_of[hour] for hour in range(24)]),
+    }
+
+
+def _occasion_words(per_word: int) -> list[pl.Expr]:
+    """Per order: the words counting its weekday, month and daypart."""
+    return [
+        word for p, (code, fields) in _occasion_codes().items()
+        for word in count_words(code, fields, f"{p}w", per_word)
+    ]
+
+
+def _occasion_counts(customers: pl.LazyFrame, per_word: int) -> pl.LazyFrame:
+    """``customers`` with the count per weekday / month / daypart (``_TOPS``) and of weekend
+    orders, instead of the words they were summed in."""
+    counts = [
+        count for p, keys, _ in _TOPS.values()
+        for count in unpacked_counts(f"{p}w", [f"{p}{k}" for k in keys], per_word)
+    ]
+    words = [word for p, keys, _ in _TOPS.values() for word in word_names(f"{p}w", len(keys), per_word)]
+    weekend = (pl.col("_wd6") + pl.col("_wd7")).alias("_weekend_orders")
+    return customers.with_columns(counts).drop(words).with_columns(weekend)
 
 
 def _count_columns() -> list[str]:

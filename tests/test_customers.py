@@ -780,3 +780,23 @@ def test_a_large_view_is_sorted_a_column_at_a_time_to_the_same_frame() -> None:
     expected = frame.sort("customer_id")
     assert _sorted_by_id(frame.clone(), 2**40).equals(expected)  # all columns at once
     assert _sorted_by_id(frame.clone(), 1).equals(expected)  # a column at a time
+
+
+def test_a_customer_with_more_lines_than_a_count_field_holds_is_counted_exactly(monkeypatch: pytest.MonkeyPatch) -> None:
+    import segtui.customers as customers
+    import segtui.packed as packed
+
+    # c1 has 40 orders, 30 of them on Mondays in category "b": more than 3-bit fields hold
+    dates = [datetime(2024, 1, 1)] * 30 + [datetime(2024, 1, 6)] * 10 + [datetime(2024, 1, 2)]
+    lines = pl.DataFrame({
+        "customer_id": ["c1"] * 40 + ["c2"], "order_id": [str(i) for i in range(41)], "order_date": dates,
+        "amount": [1.0] * 41, "category": ["b"] * 30 + ["a"] * 10 + ["a"],
+    }).with_columns(is_return=pl.lit(False)).lazy()
+    exact = build_customers(lines).frame
+    assert exact.filter(pl.col("customer_id") == "c1").select("top_weekday", "top_category").row(0) == (1, "b")
+
+    monkeypatch.setattr(packed, "FIELD_BITS", 3)
+    monkeypatch.setattr(customers, "FIELD_MAX", 100)  # no second build: the fields overflow
+    assert not build_customers(lines).frame.equals(exact)
+    monkeypatch.setattr(customers, "FIELD_MAX", 2**3 - 1)
+    assert build_customers(lines).frame.equals(exact)
