@@ -51,6 +51,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import polars as pl
 
@@ -66,7 +67,7 @@ __all__ = [
     "CustomerView",
     "build_customers",
     "lifecycle_expr",
-    "score_exprs",
+    "with_scores",
     "METRIC_COLUMNS",
     "LIFECYCLE_STAGES",
     "DAYPARTS",
@@ -178,14 +179,17 @@ def lifecycle_expr(lifecycle: Lifecycle) -> pl.Expr:
     )
 
 
-def score_exprs() -> list[pl.Expr]:
-    """Expressions for r_score, f_score, m_score, rfm and revenue_percentile.
+Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
 
-    They rank over the whole frame they run on, so run them on the full customer view.
+
+def with_scores(frame: Frame) -> Frame:
+    """``frame`` with r_score, f_score, m_score, rfm and revenue_percentile added.
+
+    They rank over the whole frame, so run this on the full customer view.
 
     Returns
     -------
-    list[pl.Expr]
+    DataFrame or LazyFrame
         ``r_score``, ``f_score``, ``m_score`` (Int8, 1–5, 5 = best), ``rfm`` (String) and
         ``revenue_percentile`` (Float64 in (0, 1)); ties as the module docstring says.
 
@@ -193,7 +197,7 @@ def score_exprs() -> list[pl.Expr]:
     --------
     >>> df = pl.DataFrame({"recency_days": [1, 50, 50, 300, 9],
     ...                    "orders": [5, 1, 1, 1, 2], "revenue": [500.0, 20.0, 20.0, 5.0, 80.0]})
-    >>> df.with_columns(score_exprs())["rfm"].to_list()
+    >>> with_scores(df)["rfm"].to_list()
     ['555', '222', '222', '121', '444']
     """
     twice_n = pl.len().cast(pl.Int64) * 2
@@ -210,18 +214,22 @@ def score_exprs() -> list[pl.Expr]:
 
     # Revenue is a float sum: customers who spent the same money can differ in the last
     # bits depending on summation order. Ranking whole cents makes them tie, in any engine.
-    money = twice_share((pl.col("revenue") * 100).round(0))
-    r = quintile(twice_share(pl.col("recency_days"), smaller_is_better=True))
-    f, m = quintile(twice_share(pl.col("orders"))), quintile(money)
-    return [
-        r.alias("r_score"),
-        f.alias("f_score"),
+    money = twice_share((pl.col("revenue") * 100).round(0)).alias("__money_rank")
+    scored = frame.with_columns(
+        quintile(twice_share(pl.col("recency_days"), smaller_is_better=True)).alias("r_score"),
+        quintile(twice_share(pl.col("orders"))).alias("f_score"),
+        money,
+    )
+    # each rank once: as expressions of one another, every score ranked its column again
+    r, f, m = pl.col("r_score"), pl.col("f_score"), quintile(pl.col("__money_rank"))
+    return scored.with_columns(
         m.alias("m_score"),
-        pl.concat_str([r, f, m]).alias("rfm"),
+        # one number to text, where joining three texts took a third of the scoring
+        (r.cast(pl.Int16) * 100 + f.cast(pl.Int16) * 10 + m).cast(pl.String).alias("rfm"),
         # Polars divides by a scalar via its reciprocal (6/10 -> 0.6000000000000001); rounding
         # restores the exact fractions rules compare against (``revenue_percentile >= 0.6``).
-        (money.cast(pl.Float64) / twice_n).round(12).alias("revenue_percentile"),
-    ]
+        (pl.col("__money_rank").cast(pl.Float64) / twice_n).round(12).alias("revenue_percentile"),
+    ).drop("__money_rank")
 
 
 def build_customers(
@@ -964,7 +972,7 @@ def _finish(
     if "discount" in schema:
         share = per_order.then(pl.col("discount_orders") / orders)
         frame = frame.with_columns(share.alias("discount_order_share"))
-    frame = frame.with_columns(score_exprs()).with_columns(lifecycle_expr(lifecycle))
+    frame = with_scores(frame).with_columns(lifecycle_expr(lifecycle))
 
     present = set(frame.columns)
     metrics = [m for m in METRIC_COLUMNS if m in present and (m != "top_daypart" or has_time)]

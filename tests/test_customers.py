@@ -23,7 +23,7 @@ from segtui.customers import (
     Lifecycle,
     build_customers,
     lifecycle_expr,
-    score_exprs,
+    with_scores,
 )
 from segtui.errors import SegtuiError
 from segtui.read.transactions import Transactions
@@ -365,7 +365,7 @@ def test_quintile_scores_give_ties_the_same_score() -> None:
         "recency_days": [10, 10, 10, 10, 20, 30, 40, 50, 60, 70],
         "orders": [1, 1, 1, 1, 1, 1, 2, 2, 3, 5],
         "revenue": [5.0, 5.0, 10.0, 10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0],
-    }).with_columns(score_exprs())
+    }).pipe(with_scores)
     # orders: the six one-order customers span ranks 1-6, average 3.5 -> share (3.5 - 0.5) / 10
     # -> ceil(5 * 0.3) = 2: the middle of their span, not the bottom score a "min" rank gave
     assert df["f_score"].to_list() == [2, 2, 2, 2, 2, 2, 4, 4, 5, 5]
@@ -404,7 +404,7 @@ def test_rfm_rules_do_not_file_yesterdays_buyers_as_lost() -> None:
 def test_equal_inputs_always_get_equal_scores() -> None:
     values = pl.Series([i % 7 for i in range(1000)])
     df = pl.DataFrame({"recency_days": values, "orders": values, "revenue": values.cast(pl.Float64)})
-    scored = df.with_columns(score_exprs())
+    scored = with_scores(df)
     per_value = scored.group_by("orders").agg(pl.col("f_score", "r_score", "m_score").n_unique())
     assert per_value.select(pl.col("f_score", "r_score", "m_score").max()).row(0) == (1, 1, 1)
     assert scored["f_score"].min() >= 1 and scored["f_score"].max() == 5

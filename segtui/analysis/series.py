@@ -31,7 +31,7 @@ from segtui.customers import (
     finish_money,
     lifecycle_expr,
     money_unit,
-    score_exprs,
+    with_scores,
 )
 from segtui.read.transactions import Transactions
 from segtui.rules import RuleSet
@@ -326,5 +326,5 @@ def _view_at(
         frame = frame.with_columns(present)
     frame = frame.drop(c for c in ("_q4", "weekend", "second") if c in frame.columns)
     if scores:
-        frame = frame.with_columns(score_exprs())
+        frame = with_scores(frame)
     return frame.with_columns(lifecycle_expr(lifecycle)) if stage else frame
