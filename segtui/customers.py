@@ -58,7 +58,7 @@ import polars as pl
 from segtui.errors import SegtuiError
 from segtui.errors import first_line
 from segtui.memory import memory_budget, passes_for
-from segtui.read.transactions import Transactions
+from segtui.read.transactions import HEAD_LINES, Transactions
 from segtui.names import CANONICAL_COLUMNS, METRIC_COLUMNS
 from segtui.packed import FIELD_MAX, PER_WORD, count_words, unpacked_counts, word_names
 
@@ -105,8 +105,6 @@ _TITLE = "Cannot build customers"
 MAX_COUNTED_VALUES = 32
 #: A ``product`` column with at most this many values counts distinct products as bits set.
 _BITS = 64
-#: Lines looked at first to rule out columns with many values (ids, e-mails, free text).
-_HEAD_LINES = 10_000
 
 
 def _days(later: pl.Expr, earlier: pl.Expr) -> pl.Expr:
@@ -294,7 +292,8 @@ def build_customers(
     attributes = _safe_attributes(attributes, schema, notices)
     # carry only what the view uses: columns left out stay out of every plan below
     sources = {column for column, _ in attributes}
-    lf = lf.select(c for c in schema if c in CANONICAL_COLUMNS or c in sources)
+    kept = [c for c in schema if c in CANONICAL_COLUMNS or c in sources]
+    lf = lf.select(kept)
     lines = _normalise(lf, schema)
 
     used = lines
@@ -302,7 +301,9 @@ def build_customers(
         day_after = datetime.combine(as_of + timedelta(days=1), datetime.min.time())
         used = lines.filter(pl.col("order_date") < day_after)
 
-    domains = _domains(lines, schema, attributes)
+    head = transactions.head if isinstance(transactions, Transactions) else None
+    head = lines.head(HEAD_LINES) if head is None else _normalise(head.select(kept), schema)
+    domains = _domains(head, schema, attributes)
     memory = memory_budget() if memory is None else memory
     with _parts(used, _passes(transactions, memory)) as parts:
         customers, facts, counted, unit = _build(parts, lines if as_of is not None else None, schema,
@@ -625,9 +626,9 @@ def finish_money(customers: pl.DataFrame, unit: int) -> pl.DataFrame:
     return customers
 
 
-def _domains(lines: pl.LazyFrame, schema: pl.Schema, attributes: list[tuple[str, str]]) -> dict[str, list[str]]:
-    """The sorted distinct values, in the first ``_HEAD_LINES`` lines, of each text column the
-    view counts per value.
+def _domains(head: pl.LazyFrame, schema: pl.Schema, attributes: list[tuple[str, str]]) -> dict[str, list[str]]:
+    """The sorted distinct values, in the first lines (``head``, about ``HEAD_LINES``), of each
+    text column the view counts per value.
 
     Only columns with few values are kept: at most ``MAX_COUNTED_VALUES`` for a column whose
     most frequent value the view reports, ``_BITS`` for ``product`` (a distinct count only).
@@ -647,8 +648,7 @@ def _domains(lines: pl.LazyFrame, schema: pl.Schema, attributes: list[tuple[str,
     limits = {c: n for c, n in limits.items() if schema[c] == pl.String}
     if not limits:
         return {}
-    head = lines.head(_HEAD_LINES).select(pl.col(c).drop_nulls().unique().implode() for c in limits)
-    row = head.collect().row(0)
+    row = head.select(pl.col(c).drop_nulls().unique().implode() for c in limits).collect().row(0)
     return {c: sorted(values) for (c, n), values in zip(limits.items(), row) if 0 < len(values) <= n}
 
 

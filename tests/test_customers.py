@@ -693,7 +693,7 @@ def test_most_frequent_and_distinct_counts_hold_for_few_and_many_values(values: 
 def test_a_column_with_many_values_is_not_collected_in_full(monkeypatch: pytest.MonkeyPatch) -> None:
     import segtui.customers as customers
 
-    monkeypatch.setattr(customers, "_HEAD_LINES", 50)
+    monkeypatch.setattr(customers, "HEAD_LINES", 50)
     lines = pl.DataFrame({
         "customer_id": [f"c{i % 7}" for i in range(400)], "order_id": [str(i) for i in range(400)],
         "order_date": [datetime(2024, 1, 1 + i % 28) for i in range(400)], "amount": [1.0] * 400,
@@ -743,7 +743,7 @@ def test_the_passes_split_customers_not_their_lines(tmp_path: Path) -> None:
 def test_values_first_seen_after_the_first_lines_are_counted_too(monkeypatch: pytest.MonkeyPatch) -> None:
     import segtui.customers as customers
 
-    monkeypatch.setattr(customers, "_HEAD_LINES", 10)
+    monkeypatch.setattr(customers, "HEAD_LINES", 10)
     n = 200
     # the first ten lines hold only "early"; later lines of every customer are mostly "late"
     attr = ["early" if i < 10 or i % 3 == 0 else "late" for i in range(n)]

@@ -713,3 +713,37 @@ def test_a_non_finite_discount_amount_is_an_error_by_row(tmp_path):
                   "discount": [0.5, float("nan")]}).write_parquet(path)
     message = error_of(path)
     assert "'discount'" in message and "row 2" in message and "not a finite number" in message
+
+
+# --------------------------------------------------------------------------- kept lines, head
+
+MESSY = (
+    "customer,order,date,amount,city\n"
+    " 7 ,A1,2020-01-01,5,X\n"
+    ",A2,2020-01-02,6,Y\n"          # no customer: dropped
+    "8,,2020-01-03,7,Z\n"           # blank order id: an order of its own
+    "8,A3,,8,Z\n"                   # no date: dropped
+    "9,C4,2020-01-05,9,X\n"         # a return
+)
+
+
+@pytest.mark.parametrize("text", [MESSY, MESSY.replace(",A2,", "10,A2,").replace("8,A3,,", "8,A3,2020-01-04,")])
+def test_parsed_lines_kept_from_the_validation_pass_equal_the_lines_read_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    path = write_csv(tmp_path, text)
+    kept = read_transactions(path)
+    monkeypatch.setenv("SEGTUI_MEMORY", "1K")  # too little to keep anything: read again
+    again = read_transactions(path)
+    assert kept.frame.collect().equals(again.frame.collect())
+    assert (kept.rows, kept.notices) == (again.rows, again.notices)
+    rows = [line.split(",") for line in text.splitlines()[1:]]
+    assert kept.frame.collect()["customer_id"].to_list() == [r[0].strip() for r in rows if r[0].strip() and r[2]]
+
+
+def test_the_head_is_the_first_lines_without_reading_the_rest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(segio, "HEAD_LINES", 3)
+    path = write_csv(tmp_path, MESSY)
+    tx = read_transactions(path)
+    # the first three lines of the file, less the one without a customer
+    assert tx.head.collect().equals(tx.frame.collect().head(2))

@@ -69,6 +69,7 @@ import polars as pl
 from segtui.read.columns import present, row_column, text_id
 from segtui.read.dates import bad_date, date_plan
 from segtui.errors import SegtuiError
+from segtui.memory import memory_budget
 from segtui.read.file_errors import EMPTY_FILE, columns_list, fail, reading
 from segtui.read.formats import (
     LABELS, SUPPORTED_EXTENSIONS, Scanner, bad_json_line, format_of, open_scanner, ragged_row,
@@ -86,6 +87,16 @@ SAMPLE_ROWS = 1000
 INFER_ROWS = 10_000
 #: Largest amount (either sign) accepted: its cents are still exact in a Float64 (2**53).
 MAX_AMOUNT = 90_000_000_000_000
+#: Lines in ``Transactions.head``: the view looks at them first to rule out columns with many
+#: values (ids, e-mails, free text) before counting per value.
+HEAD_LINES = 10_000
+#: Formats whose parsed lines the validation pass keeps for the build, when they fit: parsing
+#: them again cost the build as much as the validation pass (5 s of 23 at 10M CSV lines).
+_KEPT_KINDS = frozenset({"csv", "jsonl"})
+#: ... when the file takes at most this share of the memory budget (``memory.memory_budget``);
+#: 10M CSV lines (1.2 GB) hold 1.0 GB parsed.  A gzipped file counts as ``_GZIP_RATIO`` times its size.
+_KEPT_SHARE = 4
+_GZIP_RATIO = 6
 
 
 @dataclass
@@ -110,6 +121,9 @@ class Transactions:
     date_formats: list[str] = field(default_factory=list)
     #: attribute name in ``frame`` -> source column name
     attribute_sources: dict[str, str] = field(default_factory=dict)
+    #: the first lines of ``frame`` (about ``HEAD_LINES``), read without the rest of the file:
+    #: ``frame.head()`` reads a whole CSV, its filters keep the slice from reaching the scan
+    head: pl.LazyFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -122,6 +136,7 @@ class _Request:
     date_format: str | None
     #: the row-number column, named unlike every column of the file
     row: str
+    gz: bool = False
 
 
 def _cannot_read_as(kind: str) -> str:
@@ -334,7 +349,7 @@ def _read(
     _require_roles(path, roles, schema, head)
     notices.extend(_duplicate_notices(names, roles))
     overrides = _csv_overrides(roles, schema)
-    req = _Request(path, kind, roles, date_format, row_column(names))
+    req = _Request(path, kind, roles, date_format, row_column(names), gz)
     if kind != "csv":
         return _attempt(req, scan, overrides, notices, [])
     # Types inferred from the first rows can be contradicted later in a CSV ("N/A"
@@ -452,11 +467,14 @@ def _validate(
     numbers: dict[str, pl.Expr],
     notices: list[str],
     probe: list[str],
-) -> tuple[int, int, int]:
+    keep: dict[str, pl.Expr] | None = None,
+) -> tuple[int, int, int, pl.DataFrame | None]:
     """One pass over the file: count rows, missing ids/dates and unparseable values.
 
-    Returns the number of rows kept, of kept lines with a blank order id, and an
-    estimate of the distinct customer ids.  Parsing
+    Returns the number of rows kept, of kept lines with a blank order id, an estimate of
+    the distinct customer ids, and, given ``keep`` (name -> expression), the row number and
+    those columns of the lines with a customer id and a date, parsed in the same pass: the
+    pass then holds the parsed file in memory and counts over that.  Parsing
     is lazy and lenient (unparseable -> null), so this pass is where a bad date or
     amount is caught and reported with its row; two cheap queries only run to fetch
     the offending example.
@@ -464,30 +482,42 @@ def _validate(
     path, roles = req.path, req.roles
     date_col, order_col = roles["order_date"], roles.get("order_id")
     # Each cell is parsed once, into columns of our own names; the counts below only
-    # combine those (repeating a parse per count made this pass twice as slow).
+    # combine those (repeating a parse per count made this pass twice as slow).  Those
+    # names start with the row column's, so that none is also a kept column's.
+    def own(name: str) -> str:
+        return f"{req.row}.{name}"
+
+    def cell(name: str) -> pl.Expr:
+        return pl.col(own(name))
+
     cells = lf.select(
         pl.col(req.row),
-        exprs["customer_id"].is_not_null().alias("id"),
-        exprs["customer_id"].alias("customer"),
-        present(date_col, schema[date_col]).alias("date"),
-        exprs["order_date"].is_not_null().alias("date_ok"),
-        (present(order_col, schema[order_col]) if order_col else pl.lit(True)).alias("order"),
-        *(present(roles[r], schema[roles[r]]).alias(f"filled_{r}") for r in numbers),
-        *(parsed.alias(f"value_{r}") for r, parsed in numbers.items()),
-        *(pl.col(c).is_null().alias(f"probe_{i}") for i, c in enumerate(probe)),
+        exprs["customer_id"].is_not_null().alias(own("id")),
+        exprs["customer_id"].alias(own("customer")),
+        present(date_col, schema[date_col]).alias(own("date")),
+        exprs["order_date"].is_not_null().alias(own("date_ok")),
+        (present(order_col, schema[order_col]) if order_col else pl.lit(True)).alias(own("order")),
+        *(present(roles[r], schema[roles[r]]).alias(own(f"filled_{r}")) for r in numbers),
+        *(parsed.alias(own(f"value_{r}")) for r, parsed in numbers.items()),
+        *(pl.col(c).is_null().alias(own(f"probe_{i}")) for i, c in enumerate(probe)),
+        *(expr.alias(name) for name, expr in (keep or {}).items()),
     )
-    has_id, date_present = pl.col("id"), pl.col("date")
+    if keep is not None:
+        with _probing(path, "cannot read the file", probe):
+            parsed_cells = cells.collect()
+        cells = parsed_cells.lazy()
+    has_id, date_present = cell("id"), cell("date")
     amount = (
-        pl.col("value_amount") if "amount" in numbers
-        else pl.col("value_quantity") * pl.col("value_unit_price")
+        cell("value_amount") if "amount" in numbers
+        else cell("value_quantity") * cell("value_unit_price")
     )
     problems: dict[str, tuple[pl.Expr, str, str]] = {
-        "bad_date": (has_id & date_present & ~pl.col("date_ok"), "order_date", "date"),
+        "bad_date": (has_id & date_present & ~cell("date_ok"), "order_date", "date"),
     }
     for role in numbers:
-        value = pl.col(f"value_{role}")
+        value = cell(f"value_{role}")
         problems[f"bad_{role}"] = (
-            has_id & pl.col(f"filled_{role}") & value.is_null(), role, "text"
+            has_id & cell(f"filled_{role}") & value.is_null(), role, "text"
         )
         problems[f"infinite_{role}"] = (has_id & ~value.is_finite(), role, "infinite")
     problems["huge_amount"] = (
@@ -497,13 +527,13 @@ def _validate(
         pl.len().alias("rows"),
         (~has_id).sum().alias("no_id"),
         # a sketch, not a set: the exact count would hold every id in memory
-        pl.col("customer").approx_n_unique().alias("customers"),
+        cell("customer").approx_n_unique().alias("customers"),
         (has_id & ~date_present).sum().alias("no_date"),
-        (has_id & date_present & ~pl.col("order")).sum().alias("no_order_id"),
+        (has_id & date_present & ~cell("order")).sum().alias("no_order_id"),
         (has_id & date_present & amount.is_null()).sum().alias("no_amount"),
         *(cond.fill_null(False).sum().alias(name) for name, (cond, _, _) in problems.items()),
-        *(pl.col(f"probe_{i}").sum() for i in range(len(probe))),
-        *(pl.col(f"filled_{r}").sum() for r in numbers),
+        *(cell(f"probe_{i}").sum().alias(f"probe_{i}") for i in range(len(probe))),
+        *(cell(f"filled_{r}").sum().alias(f"filled_{r}") for r in numbers),
     )
     with _probing(path, "cannot read the file", probe):
         stats = query.collect().row(0, named=True)
@@ -532,7 +562,12 @@ def _validate(
             f"(column {roles['customer_id']!r}) and an order date (column {date_col!r}); "
             f"check --map customer_id=COLUMN and --map order_date=COLUMN",
         )
-    return kept, stats["no_order_id"], stats["customers"]
+    if keep is None:
+        return kept, stats["no_order_id"], stats["customers"], None
+    lines = parsed_cells.select(req.row, *keep)
+    if stats["no_id"] or stats["no_date"] or stats["bad_date"]:  # a copy of every column: only when needed
+        lines = lines.filter(pl.col("customer_id").is_not_null() & pl.col("order_date").is_not_null())
+    return kept, stats["no_order_id"], stats["customers"], lines
 
 
 def _canonical(
@@ -585,41 +620,20 @@ def _canonical(
     used = set(roles.values())
     attrs = attribute_names([c for c in schema if c not in used])
 
+    columns = exprs | {dst: pl.col(src) for src, dst in attrs.items()}
+
+    def dated(source: pl.LazyFrame) -> pl.LazyFrame:
+        """The parsed columns of the lines with a customer id and a date, and their row numbers."""
+        return source.select(pl.col(req.row), *(expr.alias(name) for name, expr in columns.items())).filter(
+            pl.col("customer_id").is_not_null() & pl.col("order_date").is_not_null()
+        )
+
     # A discount holding money must be finite too (a flag is 0/1 by construction).
     checked = numbers | ({"discount": exprs["discount"]} if discount_kind == "amount" else {})
-    rows, blank_order_ids, customers = _validate(req, lf, exprs, schema, checked, notices, probe)
-    if blank_order_ids:
-        # A line with a blank order id is an order of its own, as without the column; the
-        # leading space keeps its id apart from every real one (those are stripped).  Only
-        # then: formatting a string per row costs ~0.17 s CPU per 2M rows.
-        exprs["order_id"] = pl.coalesce(exprs["order_id"], pl.format(" row {}", pl.col(req.row)))
-    selected = lf.select(
-        pl.col(req.row),
-        *(expr.alias(name) for name, expr in exprs.items()),
-        *(pl.col(src).alias(dst) for src, dst in attrs.items()),
-    )
-
-    is_return = pl.col("amount") < 0
-    if "quantity" in exprs:
-        is_return = is_return | (pl.col("quantity") < 0)
-    if "order_id" in roles:
-        is_return = is_return | pl.col("order_id").str.contains(r"^C\d")
-    is_return = is_return.fill_null(False)
-    order = ["customer_id", "order_id", "order_date", "amount", "is_return", "quantity",
-             "unit_price", "discount", "product", "category", "channel"]
-    frame = (
-        selected.filter(pl.col("customer_id").is_not_null() & pl.col("order_date").is_not_null())
-        .with_columns(is_return.alias("is_return"))
-        .with_columns(
-            pl.when(pl.col("is_return") & (pl.col("amount") > 0))
-            .then(-pl.col("amount"))
-            .otherwise(pl.col("amount"))
-            .alias("amount")
-        )
-        .select(*(c for c in order if c == "is_return" or c in exprs), *attrs.values())
-    )
+    keep = columns if _keeps_lines(req) else None
+    rows, blank_order_ids, customers, kept = _validate(req, lf, exprs, schema, checked, notices, probe, keep)
     return Transactions(
-        frame=frame,
+        frame=_lines(dated(lf) if kept is None else kept.lazy(), req, blank_order_ids > 0, list(exprs), attrs),
         source=req.path,
         mapping=dict(roles),
         attributes=list(attrs.values()),
@@ -629,4 +643,42 @@ def _canonical(
         customers=customers,
         date_formats=date.formats,
         attribute_sources={dst: src for src, dst in attrs.items()},
+        head=_lines(dated(lf.head(HEAD_LINES)), req, blank_order_ids > 0, list(exprs), attrs),
+    )
+
+
+def _keeps_lines(req: _Request) -> bool:
+    """Whether the validation pass keeps the parsed lines for the build (``_KEPT_KINDS``)."""
+    if req.kind not in _KEPT_KINDS:
+        return False
+    size = req.path.stat().st_size * (_GZIP_RATIO if req.gz else 1)
+    return size <= memory_budget() // _KEPT_SHARE
+
+
+def _lines(
+    dated: pl.LazyFrame, req: _Request, blank_order_ids: bool, columns: list[str], attrs: dict[str, str]
+) -> pl.LazyFrame:
+    """The canonical lines (the module docstring's contract) from ``dated`` lines."""
+    if blank_order_ids:
+        # A line with a blank order id is an order of its own, as without the column; the
+        # leading space keeps its id apart from every real one (those are stripped).  Only
+        # then: formatting a string per row costs ~0.17 s CPU per 2M rows.
+        dated = dated.with_columns(pl.coalesce("order_id", pl.format(" row {}", pl.col(req.row))))
+    is_return = pl.col("amount") < 0
+    if "quantity" in columns:
+        is_return = is_return | (pl.col("quantity") < 0)
+    if "order_id" in req.roles:
+        is_return = is_return | pl.col("order_id").str.contains(r"^C\d")
+    is_return = is_return.fill_null(False)
+    order = ["customer_id", "order_id", "order_date", "amount", "is_return", "quantity",
+             "unit_price", "discount", "product", "category", "channel"]
+    return (
+        dated.with_columns(is_return.alias("is_return"))
+        .with_columns(
+            pl.when(pl.col("is_return") & (pl.col("amount") > 0))
+            .then(-pl.col("amount"))
+            .otherwise(pl.col("amount"))
+            .alias("amount")
+        )
+        .select(*(c for c in order if c == "is_return" or c in columns), *attrs.values())
     )
