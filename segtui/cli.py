@@ -1077,8 +1077,18 @@ def route_argv(argv: list[str]) -> list[str]:
     return [OPEN_COMMAND, *argv]
 
 
+def _stop_on_sigterm() -> None:
+    """End the run on SIGTERM (a cron timeout, ``kill``) by unwinding, as ctrl+c does: the
+    view's pass files and a half-written output are removed on the way out, where Python's
+    default left them behind. The exit code is 143 (128 + SIGTERM), as a shell reports it."""
+    import signal
+
+    signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
+
+
 def main() -> None:
     """Console-script entry point."""
+    _stop_on_sigterm()
     args = route_argv(sys.argv[1:])
     command = args[_leading_options(args):]
     word = command[1] if len(command) > 1 and command[0] == OPEN_COMMAND else None

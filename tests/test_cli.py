@@ -682,3 +682,26 @@ def test_a_bad_memory_size_is_one_line_naming_where_it_came_from(how, monkeypatc
 def test_memory_option_reaches_the_app_too() -> None:
     assert route_argv(["--memory", "2G", "sales.csv"]) == ["--memory", "2G", "open", "sales.csv"]
     assert route_argv(["--memory=2G", "apply", "r.yaml"]) == ["--memory=2G", "apply", "r.yaml"]
+
+
+def test_sigterm_during_the_passes_removes_their_files_and_writes_nothing(tmp_path: Path) -> None:
+    import os
+    import signal
+    import time
+
+    data, out, spill = tmp_path / "tx.parquet", tmp_path / "view.parquet", tmp_path / "tmp"
+    spill.mkdir()
+    assert _segtui("sample", "-o", str(data), "--customers", "20000", "--seed", "3").returncode == 0
+    env = {**os.environ, "TMPDIR": str(spill)}
+    # a 1 MB budget: 64 passes over files in TMPDIR, seconds of work
+    proc = subprocess.Popen([*SEGTUI, "--memory", "1M", "customers", str(data), "-o", str(out)],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    deadline = time.monotonic() + 60
+    while not any(spill.glob("segtui-passes-*")) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert proc.poll() is None, "the build ended before its passes could be interrupted"
+    proc.send_signal(signal.SIGTERM)
+    proc.communicate(timeout=60)
+    assert proc.returncode == 128 + signal.SIGTERM
+    assert list(spill.iterdir()) == []
+    assert not out.exists() and [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
