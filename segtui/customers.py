@@ -360,24 +360,26 @@ def _build(
 ) -> tuple[pl.DataFrame, dict[str, object], list[pl.DataFrame], int]:
     """The customers of every part, the file's facts, the count of ``lines`` (when given:
     lines after as_of are only counted, for the notice) and the money unit summed in."""
+    def collect(unit: int, per_word: int) -> tuple[pl.DataFrame, dict[str, object], list[pl.DataFrame]]:
+        plans = [_customer_plan(part, schema, discount_kind, attributes, unit, domains, per_word) for part in parts]
+        if lines is not None:
+            plans.append(lines.select(pl.len().alias("rows")))
+        try:
+            if len(parts) == 1:
+                customers, *counted = pl.collect_all(plans)
+            else:  # one set of customers at a time: that is the point of the passes
+                frames = [plan.collect() for plan in plans]
+                customers, counted = pl.concat(frames[: len(parts)]), frames[len(parts):]
+        except pl.exceptions.PolarsError as exc:  # bad values that only show when computing
+            raise SegtuiError(f"cannot build the customer view: {first_line(exc)}", title=_TITLE) from exc
+        return *_facts(customers), counted
+
     per_word = PER_WORD
     for unit in _MONEY_UNITS:
-        while True:
-            plans = [_customer_plan(part, schema, discount_kind, attributes, unit, domains, per_word) for part in parts]
-            if lines is not None:
-                plans.append(lines.select(pl.len().alias("rows")))
-            try:
-                if len(parts) == 1:
-                    customers, *counted = pl.collect_all(plans)
-                else:  # one set of customers at a time: that is the point of the passes
-                    frames = [plan.collect() for plan in plans]
-                    customers, counted = pl.concat(frames[: len(parts)]), frames[len(parts):]
-            except pl.exceptions.PolarsError as exc:  # bad values that only show when computing
-                raise SegtuiError(f"cannot build the customer view: {first_line(exc)}", title=_TITLE) from exc
-            customers, facts = _facts(customers)
-            if per_word == 1 or (facts["most_lines"] or 0) <= FIELD_MAX:  # None: no lines
-                break
+        customers, facts, counted = collect(unit, per_word)
+        if per_word > 1 and (facts["most_lines"] or 0) > FIELD_MAX:  # None: no lines
             per_word = 1  # a count may have overflowed its field: a word per value, once more
+            customers, facts, counted = collect(unit, per_word)
         # Integer sums wrap silently on overflow; the absolute total bounds every sum.
         if money_unit(facts["money"]) == unit:
             return customers, facts, counted, unit
@@ -802,8 +804,13 @@ def _customer_aggs(schema: pl.Schema, discount_kind: str | None, per_word: int =
         if _has_discount_amount(schema, discount_kind):
             aggs.append(pl.col("discount_amount").sum())
     # one count per weekday / month / daypart (``_occasion_words``): no extra group_by per "top"
-    aggs += [pl.col(word).sum() for p, keys, _ in _TOPS.values() for word in word_names(f"{p}w", len(keys), per_word)]
+    aggs += [pl.col(word).sum() for word in _occasion_word_names(per_word)]
     return aggs
+
+
+def _occasion_word_names(per_word: int) -> list[str]:
+    """The words ``_occasion_words`` counts weekdays, months and dayparts in."""
+    return [word for p, keys, _ in _TOPS.values() for word in word_names(f"{p}w", len(keys), per_word)]
 
 
 def _occasion_codes() -> dict[str, tuple[pl.Expr, list[int]]]:
@@ -832,9 +839,8 @@ def _occasion_counts(customers: pl.LazyFrame, per_word: int) -> pl.LazyFrame:
         count for p, keys, _ in _TOPS.values()
         for count in unpacked_counts(f"{p}w", [f"{p}{k}" for k in keys], per_word)
     ]
-    words = [word for p, keys, _ in _TOPS.values() for word in word_names(f"{p}w", len(keys), per_word)]
     weekend = (pl.col("_wd6") + pl.col("_wd7")).alias("_weekend_orders")
-    return customers.with_columns(counts).drop(words).with_columns(weekend)
+    return customers.with_columns(counts).drop(_occasion_word_names(per_word)).with_columns(weekend)
 
 
 def _count_columns() -> list[str]:

@@ -473,8 +473,8 @@ def _validate(
 
     Returns the number of rows kept, of kept lines with a blank order id, an estimate of
     the distinct customer ids, and, given ``keep`` (name -> expression), the row number and
-    those columns of the lines with a customer id and a date, parsed in the same pass: the
-    pass then holds the parsed file in memory and counts over that.  Parsing
+    those columns of every line, parsed in the same pass: the pass then holds the parsed
+    file in memory and counts over that.  Parsing
     is lazy and lenient (unparseable -> null), so this pass is where a bad date or
     amount is caught and reported with its row; two cheap queries only run to fetch
     the offending example.
@@ -562,11 +562,7 @@ def _validate(
             f"(column {roles['customer_id']!r}) and an order date (column {date_col!r}); "
             f"check --map customer_id=COLUMN and --map order_date=COLUMN",
         )
-    if keep is None:
-        return kept, stats["no_order_id"], stats["customers"], None
-    lines = parsed_cells.select(req.row, *keep)
-    if stats["no_id"] or stats["no_date"] or stats["bad_date"]:  # a copy of every column: only when needed
-        lines = lines.filter(pl.col("customer_id").is_not_null() & pl.col("order_date").is_not_null())
+    lines = None if keep is None else parsed_cells.select(req.row, *keep)
     return kept, stats["no_order_id"], stats["customers"], lines
 
 
@@ -622,18 +618,24 @@ def _canonical(
 
     columns = exprs | {dst: pl.col(src) for src, dst in attrs.items()}
 
-    def dated(source: pl.LazyFrame) -> pl.LazyFrame:
-        """The parsed columns of the lines with a customer id and a date, and their row numbers."""
-        return source.select(pl.col(req.row), *(expr.alias(name) for name, expr in columns.items())).filter(
-            pl.col("customer_id").is_not_null() & pl.col("order_date").is_not_null()
-        )
+    def dated(parsed: pl.LazyFrame) -> pl.LazyFrame:
+        """The ``parsed`` lines with a customer id and a date."""
+        return parsed.filter(pl.col("customer_id").is_not_null() & pl.col("order_date").is_not_null())
+
+    def parse(source: pl.LazyFrame) -> pl.LazyFrame:
+        """The parsed ``columns`` of ``source``, and the row numbers."""
+        return source.select(pl.col(req.row), *(expr.alias(name) for name, expr in columns.items()))
 
     # A discount holding money must be finite too (a flag is 0/1 by construction).
     checked = numbers | ({"discount": exprs["discount"]} if discount_kind == "amount" else {})
     keep = columns if _keeps_lines(req) else None
     rows, blank_order_ids, customers, kept = _validate(req, lf, exprs, schema, checked, notices, probe, keep)
+    if kept is None:
+        lines = dated(parse(lf))
+    else:  # filtering copies every column: only when some line goes
+        lines = kept.lazy() if kept.height == rows else dated(kept.lazy())
     return Transactions(
-        frame=_lines(dated(lf) if kept is None else kept.lazy(), req, blank_order_ids > 0, list(exprs), attrs),
+        frame=_lines(lines, req, blank_order_ids > 0, list(exprs), attrs),
         source=req.path,
         mapping=dict(roles),
         attributes=list(attrs.values()),
@@ -643,7 +645,7 @@ def _canonical(
         customers=customers,
         date_formats=date.formats,
         attribute_sources={dst: src for src, dst in attrs.items()},
-        head=_lines(dated(lf.head(HEAD_LINES)), req, blank_order_ids > 0, list(exprs), attrs),
+        head=_lines(dated(parse(lf.head(HEAD_LINES))), req, blank_order_ids > 0, list(exprs), attrs),
     )
 
 
