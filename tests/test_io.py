@@ -747,3 +747,14 @@ def test_the_head_is_the_first_lines_without_reading_the_rest(tmp_path: Path, mo
     tx = read_transactions(path)
     # the first three lines of the file, less the one without a customer
     assert tx.head.collect().equals(tx.frame.collect().head(2))
+
+
+@pytest.mark.parametrize("memory", [None, "64"], ids=["parsed once, kept", "parsed as the view reads"])
+def test_a_date_outside_1900_2200_is_blamed_by_row(tmp_path, monkeypatch, memory):
+    if memory:  # too small to keep the parsed lines: the view parses the file itself
+        monkeypatch.setenv("SEGTUI_MEMORY", memory)
+    path = write_csv(tmp_path, "customer,date,amount\n1,2020-01-13,5\n2,2199-12-31 23:59:59,3\n3,1850-06-01,3\n")
+    assert "'1850-06-01' in column 'date' (row 3)" in error_of(path)
+    path = write_csv(tmp_path, "customer,date,amount\n1,1900-01-01,5\n2,2200-12-31 23:59:59,3\n", "edges.csv")
+    assert load(tmp_path, path.read_text(), "edges.csv")["order_date"].to_list() == [
+        datetime(1900, 1, 1), datetime(2200, 12, 31, 23, 59, 59)]

@@ -11,6 +11,7 @@ the one-line error for a date that cannot be parsed.  Everything becomes
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import polars as pl
@@ -60,6 +61,8 @@ def _numeric_dates(day_first: bool) -> tuple[str, ...]:
 _MONTH_FIRST = _numeric_dates(day_first=False)
 _DAY_FIRST = _numeric_dates(day_first=True)
 _MIN_YEAR, _MAX_YEAR = 1900, 2200
+#: the same years as instants: two comparisons cost less than taking every date's year
+_EARLIEST, _LATEST = datetime(_MIN_YEAR, 1, 1), datetime(_MAX_YEAR + 1, 1, 1)
 
 
 def _strptime(text: pl.Expr, fmt: str) -> pl.Expr:
@@ -69,14 +72,33 @@ def _strptime(text: pl.Expr, fmt: str) -> pl.Expr:
     return parsed
 
 
-def _parse_with(text: pl.Expr, formats: list[str]) -> pl.Expr:
-    """Try each format in order; out-of-range years count as unparsed."""
+def _parse_with(text: pl.Expr, formats: list[str], check: bool = True) -> pl.Expr:
+    """Try each format in order; out-of-range years count as unparsed unless ``check`` is
+    False (then ``in_range`` is left to the caller, on a column)."""
     parsed = (
         _strptime(text, formats[0])
         if len(formats) == 1
         else pl.coalesce([_strptime(text, f) for f in formats])
     )
-    return pl.when(parsed.dt.year().is_between(_MIN_YEAR, _MAX_YEAR)).then(parsed)
+    return in_range(parsed) if check else parsed
+
+
+def in_range(dates: pl.Expr) -> pl.Expr:
+    """``dates`` where the year is 1900-2200, null elsewhere.
+
+    It names ``dates`` twice, and Polars computes an expression once per mention (its
+    common-subexpression pass does not look inside one expression): pass a column, not a
+    parse, or every date is parsed twice.
+
+    Examples
+    --------
+    >>> from datetime import datetime
+    >>> df = pl.DataFrame({"d": [datetime(1850, 1, 1), datetime(2024, 5, 1), None]})
+    >>> df.select(in_range(pl.col("d"))).to_series().to_list()
+    [None, datetime.datetime(2024, 5, 1, 0, 0), None]
+    """
+    inside = (dates >= pl.lit(_EARLIEST, pl.Datetime("us"))) & (dates < pl.lit(_LATEST, pl.Datetime("us")))
+    return pl.when(inside).then(dates)
 
 
 def _cover(values: pl.Series, formats: tuple[str, ...]) -> tuple[list[str], pl.Series]:
@@ -100,11 +122,34 @@ class DatePlan:
 
     ``expr`` turns the source column into ``Datetime("us")`` (null where a value does
     not parse); ``formats`` are the strftime formats it tries, empty for native or
-    epoch dates.
+    epoch dates.  ``parse`` is ``expr`` without the check of the year's range, which
+    ``checked`` then applies to a column holding it: the parse is computed once.
     """
 
     expr: pl.Expr
     formats: list[str]
+    parse: pl.Expr | None = None
+
+    def __post_init__(self) -> None:
+        if self.parse is None:
+            self.parse = self.expr
+
+    def checked(self, dates: pl.Expr) -> pl.Expr:
+        """``dates`` (a column holding ``parse``'s values) with what ``expr`` would make null.
+
+        Examples
+        --------
+        >>> s = pl.DataFrame({"d": ["2020-01-31", "1850-01-01"]})
+        >>> plan = _parsed(pl.col("d"), ["%Y-%m-%d"])
+        >>> s.select(plan.parse).select(plan.checked(pl.col("d"))).to_series().dt.year().to_list()
+        [2020, None]
+        """
+        return dates if self.parse is self.expr else in_range(dates)
+
+
+def _parsed(text: pl.Expr, formats: list[str]) -> DatePlan:
+    """The plan that parses ``text`` with ``formats``, its range checked on a column."""
+    return DatePlan(_parse_with(text, formats), formats, _parse_with(text, formats, check=False))
 
 
 def date_plan(
@@ -159,8 +204,7 @@ def date_plan(
     if dtype == pl.Date:
         return DatePlan(col.cast(pl.Datetime("us")), [])
     if date_format:
-        return DatePlan(_parse_with(col.cast(pl.String).str.strip_chars(), [date_format]),
-                        [date_format])
+        return _parsed(col.cast(pl.String).str.strip_chars(), [date_format])
     if dtype.is_integer():
         return _integer_dates(path, column, sample)
     if dtype != pl.String:
@@ -199,7 +243,7 @@ def date_plan(
         formats = _resolve_day_month(path, lf, column, families)
     else:
         raise _no_single_format(path, column, rows, families, row)
-    return DatePlan(_parse_with(text, formats), formats)
+    return _parsed(text, formats)
 
 
 def _no_single_format(
@@ -260,7 +304,7 @@ def _integer_dates(path: Path, column: str, sample: pl.DataFrame) -> DatePlan:
     values = sample[column].drop_nulls()
     low, high = (values.min(), values.max()) if values.len() else (None, None)
     if low is not None and 19000101 <= low and high <= 22001231:
-        return DatePlan(_parse_with(col.cast(pl.String), ["%Y%m%d"]), ["%Y%m%d"])
+        return _parsed(col.cast(pl.String), ["%Y%m%d"])
     for unit, (lo, hi) in {"s": (10**8, 10**10), "ms": (10**11, 10**13)}.items():
         if low is not None and lo <= low and high < hi:
             return DatePlan(pl.from_epoch(col, time_unit=unit).cast(pl.Datetime("us")), [])

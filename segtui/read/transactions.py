@@ -58,7 +58,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -468,13 +468,15 @@ def _validate(
     notices: list[str],
     probe: list[str],
     keep: dict[str, pl.Expr] | None = None,
+    checked_date: Callable[[pl.Expr], pl.Expr] = lambda dates: dates,
 ) -> tuple[int, int, int, pl.DataFrame | None]:
     """One pass over the file: count rows, missing ids/dates and unparseable values.
 
     Returns the number of rows kept, of kept lines with a blank order id, an estimate of
     the distinct customer ids, and, given ``keep`` (name -> expression), the row number and
     those columns of every line, parsed in the same pass: the pass then holds the parsed
-    file in memory and counts over that.  Parsing
+    file in memory and counts over that.  ``exprs["order_date"]`` is the parse, which
+    ``checked_date`` completes on the parsed column (``DatePlan.checked``).  Parsing
     is lazy and lenient (unparseable -> null), so this pass is where a bad date or
     amount is caught and reported with its row; two cheap queries only run to fetch
     the offending example.
@@ -495,13 +497,14 @@ def _validate(
         exprs["customer_id"].is_not_null().alias(own("id")),
         exprs["customer_id"].alias(own("customer")),
         present(date_col, schema[date_col]).alias(own("date")),
-        exprs["order_date"].is_not_null().alias(own("date_ok")),
+        exprs["order_date"].alias(own("date_value")),
         (present(order_col, schema[order_col]) if order_col else pl.lit(True)).alias(own("order")),
         *(present(roles[r], schema[roles[r]]).alias(own(f"filled_{r}")) for r in numbers),
         *(parsed.alias(own(f"value_{r}")) for r, parsed in numbers.items()),
         *(pl.col(c).is_null().alias(own(f"probe_{i}")) for i, c in enumerate(probe)),
-        *(expr.alias(name) for name, expr in (keep or {}).items()),
-    )
+        # the date is parsed once, above, and checked once, below
+        *(expr.alias(name) for name, expr in (keep or {}).items() if name != "order_date"),
+    ).with_columns(checked_date(cell("date_value")).alias(own("date_value")))
     if keep is not None:
         with _probing(path, "cannot read the file", probe):
             parsed_cells = cells.collect()
@@ -512,7 +515,7 @@ def _validate(
         else cell("value_quantity") * cell("value_unit_price")
     )
     problems: dict[str, tuple[pl.Expr, str, str]] = {
-        "bad_date": (has_id & date_present & ~cell("date_ok"), "order_date", "date"),
+        "bad_date": (has_id & date_present & cell("date_value").is_null(), "order_date", "date"),
     }
     for role in numbers:
         value = cell(f"value_{role}")
@@ -562,7 +565,9 @@ def _validate(
             f"(column {roles['customer_id']!r}) and an order date (column {date_col!r}); "
             f"check --map customer_id=COLUMN and --map order_date=COLUMN",
         )
-    lines = None if keep is None else parsed_cells.select(req.row, *keep)
+    lines = None if keep is None else parsed_cells.select(
+        req.row, *(cell("date_value").alias(name) if name == "order_date" else pl.col(name) for name in keep)
+    )
     return kept, stats["no_order_id"], stats["customers"], lines
 
 
@@ -591,7 +596,7 @@ def _canonical(
         notices.append("no order id column: each row counts as one order")
     date = date_plan(req.path, lf, roles["order_date"], schema[roles["order_date"]], head,
                      req.date_format, req.row)
-    exprs["order_date"] = date.expr
+    exprs["order_date"] = date.parse  # its range is checked on the parsed column
     numbers = {
         role: number(*source(role))
         for role in ("amount", "quantity", "unit_price")
@@ -624,12 +629,15 @@ def _canonical(
 
     def parse(source: pl.LazyFrame) -> pl.LazyFrame:
         """The parsed ``columns`` of ``source``, and the row numbers."""
-        return source.select(pl.col(req.row), *(expr.alias(name) for name, expr in columns.items()))
+        return source.select(pl.col(req.row), *(expr.alias(name) for name, expr in columns.items())).with_columns(
+            date.checked(pl.col("order_date"))
+        )
 
     # A discount holding money must be finite too (a flag is 0/1 by construction).
     checked = numbers | ({"discount": exprs["discount"]} if discount_kind == "amount" else {})
     keep = columns if _keeps_lines(req) else None
-    rows, blank_order_ids, customers, kept = _validate(req, lf, exprs, schema, checked, notices, probe, keep)
+    rows, blank_order_ids, customers, kept = _validate(req, lf, exprs, schema, checked, notices, probe, keep,
+                                                       date.checked)
     if kept is None:
         lines = dated(parse(lf))
     else:  # filtering copies every column: only when some line goes
