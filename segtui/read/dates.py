@@ -120,22 +120,19 @@ def _cover(values: pl.Series, formats: tuple[str, ...]) -> tuple[list[str], pl.S
 class DatePlan:
     """How to parse the order-date column.
 
-    ``expr`` turns the source column into ``Datetime("us")`` (null where a value does
+    ``parse`` turns the source column into ``Datetime("us")`` (null where a value does
     not parse); ``formats`` are the strftime formats it tries, empty for native or
-    epoch dates.  ``parse`` is ``expr`` without the check of the year's range, which
-    ``checked`` then applies to a column holding it: the parse is computed once.
+    epoch dates.  A text parse can give years outside 1900-2200, which count as unparsed:
+    ``ranged`` says so, and ``checked`` nulls them on a column holding ``parse``'s values,
+    so that the parse itself is computed once.
     """
 
-    expr: pl.Expr
+    parse: pl.Expr
     formats: list[str]
-    parse: pl.Expr | None = None
-
-    def __post_init__(self) -> None:
-        if self.parse is None:
-            self.parse = self.expr
+    ranged: bool = False
 
     def checked(self, dates: pl.Expr) -> pl.Expr:
-        """``dates`` (a column holding ``parse``'s values) with what ``expr`` would make null.
+        """``dates`` (a column holding ``parse``'s values) with out-of-range years as null.
 
         Examples
         --------
@@ -144,12 +141,17 @@ class DatePlan:
         >>> s.select(plan.parse).select(plan.checked(pl.col("d"))).to_series().dt.year().to_list()
         [2020, None]
         """
-        return dates if self.parse is self.expr else in_range(dates)
+        return in_range(dates) if self.ranged else dates
+
+    @property
+    def expr(self) -> pl.Expr:
+        """The source column as checked dates, in one expression (it parses twice if ``ranged``)."""
+        return self.checked(self.parse)
 
 
 def _parsed(text: pl.Expr, formats: list[str]) -> DatePlan:
     """The plan that parses ``text`` with ``formats``, its range checked on a column."""
-    return DatePlan(_parse_with(text, formats), formats, _parse_with(text, formats, check=False))
+    return DatePlan(_parse_with(text, formats, check=False), formats, ranged=True)
 
 
 def date_plan(

@@ -468,7 +468,8 @@ def _validate(
     notices: list[str],
     probe: list[str],
     keep: dict[str, pl.Expr] | None = None,
-    checked_date: Callable[[pl.Expr], pl.Expr] = lambda dates: dates,
+    *,
+    checked_date: Callable[[pl.Expr], pl.Expr],
 ) -> tuple[int, int, int, pl.DataFrame | None]:
     """One pass over the file: count rows, missing ids/dates and unparseable values.
 
@@ -637,7 +638,7 @@ def _canonical(
     checked = numbers | ({"discount": exprs["discount"]} if discount_kind == "amount" else {})
     keep = columns if _keeps_lines(req) else None
     rows, blank_order_ids, customers, kept = _validate(req, lf, exprs, schema, checked, notices, probe, keep,
-                                                       date.checked)
+                                                       checked_date=date.checked)
     if kept is None:
         lines = dated(parse(lf))
     else:  # filtering copies every column: only when some line goes
