@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from typer.testing import CliRunner
 
 from segtui.cli import app as cli_app
@@ -259,5 +260,30 @@ def test_keys_typed_before_the_export_prompt_is_up_go_into_it(fixture_app: Segtu
         assert isinstance(app.screen, PromptScreen)
         assert app.screen.query_one(Input).value == "out"
         assert len(app.screen_stack) == 2  # "o" did not also open a rule set behind it
+
+    run(fixture_app, scenario)
+
+
+@pytest.mark.parametrize("path", [False, True], ids=["text", "path"])
+def test_keys_that_reach_a_prompt_before_its_input_exists_are_typed_in_order(fixture_app: SegtuiApp, path: bool) -> None:
+    """On a busy machine the keys after ``x`` can reach the prompt before it has composed its
+    Input (CI lost them once): they wait for it, and the keys after them wait behind them."""
+    from textual import events
+    from textual.widgets import Input
+
+    from segtui.tui.screens.dialogs import PromptScreen
+
+    async def scenario(pilot) -> None:
+        app = pilot.app
+        dialog = PromptScreen("Name", "default", path=path)
+        app.push_screen(dialog)
+        # nothing awaits between these lines: the screen has not composed its Input yet
+        assert not dialog.query(Input)
+        for key in ("ctrl+u", "a", "b"):
+            dialog.on_key(events.Key(key, key if len(key) == 1 else None))
+        await pilot.press("c")  # typed once the Input exists, but after the kept keys
+        await pilot.pause(0.3)
+        assert app.screen is dialog
+        assert dialog.query_one(Input).value == "abc"
 
     run(fixture_app, scenario)

@@ -25,6 +25,8 @@ from segtui.display import printable, printable_lines
 __all__ = ["forward_early_key", "ChoiceScreen", "PathSuggester", "PathInput", "PromptScreen", "ConfirmScreen", "UnsavedChangesScreen", "ErrorScreen", "UnsavedChoice"]
 
 UnsavedChoice = Literal["save", "discard", "cancel"]
+#: keys a prompt received before its Input was mounted (``forward_early_key``), in order
+_EARLY_KEYS = "_segtui_early_keys"
 
 
 class PromptInput(Input):
@@ -39,6 +41,29 @@ class PromptInput(Input):
         event.prevent_default()
         self.action_delete_left_all()
 
+    #: whether this Input has typed the keys its screen kept for it (``forward_early_key``)
+    took_early_keys = False
+
+    def on_mount(self) -> None:
+        # typed here and now, before any key the app sends it later
+        early: list[events.Key] = getattr(self.screen, _EARLY_KEYS, None) or []
+        setattr(self.screen, _EARLY_KEYS, None)
+        self.took_early_keys = True
+        for key in early:
+            self.type_key(key)
+        if early:  # the user is typing already: focusing must not select what they typed
+            self.select_on_focus = False
+            self.focus()
+
+    def type_key(self, key: events.Key) -> None:
+        """What this Input does with ``key`` (text, ctrl+u), done at once rather than queued."""
+        if key.key == "ctrl+u":
+            self.action_delete_left_all()
+        elif key.is_printable and key.character is not None:
+            self.insert_text_at_cursor(key.character)
+        else:
+            self.post_message(key)
+
 
 class PathInput(PromptInput):
     """A PromptInput where tab accepts the path completion instead of moving focus."""
@@ -51,18 +76,24 @@ def forward_early_key(screen: ModalScreen, event: events.Key) -> None:
 
     Keys typed right after the key that opened a prompt (``x``, then ``ctrl+u`` and a
     path) arrive while the new screen is still mounting: with nothing focused they would
-    be dropped, or worse, run the main screen's keys. Escape and enter keep their meaning.
+    be dropped, or worse, run the main screen's keys. Those that come before the Input
+    is even mounted (a busy machine) are kept on the screen, and the PromptInput types
+    them when it mounts, ahead of any key after it. Escape and enter keep their meaning.
     """
     if event.key in ("escape", "enter", "tab"):
         return
-    inputs = screen.query(Input)
-    if not inputs or screen.focused is not None:
+    inputs = screen.query(PromptInput)
+    waiting: list[events.Key] | None = getattr(screen, _EARLY_KEYS, None)
+    if inputs and screen.focused is not None and waiting is None:
         return
-    target = inputs.first()
     event.stop()
     event.prevent_default()
-    target.focus()
-    target.post_message(events.Key(event.key, event.character))
+    key = events.Key(event.key, event.character)
+    if not inputs or not inputs.first().took_early_keys:
+        setattr(screen, _EARLY_KEYS, [*(waiting or []), key])
+        return
+    inputs.first().focus()
+    inputs.first().post_message(key)
 
 
 class PathSuggester(Suggester):
