@@ -409,3 +409,21 @@ def test_order_counts_add_up_on_either_side_of_the_narrow_storage(most: int) -> 
     assert row["customers"] == 2 and row["revenue"] == 12.5
     assert row["avg_orders"] == (most + 3) / 2
     assert row["aov"] == pytest.approx(12.5 / (most + 3))
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e13], ids=["cents-as-floats", "beyond-2**53-as-int64"])
+def test_segment_revenue_is_the_exact_sum_of_each_customers_cents(scale: float) -> None:
+    # Small totals are summed as whole-number floats, large ones as Int64: both must give the
+    # integer sum of every customer's rounded cents, with nothing lost to floating point.
+    revenue = [0.105 * scale, 0.1, 0.2, 2.675 * scale, None, float("nan"), 1.005 * scale, 0.3]
+    view = pl.DataFrame({"orders": [1, 2, 3, 4, 5, 6, None, 8], "revenue": revenue})
+    rs = RuleSet([Segment("Many", [Rule("orders >= 4")]), Segment("Odd", [Rule("orders IN (1, 3)")])])
+    ev = Evaluator(view)
+    result = ev.evaluate(rs).segments
+    cents = [0 if r is None or r != r else int(round(r * 100)) for r in revenue]
+    by_segment = {"Many": [3, 4, 5, 7], "Odd": [0, 2], UNASSIGNED: [1, 6]}
+    for name, rows in by_segment.items():
+        got = result.filter(pl.col("segment") == name)["revenue"].item()
+        assert round(got * 100) == sum(cents[i] for i in rows), name
+    assert ev.cents.dtype == pl.Int64 and ev.cents.to_list() == cents
+    assert result["revenue"].sum() * 100 == pytest.approx(sum(cents), rel=1e-15)

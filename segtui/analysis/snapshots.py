@@ -113,7 +113,7 @@ def snapshot_of_frame(frame: pl.DataFrame, ruleset: RuleSet, as_of: date | None)
         label = label.when(pl.col(f"m{i}")).then(pl.lit(name))
     columns = [
         frame["customer_id"].cast(pl.String),
-        evaluator._cents.alias("cents"),  # the evaluator's own cents, so sums match `apply`
+        evaluator.cents.alias("cents"),  # the evaluator's own cents, so sums match `apply`
         universe.alias("universe"),
         *(m.alias(f"m{i}") for i, m in enumerate(alone)),
     ]
