@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from segtui import evaluate
 from segtui.evaluate import UNASSIGNED, Evaluator
 from segtui.rules import Rule, RuleSet, Segment
 
@@ -46,9 +47,21 @@ edits = st.lists(
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(changes=edits, assign=st.sampled_from(["first_match", "overlap"]), universe=st.sampled_from([None, "orders <= 4"]))
-def test_every_state_of_an_edited_rule_set_gives_a_fresh_evaluators_figures(changes: list, assign: str, universe: str | None) -> None:
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(changes=edits, assign=st.sampled_from(["first_match", "overlap"]), universe=st.sampled_from([None, "orders <= 4"]),
+       share=st.sampled_from([None, 0.0, 1.0]))
+def test_every_state_of_an_edited_rule_set_gives_a_fresh_evaluators_figures(
+    changes: list, assign: str, universe: str | None, share: float | None
+) -> None:
+    # share: how many movers the first-match index is updated for rather than rebuilt
+    # (None: the default; 0.0: always rebuilt; 1.0: always updated)
+    with pytest.MonkeyPatch.context() as mp:
+        if share is not None:
+            mp.setattr(evaluate, "_DELTA_SHARE", share)
+        _check_edits(changes, assign, universe)
+
+
+def _check_edits(changes: list, assign: str, universe: str | None) -> None:
     ruleset = _ruleset(assign, universe)
     kept = Evaluator(VIEW)
     assert _figures(kept, ruleset) == _figures(Evaluator(VIEW), ruleset)
