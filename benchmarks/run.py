@@ -53,6 +53,9 @@ SEED = 7
 #: The rule the "toggle" measure switches off (VIP's recency rule): in the first segment, so every
 #: later first_match segment has to be recomputed too (the worst case for a toggle).
 TOGGLE = (0, 2)
+#: Evaluations take milliseconds: at least this many runs each, so that one slow run on a
+#: shared machine (or the first run's one-time costs) is not the median of three.
+EVAL_REPEATS = 15
 BEGIN, END = "<!-- BEGIN GENERATED (benchmarks/run.py) -->", "<!-- END GENERATED -->"
 
 #: Targets from issue 5 / DESIGN.md "Performance contract".
@@ -380,8 +383,9 @@ def run_size(label: str, repeats: int, formats: tuple[str, ...] = ("parquet", "c
         n = repeats if fmt == formats[0] else (csv_repeats or max(1, min(repeats, 3)))
         log(f"[{label}] SCV from {fmt} x{n}")
         res["scv"][fmt] = scv_measures(file_spec(data["paths"][fmt], has_time), n, pandas=pandas)
-    log(f"[{label}] rule evaluation x{repeats}")
-    res["eval"] = eval_measures(frame, load_rules(), repeats)
+    eval_repeats = max(repeats, EVAL_REPEATS)
+    log(f"[{label}] rule evaluation x{eval_repeats}")
+    res["eval"] = eval_measures(frame, load_rules(), eval_repeats)
     if apply:
         log(f"[{label}] segtui apply x{repeats}")
         res["apply"] = apply_measures(parquet, repeats)
@@ -523,6 +527,7 @@ def render(results: dict[str, Any]) -> str:
         gen = ", ".join(f"{fmt} {_fmt_s(v)}" for fmt, v in s.get("generate_s", {}).items()) or "from cache"
         sizes = ", ".join(f"{fmt} {b / 1e6:,.0f} MB" for fmt, b in s.get("size_bytes", {}).items())
         lines.append(f"- {label}: {gen}; files {sizes}; measured {s['when']}, {s['repeats']} repeats"
+                     + (f" ({len(s['eval']['cold']['segtui']['runs'])} for rule evaluation)" if "eval" in s else "")
                      + (f", by `{s['command']}`" if s.get("command") else ""))
 
     lines += [
