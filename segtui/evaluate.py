@@ -175,13 +175,11 @@ def _money_columns(customers: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
     bound = (max(abs(low or 0.0), abs(high or 0.0)) * 100 + 1) * height
     narrow = (fewest is None or fewest >= 0) and (most or 0) <= _NARROW_MAX
     cents = (revenue.fill_null(0.0).fill_nan(0.0) * 100).round(0)
-    if not bound < 2**53:
-        cents = cents.cast(pl.Int64) if bound < 2**62 else cents
     counts = orders.fill_null(0).cast(pl.UInt16) if narrow else (orders.fill_null(0) if missing else orders)
     out = customers.select(cents.alias("c"), counts.alias("o"))
-    if not bound < 2**62:
-        # only an exact total of absolute values tells whether the sums fit an Int64
-        if not out["c"].abs().sum() < 2**63:
+    if not bound < 2**53:
+        # only when the bound is too loose for an Int64 is the exact total of absolute values needed
+        if not bound < 2**62 and not out["c"].abs().sum() < 2**63:
             raise SegtuiError(
                 "revenue too large to add up in whole cents (limit ±92,233,720,368,547,758 in all); "
                 "check the amounts", title="Cannot evaluate",
@@ -259,8 +257,6 @@ class _Stats:
     customers: int
     cents: int
     orders: int
-
-    FIELDS = ("customers", "cents", "orders")
 
     def __add__(self, other: _Stats) -> _Stats:
         return _Stats(self.customers + other.customers, self.cents + other.cents, self.orders + other.orders)
@@ -620,7 +616,7 @@ class Evaluator:
         known = {key: stats for key, _ in parts if (stats := self._stats.peek(key)) is not None}
         for key, mask in parts:
             if mask is self._none:
-                known[key] = _Stats(0, 0, 0)
+                known[key] = _ZERO
             elif mask is self._all:  # no filter: a filter that keeps everyone copies every value
                 known[key] = self._stats.get_or(("ALL",), lambda: _Stats(
                     self._height, int(self._cents.sum() or 0), int(self._orders.sum() or 0)))
@@ -666,10 +662,10 @@ class Evaluator:
         self._index = state
         n = len(masks)
         stats = [state.found.get(i, _ZERO) for i in range(n)]
-        whole = _Stats(*(sum(getattr(s, f) for s in [*stats, state.found.get(n, _ZERO)]) for f in _Stats.FIELDS))
+        whole = sum(stats, state.found.get(n, _ZERO))
         return self._stats.get_or(key, lambda: [whole, *stats])
 
-    def _index_frame(self, universe: pl.Series, masks: tuple[pl.Series, ...], extra: list[pl.Series] = ()) -> tuple[pl.DataFrame, pl.Expr]:
+    def _index_frame(self, universe: pl.Series, masks: tuple[pl.Series, ...], extra: tuple[pl.Series, ...] = ()) -> tuple[pl.DataFrame, pl.Expr]:
         """The columns the first-match index is computed from, and its expression (``k``:
         the first segment matching, ``len(masks)`` for the rest of the universe, null outside it)."""
         n = len(masks)
@@ -708,7 +704,7 @@ class Evaluator:
             return None
         if not count:
             return _Index(universe, masks, last.index, last.found)
-        frame, index = self._index_frame(universe, masks, [last.index.alias("was")])
+        frame, index = self._index_frame(universe, masks, (last.index.alias("was"),))
         movers = frame.filter(moved).select(index, "was", "c", "o")
         indices = list(range(len(masks) + 1))
         before, after = _sums_by(movers, "was", indices), _sums_by(movers, "k", indices)
@@ -748,11 +744,7 @@ class Evaluator:
         if first_match:
             whole, *stats = self._first_match_stats(ruleset, universe, parts)
             # The segments' shares are disjoint parts of the universe: the rest is a subtraction.
-            no_segment = _Stats(
-                whole.customers - sum(s.customers for s in stats),
-                whole.cents - sum(s.cents for s in stats),
-                whole.orders - sum(s.orders for s in stats),
-            )
+            no_segment = whole - sum(stats, _ZERO)
             stats.append(no_segment)
             names.append(UNASSIGNED)
             enabled.append(True)
