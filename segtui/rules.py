@@ -38,6 +38,7 @@ __all__ = [
     "RuleSet",
     "compile_rule",
     "check_rule",
+    "SchemaKey",
     "missing_columns",
     "known_failure",
     "text_values",
@@ -481,8 +482,9 @@ def _with_dates(expr: pl.Expr, empty: pl.DataFrame) -> pl.Expr | str:
     return pl.Expr.deserialize(io.StringIO(rewritten), format="json")
 
 
-def _checked(expr: pl.Expr, schema: pl.Schema, where: str) -> pl.Expr | str:
-    """``expr`` ready to run on ``schema`` (date strings read as dates), or its problem."""
+def _checked(expr: pl.Expr, key: SchemaKey, where: str) -> pl.Expr | str:
+    """``expr`` ready to run on ``key``'s schema (date strings read as dates), or its problem."""
+    schema = key.schema
     names = list(schema.names())
     for column in dict.fromkeys(expr.meta.root_names()):
         if column not in schema:
@@ -493,7 +495,7 @@ def _checked(expr: pl.Expr, schema: pl.Schema, where: str) -> pl.Expr | str:
                 # SQL reads "Germany" as a column name, as analysts used to other tools rarely expect
                 hint = f" (double quotes name a column; text values take single quotes: '{column}')"
             return f'unknown column "{column}"{hint}'
-    empty = _empty_frame(tuple(schema.items()))
+    empty = _empty_frame(key)
     expr = _with_dates(expr, empty)
     if isinstance(expr, str):
         return expr
@@ -511,33 +513,75 @@ def _checked(expr: pl.Expr, schema: pl.Schema, where: str) -> pl.Expr | str:
     return _structural_problem(expr, empty) or expr
 
 
+class SchemaKey:
+    """One object per distinct schema, to key caches by: ``tuple(schema.items())`` as a key
+    hashes and compares every column's DataType in Python on each lookup (40 µs at 37
+    columns, about 1 ms per rule set evaluated); a ``SchemaKey`` hashes and compares by
+    identity, and ``SchemaKey.of`` returns the same object for an equal schema.
+
+    Examples
+    --------
+    >>> SchemaKey.of({"orders": pl.Int64}) is SchemaKey.of(pl.Schema({"orders": pl.Int64}))
+    True
+    """
+
+    __slots__ = ("schema", "items", "__weakref__")
+    _interned: dict[str, list[SchemaKey]] = {}
+
+    def __init__(self, schema: pl.Schema) -> None:
+        self.schema = schema
+        self.items = tuple(schema.items())
+
+    @classmethod
+    def of(cls, schema: pl.Schema | dict | SchemaKey) -> SchemaKey:
+        """The key of ``schema`` (found by its text, confirmed by comparing the types)."""
+        if isinstance(schema, SchemaKey):
+            return schema
+        schema = schema if isinstance(schema, pl.Schema) else pl.Schema(schema)
+        items = tuple(schema.items())
+        text = "\x00".join(f"{name}\x01{dtype!r}" for name, dtype in items)
+        known = cls._interned.setdefault(text, [])
+        for key in known:
+            if key.items == items:
+                return key
+        if len(cls._interned) > _CACHED_SCHEMAS:
+            cls._interned.clear()  # rare: a session sees a handful of schemas
+            cls._interned[text] = known
+        key = cls(schema)
+        known.append(key)
+        return key
+
+
+#: Distinct schemas ``SchemaKey`` keeps before starting afresh.
+_CACHED_SCHEMAS = 256
+
+
 @functools.lru_cache(maxsize=_CACHED_RULES)
-def _compile(where: str, items: tuple | None) -> pl.Expr | str:
-    """The expression for ``where`` over the schema ``items`` (checked), or a one-line problem.
+def _compile(where: str, key: SchemaKey | None) -> pl.Expr | str:
+    """The expression for ``where`` over the schema of ``key`` (checked), or a one-line problem.
 
     Cached: the rule editor checks then counts the same text, and apply checks then
     evaluates every rule.
     """
     parsed = _parse(where)
-    if isinstance(parsed, str) or items is None:
+    if isinstance(parsed, str) or key is None:
         return parsed
-    return _checked(parsed, pl.Schema(dict(items)), where)
+    return _checked(parsed, key, where)
 
 
-def _compiled(where: str, schema: pl.Schema | None) -> pl.Expr | str:
+def _compiled(where: str, schema: pl.Schema | SchemaKey | None) -> pl.Expr | str:
     if schema is None:
         return _compile(where, None)
-    # building a pl.Schema costs more than the cache lookup: reuse the caller's
-    items = tuple((schema if isinstance(schema, pl.Schema) else pl.Schema(schema)).items())
     try:
-        return _compile(where, items)
+        key = SchemaKey.of(schema)
     except TypeError:  # an unhashable dtype: check without the cache
-        return _compile.__wrapped__(where, items)
+        return _compile.__wrapped__(where, SchemaKey(schema if isinstance(schema, pl.Schema) else pl.Schema(schema)))
+    return _compile(where, key)
 
 
 @functools.lru_cache(maxsize=64)
-def _empty_frame(items: tuple) -> pl.DataFrame:
-    return pl.DataFrame(schema=dict(items))
+def _empty_frame(key: SchemaKey) -> pl.DataFrame:
+    return pl.DataFrame(schema=key.schema)
 
 
 def missing_columns(where: str, schema: pl.Schema) -> list[str]:
@@ -554,7 +598,7 @@ def missing_columns(where: str, schema: pl.Schema) -> list[str]:
     return [name for name in dict.fromkeys(parsed.meta.root_names()) if name not in schema]
 
 
-def check_rule(where: str, schema: pl.Schema | None = None) -> str | None:
+def check_rule(where: str, schema: pl.Schema | SchemaKey | None = None) -> str | None:
     """Return None when the predicate is valid (over ``schema`` if given), else a one-line problem.
 
     Parameters
@@ -582,7 +626,7 @@ def check_rule(where: str, schema: pl.Schema | None = None) -> str | None:
     return compiled if isinstance(compiled, str) else None
 
 
-def compile_rule(where: str, schema: pl.Schema | None = None) -> pl.Expr:
+def compile_rule(where: str, schema: pl.Schema | SchemaKey | None = None) -> pl.Expr:
     """Parse one predicate into a boolean expression; with ``schema``, also check columns/types.
 
     Parameters
@@ -623,11 +667,11 @@ _TEXT_TYPES = (pl.String, pl.Categorical, pl.Enum)
 
 
 @functools.lru_cache(maxsize=_CACHED_RULES)
-def _text_values(where: str, items: tuple) -> tuple[tuple[str, str], ...]:
-    compiled = _compile(where, items)
+def _text_values(where: str, key: SchemaKey) -> tuple[tuple[str, str], ...]:
+    compiled = _compile(where, key)
     if isinstance(compiled, str):
         return ()
-    schema = dict(items)
+    schema = key.schema
     try:
         tree = json.loads(compiled.meta.serialize(format="json"))
     except Exception:  # noqa: BLE001 - nothing to hint at then
@@ -644,7 +688,7 @@ def _text_values(where: str, items: tuple) -> tuple[tuple[str, str], ...]:
     return tuple(dict.fromkeys(found))
 
 
-def text_values(where: str, schema: pl.Schema) -> list[tuple[str, str]]:
+def text_values(where: str, schema: pl.Schema | SchemaKey) -> list[tuple[str, str]]:
     """(column, value) for each text value a valid rule looks for with ``=`` or ``IN``.
 
     For the "no customer has country = 'UK'" hint; an invalid rule gives [].
@@ -656,6 +700,6 @@ def text_values(where: str, schema: pl.Schema) -> list[tuple[str, str]]:
     [('country', 'DE'), ('country', 'UK'), ('country', 'FR')]
     """
     try:
-        return list(_text_values(where, tuple(pl.Schema(schema).items())))
+        return list(_text_values(where, SchemaKey.of(schema)))
     except TypeError:  # an unhashable dtype in the schema: no hints rather than a crash
         return []
