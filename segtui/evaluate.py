@@ -26,12 +26,13 @@ import functools
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
 
+from segtui.codes import TextCodes
 from segtui.errors import SegtuiError, first_line
 from segtui.rules import (
     RuleSet,
@@ -151,9 +152,11 @@ def _money_columns(customers: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
     """Revenue in whole cents and orders, without nulls (0 when absent); orders as UInt16
     when every count fits (``_NARROW_MAX``).
 
-    Cents stay Float64 when every sum of them is below 2**53: whole numbers that small
-    add up exactly in floating point in any order, and the cast to Int64 (2 ms at 1M
-    customers) is skipped. Larger amounts are summed as Int64.
+    Cents are Int32 when every amount fits (below $21M a customer): each segment's revenue
+    is a sum under a mask, and half the bytes to filter saved 1.8 ms of 6 at 1M customers.
+    Sums must then be taken in Int64 (``_cents_sum``). Larger amounts stay Float64 when every
+    sum of them is below 2**53 (whole numbers that small add up exactly in floating point in
+    any order), and are Int64 beyond.
 
     Bounds come first, from the raw columns (one cheap pass): they make the conversions
     cheap ones (see ``_whole_cents``; orders are narrowed by an unchecked cast, 0.3 ms where
@@ -162,8 +165,8 @@ def _money_columns(customers: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
     Examples
     --------
     >>> cents, orders = _money_columns(pl.DataFrame({"revenue": [0.125, 19.99, None], "orders": [1, 2, None]}))
-    >>> cents.to_list(), orders.to_list(), orders.dtype
-    ([12.0, 1999.0, 0.0], [1, 2, 0], UInt16)
+    >>> cents.to_list(), cents.dtype, orders.to_list(), orders.dtype
+    ([12, 1999, 0], Int32, [1, 2, 0], UInt16)
     """
     columns = customers.columns
     height = customers.height
@@ -178,11 +181,13 @@ def _money_columns(customers: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
     bound = (largest + 1) * height
     narrow = (fewest is None or fewest >= 0) and (most or 0) <= _NARROW_MAX
     cents = _whole_cents(revenue.fill_null(0.0).fill_nan(0.0) * 100, largest)
+    if largest < 2**31 - 2:  # rounding adds at most one
+        cents = cents.cast(pl.Int32, wrap_numerical=True)  # whole numbers in range: no check needed
     filled = orders.fill_null(0) if missing else orders
     # the bounds above were checked, so the cast need not check every value again
     counts = filled.cast(pl.UInt16, wrap_numerical=True) if narrow else filled
     out = customers.select(cents.alias("c"), counts.alias("o"))
-    if not bound < 2**53:
+    if out["c"].dtype != pl.Int32 and not bound < 2**53:
         # only when the bound is too loose for an Int64 is the exact total of absolute values needed
         if not bound < 2**62 and not out["c"].abs().sum() < 2**63:
             raise SegtuiError(
@@ -191,6 +196,12 @@ def _money_columns(customers: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
             )
         out = out.with_columns(pl.col("c").cast(pl.Int64))
     return out["c"], out["o"]
+
+
+def _cents_sum(mask: pl.Expr) -> pl.Expr:
+    """The sum of the cents column ``c`` under ``mask``, in Int64: Polars adds Int32 up as Int32
+    (the cast applies to the rows kept, not to the whole column)."""
+    return pl.col("c").filter(mask).cast(pl.Int64).sum()
 
 
 #: 1.5 * 2**52: adding it to a float below 2**51 in magnitude leaves no fraction bits, so
@@ -317,7 +328,7 @@ def _sums_exprs(column: str, indices: tuple[int, ...]) -> list[pl.Expr]:
     sums = []
     for i in indices:
         hit = pl.col(column) == i
-        sums += [hit.sum(), pl.col("c").filter(hit).sum(), pl.col("o").filter(hit).sum()]
+        sums += [hit.sum(), _cents_sum(hit), pl.col("o").filter(hit).sum()]
     return [s.alias(str(j)) for j, s in enumerate(sums)]
 
 
@@ -348,6 +359,9 @@ class Evaluator:
     customers
         The single customer view (one row per customer); ``revenue`` and ``orders``
         feed the money statistics (treated as 0 when absent).
+    codes
+        Codes of its few-valued text columns (``CustomerView.codes``): text equalities
+        and ``IN`` lists on those columns are then answered from the codes, 15x faster.
 
     Examples
     --------
@@ -359,9 +373,11 @@ class Evaluator:
     [('Loyal', 2, 110.0), ('Unassigned', 1, 10.0)]
     """
 
-    def __init__(self, customers: pl.DataFrame) -> None:
+    def __init__(self, customers: pl.DataFrame, codes: Mapping[str, TextCodes] | None = None) -> None:
         self.customers = customers
         self.schema = customers.schema
+        self._codes = {name: coded for name, coded in (codes or {}).items()
+                       if coded.codes.len() == customers.height and self.schema.get(name) == pl.String}
         self._schema_key = SchemaKey.of(self.schema)
         self._height = customers.height
         self._cents, self._orders = _money_columns(customers)
@@ -399,6 +415,8 @@ class Evaluator:
         if test is None:
             return None
         column, values = test
+        if column in self._codes:
+            return test
         missing = sum(("=", column, value) not in self._masks for value in values)
         return test if len(values) == 1 or missing <= _IN_AS_EQUALS else None
 
@@ -408,6 +426,11 @@ class Evaluator:
         keys = [("=", column, value) for value in values]
         # held here too: storing one mask may evict another from a small cache
         found = {key: mask for key in keys if (mask := self._masks.peek(key)) is not None}
+        if column in self._codes:
+            coded = self._codes[column]
+            for key in keys:
+                if key not in found:
+                    found[key] = self._masks.get_or(key, lambda key=key: self._coded(coded, key[2]))
         todo = [(key, (pl.col(column) == pl.lit(key[2], dtype=pl.String)).fill_null(False)) for key in keys if key not in found]
         if todo:
             frame = self.customers.select(expr.alias(f"m{i}") for i, (_, expr) in enumerate(todo))
@@ -418,6 +441,10 @@ class Evaluator:
         for m in masks[1:]:
             combined = combined | m
         return combined
+
+    def _coded(self, coded: TextCodes, value: str) -> pl.Series:
+        mask = coded.equals(value)
+        return self._none if mask is None else mask
 
     def prefetch(self, wheres: list[str]) -> None:
         """Compute the masks of all uncached, valid predicates in one parallel ``select``.
@@ -437,7 +464,7 @@ class Evaluator:
                 # its equality masks join the select; the rule is their OR afterwards
                 tests[key] = test
                 for value in test[1]:
-                    if ("=", test[0], value) not in self._masks:
+                    if test[0] not in self._codes and ("=", test[0], value) not in self._masks:
                         todo[("=", test[0], value)] = (pl.col(test[0]) == pl.lit(value, dtype=pl.String)).fill_null(False)
                 continue
             try:
@@ -530,6 +557,8 @@ class Evaluator:
 
     def _values(self, column: str) -> frozenset:
         """The distinct values of a text column, computed once per view."""
+        if column in self._codes:
+            return frozenset(self._codes[column].values)
         if column not in self._distinct:
             values = self.customers[column].drop_nulls().unique().cast(pl.String)
             self._distinct[column] = frozenset(values.to_list())
@@ -665,7 +694,7 @@ class Evaluator:
                 known[key] = _ZERO
             elif mask is self._all:  # no filter: a filter that keeps everyone copies every value
                 known[key] = self._stats.get_or(("ALL",), lambda: _Stats(
-                    self._height, int(self._cents.sum() or 0), int(self._orders.sum() or 0)))
+                    self._height, int(self.cents.sum() or 0), int(self._orders.sum() or 0)))
         todo = {key: mask for key, mask in parts if key not in known}
         if todo:
             frame = pl.DataFrame([self._cents.alias("c"), self._orders.alias("o")]).with_columns(
@@ -674,7 +703,7 @@ class Evaluator:
             sums = []
             for i in range(len(todo)):
                 m = pl.col(f"m{i}")
-                sums += [m.sum(), pl.col("c").filter(m).sum(), pl.col("o").filter(m).sum()]
+                sums += [m.sum(), _cents_sum(m), pl.col("o").filter(m).sum()]
             row = frame.select(s.alias(str(j)) for j, s in enumerate(sums)).row(0)
             for i, key in enumerate(todo):
                 known[key] = self._stats.get_or(key, lambda i=i: _Stats(*(int(v or 0) for v in row[3 * i : 3 * i + 3])))

@@ -333,7 +333,7 @@ def open_session(options: LoadOptions, progress: Progress | None = None) -> Sess
         str(options.customers_file) if options.customers_file else None,
     )
     data_path = dataset.transactions.source
-    evaluator = Evaluator(dataset.view.frame)
+    evaluator = Evaluator(dataset.view.frame, dataset.view.codes)
     return Session(
         dataset=dataset,
         evaluator=evaluator,
