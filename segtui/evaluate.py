@@ -30,6 +30,7 @@ from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from segtui.codes import TextCodes
@@ -172,9 +173,9 @@ def _money_columns(customers: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
     height = customers.height
     revenue = pl.col("revenue").cast(pl.Float64) if "revenue" in columns else pl.repeat(0.0, pl.len())
     orders = pl.col("orders").cast(pl.Int64) if "orders" in columns else pl.repeat(0, pl.len(), dtype=pl.Int64)
-    low, high, fewest, most, missing = customers.select(
+    low, high, fewest, most, missing, nan = customers.select(
         revenue.min().alias("l"), revenue.max().alias("h"), orders.min().alias("f"),
-        orders.max().alias("m"), orders.null_count().alias("n"),
+        orders.max().alias("m"), orders.null_count().alias("n"), revenue.is_nan().any().alias("nan"),
     ).row(0)
     largest = max(abs(low or 0.0), abs(high or 0.0)) * 100
     # the largest amount in cents (rounding adds at most one) times the customers bounds every sum
@@ -186,7 +187,10 @@ def _money_columns(customers: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
     filled = orders.fill_null(0) if missing else orders
     # the bounds above were checked, so the cast need not check every value again
     counts = filled.cast(pl.UInt16, wrap_numerical=True) if narrow else filled
-    out = customers.select(cents.alias("c"), counts.alias("o"))
+    if largest < 2**31 - 2 and customers.schema.get("revenue") == pl.Float64:
+        out = customers.select(counts.alias("o")).with_columns(_int32_cents(customers["revenue"], nan).alias("c"))
+    else:
+        out = customers.select(cents.alias("c"), counts.alias("o"))
     if out["c"].dtype != pl.Int32 and not bound < 2**53:
         # only when the bound is too loose for an Int64 is the exact total of absolute values needed
         if not bound < 2**62 and not out["c"].abs().sum() < 2**63:
@@ -196,6 +200,23 @@ def _money_columns(customers: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
             )
         out = out.with_columns(pl.col("c").cast(pl.Int64))
     return out["c"], out["o"]
+
+
+def _int32_cents(revenue: pl.Series, nan: bool = True) -> pl.Series:
+    """``revenue`` (Float64, every amount below 2**31 cents) in whole cents, rounded half to
+    even as ``round``, 0 for null and NaN (``nan``: whether there may be any). numpy, in place: one multiplication and one
+    rounding pass, where Polars' expressions make four (1.7 against 3.5 ms at 1M customers).
+
+    Examples
+    --------
+    >>> _int32_cents(pl.Series([0.125, 19.99, None, float("nan")])).to_list()
+    [12, 1999, 0, 0]
+    """
+    cents = revenue.to_numpy() * 100  # nulls become NaN
+    np.rint(cents, out=cents)
+    if revenue.null_count() or nan:
+        cents[np.isnan(cents)] = 0.0
+    return pl.Series("c", cents.astype(np.int32))
 
 
 def _cents_sum(mask: pl.Expr) -> pl.Expr:
@@ -855,17 +876,25 @@ class Evaluator:
             no_segment_customers=no_segment.customers,
         )
 
-    def _funnel(self, segment: Segment, universe: pl.Series) -> list[tuple[int, int]]:
-        """(matches, remaining) per rule of one segment; see ``Evaluation``."""
+    def _funnel(self, segment: Segment, universe: pl.Series, whole: pl.Series | None = None) -> list[tuple[int, int]]:
+        """(matches, remaining) per rule of one segment; see ``Evaluation``.
+
+        ``whole``: the segment's own mask, if known; it is what remains after its last
+        enabled rule, so that step needs no pass of its own.
+        """
         every = segment.match == "all"
         running = universe if every else self._none
         steps = []
-        for rule, m in zip(segment.rules, self._rule_masks(segment)):
+        masks = self._rule_masks(segment)
+        last = max((i for i, (rule, m) in enumerate(zip(segment.rules, masks)) if rule.active and m is not None), default=-1)
+        for position, (rule, m) in enumerate(zip(segment.rules, masks)):
             alone = self._within(m, universe) if m is not None else self._none
             if rule.active and m is not None:
                 # the first enabled rule: the running set is the rule's own (no extra pass)
                 if running is (universe if every else self._none):
                     running = alone
+                elif position == last and whole is not None:
+                    running = whole
                 else:
                     running = (running & m) if every else (running | alone)
             steps.append((alone, running))
@@ -880,7 +909,8 @@ class Evaluator:
         rows: dict[str, list] = {k: [] for k in ("segment", "rule_index", "where", "enabled", "matches", "remaining")}
         for seg in ruleset.segments:
             key = (ukey, seg.match, tuple((r.where.strip(), r.active) for r in seg.rules))
-            funnel = self._funnels.get_or(key, lambda seg=seg: self._funnel(seg, universe))
+            whole = self._segments.peek((ukey, _segment_key(seg))) if seg.enabled else None
+            funnel = self._funnels.get_or(key, lambda seg=seg, whole=whole: self._funnel(seg, universe, whole))
             for index, (rule, (matches, remaining)) in enumerate(zip(seg.rules, funnel)):
                 for column, value in zip(rows, (seg.name, index, rule.where, rule.active, matches, remaining)):
                     rows[column].append(value)

@@ -411,9 +411,10 @@ def test_order_counts_add_up_on_either_side_of_the_narrow_storage(most: int) -> 
     assert row["aov"] == pytest.approx(12.5 / (most + 3))
 
 
-@pytest.mark.parametrize("scale", [1.0, 1e13], ids=["cents-as-floats", "beyond-2**53-as-int64"])
+@pytest.mark.parametrize("scale", [1.0, 1e8, 1e13], ids=["cents-as-int32", "cents-as-floats", "beyond-2**53-as-int64"])
 def test_segment_revenue_is_the_exact_sum_of_each_customers_cents(scale: float) -> None:
-    # Small totals are summed as whole-number floats, large ones as Int64: both must give the
+    # Amounts below 2**31 cents are held as Int32, larger ones as whole-number floats while
+    # every sum stays below 2**53, and as Int64 beyond: each must give the
     # integer sum of every customer's rounded cents, with nothing lost to floating point.
     revenue = [0.105 * scale, 0.1, 0.2, 2.675 * scale, None, float("nan"), 1.005 * scale, 0.3]
     view = pl.DataFrame({"orders": [1, 2, 3, 4, 5, 6, None, 8], "revenue": revenue})
