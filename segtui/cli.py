@@ -314,7 +314,7 @@ def _checked_evaluator(
         # one query for every rule, as Polars' evaluator does in one select
         evaluator.prefetch([r.where for s in ruleset.segments for r in s.rules] + [ruleset.universe or ""])
     else:
-        evaluator = Evaluator(ds.view.frame, ds.view.codes)
+        evaluator = Evaluator(ds.view.frame)
     problems = problems + validate_rules(ruleset, ds.view.frame.schema, source=str(rules))
     problems += evaluator.problems(ruleset, source=str(rules))
     console = _stderr()

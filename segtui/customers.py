@@ -55,7 +55,6 @@ from typing import TypeVar
 
 import polars as pl
 
-from segtui.codes import TextCodes
 from segtui.errors import SegtuiError
 from segtui.errors import first_line
 from segtui.memory import memory_budget, passes_for
@@ -142,9 +141,6 @@ class CustomerView:
     notices: list[str] = field(default_factory=list)
     #: attribute columns in ``frame`` (after the metrics), in input order
     attributes: list[str] = field(default_factory=list)
-    #: codes of the few-valued text columns of ``frame``, for the evaluator (``segtui.codes``;
-    #: set by ``load_dataset`` once the frame is final, empty otherwise)
-    codes: dict[str, TextCodes] = field(default_factory=dict)
 
 
 def lifecycle_expr(lifecycle: Lifecycle) -> pl.Expr:

@@ -6,7 +6,6 @@ from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
-from segtui.codes import text_codes
 from segtui.customers import CustomerView, Lifecycle, build_customers
 from segtui.errors import SegtuiError
 from segtui.occasions import occasion_columns
@@ -77,7 +76,7 @@ def load_dataset(
         frame, notices = join_customer_file(view.frame, customers_file)
         added = [c for c in frame.columns if c not in view.frame.columns]
         view = replace(view, frame=frame, notices=[*view.notices, *notices], attributes=[*view.attributes, *added])
-    return Dataset(transactions=tx, view=replace(view, codes=text_codes(view.frame)))
+    return Dataset(transactions=tx, view=view)
 
 
 def load_dataset_for_rules(

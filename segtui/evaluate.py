@@ -390,7 +390,7 @@ class Evaluator:
         The single customer view (one row per customer); ``revenue`` and ``orders``
         feed the money statistics (treated as 0 when absent).
     codes
-        Codes of its few-valued text columns (``CustomerView.codes``): text equalities
+        Codes of its few-valued text columns (``segtui.codes.text_codes``): text equalities
         and ``IN`` lists on those columns are then answered from the codes, 15x faster.
 
     Examples

@@ -7,10 +7,10 @@ from polars.testing import assert_frame_equal
 
 from segtui import codes as codes_module
 from segtui.codes import text_codes
-from segtui.dataset import load_dataset
 from segtui.evaluate import Evaluator
 from segtui.rules import Rule, RuleSet, Segment
 from segtui.sample import write_sample
+from segtui.tui.session import LoadOptions, open_session
 
 
 def _view(n: int = 30) -> pl.DataFrame:
@@ -72,13 +72,14 @@ def test_value_hints_come_from_the_codes() -> None:
     assert ev.value_hints("tier = 'Gold'") == ["no customer has tier = 'Gold' (did you mean 'gold'?)"]
 
 
-def test_load_dataset_codes_its_view(tmp_path) -> None:
+def test_the_app_session_evaluates_with_codes(tmp_path) -> None:
     path = tmp_path / "tx.csv"
     write_sample(path, customers=300, seed=3)
-    ds = load_dataset(path)
-    assert "lifecycle" in ds.view.codes and "customer_id" not in ds.view.codes
+    session = open_session(LoadOptions(data_path=path))
+    view = session.dataset.view.frame
+    assert "lifecycle" in session.evaluator._codes and "customer_id" not in session.evaluator._codes
     rules = RuleSet([Segment("New", [Rule("lifecycle = 'New'")]), Segment("Lapsed", [Rule("lifecycle IN ('Churned', 'At risk')")])])
-    with_codes = Evaluator(ds.view.frame, ds.view.codes).evaluate(rules)
-    without = Evaluator(ds.view.frame).evaluate(rules)
+    with_codes = session.evaluator.evaluate(rules)
+    without = Evaluator(view).evaluate(rules)
     assert_frame_equal(with_codes.segments, without.segments, check_exact=True)
-    assert with_codes.segments["customers"][0] == ds.view.frame.filter(pl.col("lifecycle") == "New").height
+    assert with_codes.segments["customers"][0] == view.filter(pl.col("lifecycle") == "New").height

@@ -93,7 +93,7 @@ def last_period_rates(transactions: "Transactions", ruleset: RuleSet, last_day: 
         view = view_before(transactions, start, ruleset.lifecycle)
     except SegtuiError:
         return {}
-    evaluator = Evaluator(view.frame, view.codes)
+    evaluator = Evaluator(view.frame)
     universe, masks = evaluator.segment_masks(ruleset)
     bought = set(window_outcomes(transactions.frame, start, last_day).filter(pl.col("orders") > 0)["customer_id"])
     converted = view.frame["customer_id"].is_in(list(bought))
