@@ -70,7 +70,7 @@ _IN_AS_EQUALS = 3
 #: a mask, and a quarter of the bytes to filter is a quarter of the time (Polars adds
 #: UInt16 up as Int64, so no sum can overflow)
 _NARROW_MAX = 65_535
-#: first_match stats by segment index up to this many segments (UInt8 indices; sums per index)
+#: A toggle re-indexes the movers by segment (UInt8, a sum per index) up to this many segments
 _INDEXED_SEGMENTS = 64
 #: A first-match index is updated rather than recomputed when at most this many segments
 #: changed and they moved at most this share of the customers (filtering the movers out
@@ -181,16 +181,15 @@ def _money_columns(customers: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
     # the largest amount in cents (rounding adds at most one) times the customers bounds every sum
     bound = (largest + 1) * height
     narrow = (fewest is None or fewest >= 0) and (most or 0) <= _NARROW_MAX
-    cents = _whole_cents(revenue.fill_null(0.0).fill_nan(0.0) * 100, largest)
-    if largest < 2**31 - 2:  # rounding adds at most one
-        cents = cents.cast(pl.Int32, wrap_numerical=True)  # whole numbers in range: no check needed
+    fits = largest < 2**31 - 2  # rounding adds at most one
     filled = orders.fill_null(0) if missing else orders
-    # the bounds above were checked, so the cast need not check every value again
+    # the bounds above were checked, so the casts need not check every value again
     counts = filled.cast(pl.UInt16, wrap_numerical=True) if narrow else filled
-    if largest < 2**31 - 2 and customers.schema.get("revenue") == pl.Float64:
+    if fits and customers.schema.get("revenue") == pl.Float64:
         out = customers.select(counts.alias("o")).with_columns(_int32_cents(customers["revenue"], nan).alias("c"))
     else:
-        out = customers.select(cents.alias("c"), counts.alias("o"))
+        cents = _whole_cents(revenue.fill_null(0.0).fill_nan(0.0) * 100, largest)
+        out = customers.select((cents.cast(pl.Int32, wrap_numerical=True) if fits else cents).alias("c"), counts.alias("o"))
     if out["c"].dtype != pl.Int32 and not bound < 2**53:
         # only when the bound is too loose for an Int64 is the exact total of absolute values needed
         if not bound < 2**62 and not out["c"].abs().sum() < 2**63:
@@ -204,8 +203,9 @@ def _money_columns(customers: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
 
 def _int32_cents(revenue: pl.Series, nan: bool = True) -> pl.Series:
     """``revenue`` (Float64, every amount below 2**31 cents) in whole cents, rounded half to
-    even as ``round``, 0 for null and NaN (``nan``: whether there may be any). numpy, in place: one multiplication and one
-    rounding pass, where Polars' expressions make four (1.7 against 3.5 ms at 1M customers).
+    even as ``round``, 0 for null and NaN (``nan``: whether there may be any). numpy, in
+    place: one multiplication and one rounding pass, where Polars' expressions make four
+    (1.7 against 3.5 ms at 1M customers).
 
     Examples
     --------
@@ -334,32 +334,36 @@ class _Index:
     found: dict[int, _Stats]
 
 
-def _sums_by(frame: pl.DataFrame, column: str, indices: list[int]) -> dict[int, _Stats]:
-    """Customers, cents and orders of ``frame`` per value of its index ``column``, in one
-    ``select`` (a filter and sum per index spreads over the cores; a group_by measured slower)."""
-    row = frame.select(_sums_exprs(column, tuple(indices))).row(0)
-    return {i: _Stats(*(int(v or 0) for v in row[3 * j : 3 * j + 3])) for j, i in enumerate(indices)}
+def _stats_exprs(masks: list[pl.Expr]) -> list[pl.Expr]:
+    """Customers, cents (``c``) and orders (``o``) under each mask, three outputs a mask, for
+    one ``select``: a filter and sum per mask spreads over the cores (a group_by measured slower)."""
+    sums = []
+    for mask in masks:
+        sums += [mask.sum(), _cents_sum(mask), pl.col("o").filter(mask).sum()]
+    return [s.alias(str(j)) for j, s in enumerate(sums)]
+
+
+def _stats_row(row: tuple) -> list[_Stats]:
+    """The ``_Stats`` of each mask from the row ``_stats_exprs`` gives."""
+    return [_Stats(*(int(v or 0) for v in row[j : j + 3])) for j in range(0, len(row), 3)]
 
 
 @functools.lru_cache(maxsize=256)
-def _sums_exprs(column: str, indices: tuple[int, ...]) -> list[pl.Expr]:
-    """``_sums_by``'s expressions, built once: building 40 of them costs more than the
-    sums at 100k customers."""
-    sums = []
-    for i in indices:
-        hit = pl.col(column) == i
-        sums += [hit.sum(), _cents_sum(hit), pl.col("o").filter(hit).sum()]
-    return [s.alias(str(j)) for j, s in enumerate(sums)]
+def _index_sums(column: str, indices: tuple[int, ...]) -> list[pl.Expr]:
+    """``_stats_exprs`` per value of the index ``column``, built once: building 40 expressions
+    costs more than the sums at 100k customers."""
+    return _stats_exprs([pl.col(column) == i for i in indices])
 
 
 @functools.lru_cache(maxsize=256)
 def _mask_sums(masks: int) -> list[pl.Expr]:
-    """Customers, cents and orders under each of the mask columns ``w0``, ``w1``, ..., built once."""
-    sums = []
-    for j in range(masks):
-        won = pl.col(f"w{j}")
-        sums += [won.sum(), _cents_sum(won), pl.col("o").filter(won).sum()]
-    return [s.alias(str(j)) for j, s in enumerate(sums)]
+    """``_stats_exprs`` under the mask columns ``m0``, ``m1``, ..., built once."""
+    return _stats_exprs([pl.col(f"m{j}") for j in range(masks)])
+
+
+def _sums_by(frame: pl.DataFrame, column: str, indices: list[int]) -> dict[int, _Stats]:
+    """Customers, cents and orders of ``frame`` per value of its index ``column``."""
+    return dict(zip(indices, _stats_row(frame.select(_index_sums(column, tuple(indices))).row(0))))
 
 
 @functools.lru_cache(maxsize=256)
@@ -695,14 +699,19 @@ class Evaluator:
             prefix = prefix + (_segment_key(seg),)
 
             def won_and_free(seg: Segment = seg, free: pl.Series = free) -> tuple[pl.Series, pl.Series]:
-                m = self.segment_mask(seg, universe, ruleset)
-                if m is self._none:  # disabled or without rules: takes nobody
-                    return m, free
-                return (m if free is universe else m & free), free & ~m
+                return self._take(self.segment_mask(seg, universe, ruleset), free, universe)
 
             won, free = self._chains.get_or(prefix, won_and_free)
             parts.append((("X",) + prefix, won))
         return universe, parts, (("R",) + prefix, free)
+
+    def _take(self, mask: pl.Series, free: pl.Series, universe: pl.Series) -> tuple[pl.Series, pl.Series]:
+        """What a segment's ``mask`` (within the universe) wins of the customers still ``free``
+        in first_match, and who is free after it: bitmap operations, 0.04 ms at 1M customers."""
+        if mask is self._none:  # disabled or without rules: takes nobody
+            return mask, free
+        won = mask if free is universe else mask & free
+        return won, free ^ won  # won is within free: this removes it
 
     def segment_masks(self, ruleset: RuleSet) -> tuple[pl.Series, list[pl.Series]]:
         """Universe mask and one membership mask per segment, honouring ``assign``.
@@ -730,13 +739,8 @@ class Evaluator:
             frame = pl.DataFrame([self._cents.alias("c"), self._orders.alias("o")]).with_columns(
                 mask.alias(f"m{i}") for i, mask in enumerate(todo.values())
             )
-            sums = []
-            for i in range(len(todo)):
-                m = pl.col(f"m{i}")
-                sums += [m.sum(), _cents_sum(m), pl.col("o").filter(m).sum()]
-            row = frame.select(s.alias(str(j)) for j, s in enumerate(sums)).row(0)
-            for i, key in enumerate(todo):
-                known[key] = self._stats.get_or(key, lambda i=i: _Stats(*(int(v or 0) for v in row[3 * i : 3 * i + 3])))
+            for key, stats in zip(todo, _stats_row(frame.select(_mask_sums(len(todo))).row(0))):
+                known[key] = self._stats.get_or(key, lambda stats=stats: stats)
         # read from the local dict: the cache may already have evicted the first entries
         return [known[key] for key, _ in parts]
 
@@ -746,22 +750,14 @@ class Evaluator:
         """The universe's stats, then each segment's under first_match, from the segments'
         own masks (``_parts(lazy=True)``).
 
-        Each customer gets the index of the first segment matching it, and the sums are
-        taken per index in one ``select``: at 1M customers 8 ms where narrowing every mask
-        to the customers still free and summing under each took 16 ms. Many segments
-        (index sums grow with their square) keep the narrowing.
-
-        The last index is kept: when only a few segments' masks changed since (a toggle,
-        an edited rule), only the customers whose membership changed can change segment,
-        so only they are indexed again and their old and new sums exchanged (2 ms instead
-        of 9 at 1M customers for a toggle in the first segment).
+        Each segment's winners are summed in one ``select`` (``_indexed``). The last stats
+        are kept: when only a few segments' masks changed since (a toggle, an edited rule),
+        only the customers whose membership changed can change segment, so only they are
+        indexed (old and new first segment) and their sums exchanged (``_changed_since``).
         """
         key = ("FM", _universe_key(ruleset), *(k for k, _ in own))
         if (known := self._stats.peek(key)) is not None:
             return known
-        if len(own) > _INDEXED_SEGMENTS:
-            _, parts, _ = self._parts(ruleset)
-            return self._stats_of([(("U", _universe_key(ruleset)), universe), *parts])
         masks = tuple(mask for _, mask in own)
         state = self._changed_since(self._index, universe, masks) or self._indexed(universe, masks)
         self._index = state
@@ -779,22 +775,20 @@ class Evaluator:
         live = [i for i, mask in enumerate(masks) if mask is not self._none]
         free, won = universe, []
         for i in live:
-            # a segment mask is within the universe already; what it wins leaves the free ones
-            takes = masks[i] if free is universe else masks[i] & free
-            free = free ^ takes  # takes is within free: this removes it
+            takes, free = self._take(masks[i], free, universe)
             won.append(takes)
         won.append(free)
-        frame = pl.DataFrame([self._cents.alias("c"), self._orders.alias("o"), *(w.alias(f"w{j}") for j, w in enumerate(won))])
-        row = frame.select(_mask_sums(len(won))).row(0)
-        return _Index(universe, masks, {
-            i: _Stats(*(int(v or 0) for v in row[3 * j : 3 * j + 3])) for j, i in enumerate([*live, len(masks)])
-        })
+        frame = pl.DataFrame([self._cents.alias("c"), self._orders.alias("o"), *(w.alias(f"m{j}") for j, w in enumerate(won))])
+        stats = _stats_row(frame.select(_mask_sums(len(won))).row(0))
+        return _Index(universe, masks, dict(zip([*live, len(masks)], stats)))
 
     def _changed_since(self, last: _Index | None, universe: pl.Series, masks: tuple[pl.Series, ...]) -> _Index | None:
         """``last`` brought up to ``masks`` by indexing again only the customers whose
         membership changed (their old and new first segment) and exchanging their sums; None
         when that does not pay (another universe, many changes)."""
         if last is None or last.universe is not universe or len(last.masks) != len(masks):
+            return None
+        if len(masks) > _INDEXED_SEGMENTS:  # the movers' index is UInt8, its sums grow with the square
             return None
         changed = [i for i, (old, new) in enumerate(zip(last.masks, masks)) if old is not new]
         if len(changed) > _DELTA_SEGMENTS:

@@ -157,3 +157,20 @@ def test_one_evaluator_shared_by_threads_gives_each_the_figures_of_its_rule_set(
         got = list(pool.map(both, states * 5))
     fresh = [(_figures(Evaluator(VIEW), r), Evaluator(VIEW).members(r, "C")["customer_id"].to_list()) for r in states]
     assert got == fresh * 5
+
+
+def test_first_match_with_more_segments_than_a_toggle_reindexes_agrees_with_the_assignments() -> None:
+    # beyond 64 segments a toggle recomputes the winners instead of re-indexing the movers:
+    # both evaluations must still give each segment exactly the customers assignments() labels
+    view = pl.DataFrame({"customer_id": [f"c{i}" for i in range(500)], "orders": [i % 97 for i in range(500)],
+                         "revenue": [round(i * 1.37, 2) for i in range(500)]})
+    ruleset = RuleSet([Segment(f"S{k}", [Rule(f"orders >= {96 - k}")]) for k in range(70)])
+    ev = Evaluator(view)
+    for step in range(2):
+        result = ev.evaluate(ruleset).segments
+        labels = ev.assignments(ruleset).group_by("segment").agg(pl.len().alias("n"), (pl.col("revenue") * 100).round(0).sum().alias("c"))
+        expected = {name: (n, c) for name, n, c in labels.iter_rows()}
+        for name, customers, revenue in result.select("segment", "customers", "revenue").iter_rows():
+            n, c = expected.get(name, (0, 0))
+            assert (customers, round(revenue * 100)) == (n, c), (step, name)
+        ruleset.segments[3].rules[0].enabled = False  # a toggle, then evaluate again
