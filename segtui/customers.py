@@ -1019,18 +1019,33 @@ def _finish(
 
 def _sorted_by_id(frame: pl.DataFrame, memory: int) -> pl.DataFrame:
     """``frame`` sorted by customer_id. A view too large for the memory budget to hold twice
-    is gathered a column at a time, emptying ``frame`` (a whole-frame gather holds two
-    copies: 2.3 GB more at 10M customers); a smaller one all at once, in parallel.
+    is gathered an eighth at a time (a few columns, in parallel), emptying ``frame`` as it
+    goes (a whole-frame gather holds two copies: 2.3 GB more at 10M customers; a column at
+    a time, on one core, took twice as long); a smaller one all at once.
 
     Examples
     --------
     >>> _sorted_by_id(pl.DataFrame({"customer_id": ["b", "a"], "n": [2, 1]}), 2**30).rows()
     [('a', 1), ('b', 2)]
+    >>> _sorted_by_id(pl.DataFrame({"customer_id": ["b", "a"], "n": [2, 1]}), 0).rows()
+    [('a', 1), ('b', 2)]
     """
     order = id_order(frame["customer_id"])
     if frame.estimated_size() * 4 <= memory:
         return frame[order]
-    return pl.DataFrame([frame.drop_in_place(name).gather(order) for name in frame.columns])
+    share = frame.estimated_size() / 8
+    sorted_parts: list[pl.DataFrame] = []
+    while frame.width:
+        group, size = [], 0.0
+        for name in frame.columns:
+            if group and size + frame[name].estimated_size() > share:
+                break
+            group.append(name)
+            size += frame[name].estimated_size()
+        part = pl.DataFrame([frame.drop_in_place(name) for name in group])
+        sorted_parts.append(part.select(pl.all().gather(order)))
+        del part
+    return pl.concat(sorted_parts, how="horizontal")
 
 
 #: ids up to this many bytes are sorted as big-endian integer words (see ``id_order``)
