@@ -758,3 +758,22 @@ def test_a_date_outside_1900_2200_is_blamed_by_row(tmp_path, monkeypatch, memory
     path = write_csv(tmp_path, "customer,date,amount\n1,1900-01-01,5\n2,2200-12-31 23:59:59,3\n", "edges.csv")
     assert load(tmp_path, path.read_text(), "edges.csv")["order_date"].to_list() == [
         datetime(1900, 1, 1), datetime(2200, 12, 31, 23, 59, 59)]
+
+
+@pytest.mark.parametrize("category", [["x", "y", "x"], [" x", "y", "x\t"]], ids=["trimmed", "padded"])
+def test_text_read_again_is_stripped_only_where_a_value_needs_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, category: list[str]
+) -> None:
+    # Parquet is read again by the view: columns with nothing to strip skip the strip, and
+    # the lines must be the same either way (an empty text is still no value).
+    path = tmp_path / "t.parquet"
+    pl.DataFrame({
+        "customer": ["7", "8", "9"], "order": ["A1", "", "A3"],
+        "date": [date(2020, 1, 1), date(2020, 1, 2), date(2020, 1, 3)],
+        "amount": [5.0, 6.0, 7.0], "category": category, "product": ["p", "", " q "],
+    }).write_parquet(path)
+    df = read_transactions(path).frame.collect()
+    assert df["customer_id"].to_list() == ["7", "8", "9"]
+    assert df["category"].to_list() == ["x", "y", "x"]
+    assert df["product"].to_list() == ["p", None, "q"]
+    assert df["order_id"].to_list()[0::2] == ["A1", "A3"]

@@ -66,7 +66,7 @@ from typing import Literal
 
 import polars as pl
 
-from segtui.read.columns import present, row_column, text_id
+from segtui.read.columns import padded, present, row_column, text_id
 from segtui.read.dates import bad_date, date_plan
 from segtui.errors import SegtuiError
 from segtui.memory import memory_budget
@@ -470,13 +470,15 @@ def _validate(
     keep: dict[str, pl.Expr] | None = None,
     *,
     checked_date: Callable[[pl.Expr], pl.Expr],
-) -> tuple[int, int, int, pl.DataFrame | None]:
+    texts: dict[str, str] | None = None,
+) -> tuple[int, int, int, pl.DataFrame | None, set[str]]:
     """One pass over the file: count rows, missing ids/dates and unparseable values.
 
     Returns the number of rows kept, of kept lines with a blank order id, an estimate of
     the distinct customer ids, and, given ``keep`` (name -> expression), the row number and
     those columns of every line, parsed in the same pass: the pass then holds the parsed
-    file in memory and counts over that.  ``exprs["order_date"]`` is the parse, which
+    file in memory and counts over that.  Last, the roles of ``texts`` (role -> text
+    column) with nothing to strip (see ``columns.padded``).  ``exprs["order_date"]`` is the parse, which
     ``checked_date`` completes on the parsed column (``DatePlan.checked``).  Parsing
     is lazy and lenient (unparseable -> null), so this pass is where a bad date or
     amount is caught and reported with its row; two cheap queries only run to fetch
@@ -493,19 +495,31 @@ def _validate(
     def cell(name: str) -> pl.Expr:
         return pl.col(own(name))
 
+    texts = dict(texts or {})
+    id_column = texts.pop("customer_id", None)
     cells = lf.select(
         pl.col(req.row),
-        exprs["customer_id"].is_not_null().alias(own("id")),
         exprs["customer_id"].alias(own("customer")),
+        *([pl.col(id_column).str.len_bytes().alias(own("id_bytes"))] if id_column else []),
         present(date_col, schema[date_col]).alias(own("date")),
         exprs["order_date"].alias(own("date_value")),
         (present(order_col, schema[order_col]) if order_col else pl.lit(True)).alias(own("order")),
         *(present(roles[r], schema[roles[r]]).alias(own(f"filled_{r}")) for r in numbers),
         *(parsed.alias(own(f"value_{r}")) for r, parsed in numbers.items()),
         *(pl.col(c).is_null().alias(own(f"probe_{i}")) for i, c in enumerate(probe)),
+        *(padded(column).alias(own(f"padded_{role}")) for role, column in texts.items()),
         # the date is parsed once, above, and checked once, below
         *(expr.alias(name) for name, expr in (keep or {}).items() if name != "order_date"),
-    ).with_columns(checked_date(cell("date_value")).alias(own("date_value")))
+    ).with_columns(
+        checked_date(cell("date_value")).alias(own("date_value")),
+        # from the parsed id: naming its parse again would parse it again
+        cell("customer").is_not_null().alias(own("id")),
+        # the id's text has white space to strip when its parse is shorter ("  " -> no id)
+        *([(cell("id_bytes") != cell("customer").str.len_bytes().fill_null(0)).alias(own("padded_customer_id"))]
+          if id_column else []),
+    )
+    if id_column:
+        texts["customer_id"] = id_column
     if keep is not None:
         with _probing(path, "cannot read the file", probe):
             parsed_cells = cells.collect()
@@ -538,6 +552,7 @@ def _validate(
         *(cond.fill_null(False).sum().alias(name) for name, (cond, _, _) in problems.items()),
         *(cell(f"probe_{i}").sum().alias(f"probe_{i}") for i in range(len(probe))),
         *(cell(f"filled_{r}").sum().alias(f"filled_{r}") for r in numbers),
+        *(cell(f"padded_{r}").any().alias(f"padded_{r}") for r in texts),
     )
     with _probing(path, "cannot read the file", probe):
         stats = query.collect().row(0, named=True)
@@ -569,7 +584,12 @@ def _validate(
     lines = None if keep is None else parsed_cells.select(
         req.row, *(cell("date_value").alias(name) if name == "order_date" else pl.col(name) for name in keep)
     )
-    return kept, stats["no_order_id"], stats["customers"], lines
+    trimmed = {role for role in texts if not stats[f"padded_{role}"]}
+    return kept, stats["no_order_id"], stats["customers"], lines, trimmed
+
+
+#: roles read as text ids (``columns.text_id``)
+_TEXT_ROLES = ("customer_id", "order_id", "product", "category", "channel")
 
 
 def _canonical(
@@ -616,7 +636,7 @@ def _canonical(
     discount_kind: DiscountKind | None = None
     if "discount" in roles:
         exprs["discount"], discount_kind = discount(*source("discount"))
-    for role in ("product", "category", "channel"):
+    for role in _TEXT_ROLES[2:]:
         if role in roles:
             exprs[role] = text_id(*source(role))
     used = set(roles.values())
@@ -637,8 +657,15 @@ def _canonical(
     # A discount holding money must be finite too (a flag is 0/1 by construction).
     checked = numbers | ({"discount": exprs["discount"]} if discount_kind == "amount" else {})
     keep = columns if _keeps_lines(req) else None
-    rows, blank_order_ids, customers, kept = _validate(req, lf, exprs, schema, checked, notices, probe, keep,
-                                                       checked_date=date.checked)
+    # Lines read again after this pass (not kept) strip their text only where some value needs it
+    texts = {role: roles[role] for role in _TEXT_ROLES if role in roles and schema[roles[role]] == pl.String}
+    rows, blank_order_ids, customers, kept, trimmed = _validate(
+        req, lf, exprs, schema, checked, notices, probe, keep,
+        checked_date=date.checked, texts=texts if keep is None else None,
+    )
+    if trimmed:
+        exprs |= {role: text_id(*source(role), trimmed=True) for role in trimmed}
+        columns = exprs | {dst: pl.col(src) for src, dst in attrs.items()}
     if kept is None:
         lines = dated(parse(lf))
     else:  # filtering copies every column: only when some line goes
