@@ -45,6 +45,7 @@ Decisions the design brief leaves open (documented here so rule authors can rely
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -57,7 +58,7 @@ import polars as pl
 
 from segtui.errors import SegtuiError
 from segtui.errors import first_line
-from segtui.memory import memory_budget, passes_for
+from segtui.memory import memory_budget, passes_for, spill_compression
 from segtui.read.transactions import HEAD_LINES, Transactions
 from segtui.names import CANONICAL_COLUMNS, METRIC_COLUMNS
 from segtui.packed import FIELD_MAX, PER_WORD, count_words, unpacked_counts, word_names
@@ -310,7 +311,8 @@ def build_customers(
     head = lines.head(HEAD_LINES) if head is None else _normalise(head.select(kept), schema)
     domains = _domains(head, schema, attributes)
     memory = memory_budget() if memory is None else memory
-    with _parts(_coded(used, schema, attributes, domains), _passes(transactions, memory)) as parts:
+    coded = _coded(used, schema, attributes, domains)
+    with _parts(coded, *_spill(transactions, coded, memory)) as parts:
         customers, facts, counted, unit = _build(parts, lines if as_of is not None else None, schema,
                                                  discount_kind, attributes, domains)
     customers = _recount(customers, used, schema, attributes, domains)
@@ -395,6 +397,16 @@ def _build(
     )
 
 
+def _spill(transactions: Transactions | pl.LazyFrame, coded: pl.LazyFrame, memory: int) -> tuple[int, str | None]:
+    """How many passes the build takes (``_passes``) and how their lines are compressed
+    (``memory.spill_compression``: on the disk of ``TMPDIR``)."""
+    passes = _passes(transactions, memory)
+    if passes == 1 or not isinstance(transactions, Transactions):
+        return passes, "lz4"
+    spill = _spill_bytes(coded.collect_schema(), transactions.rows or 0)
+    return passes, spill_compression(spill, memory, shutil.disk_usage(tempfile.gettempdir()).free)
+
+
 def _passes(transactions: Transactions | pl.LazyFrame, memory: int) -> int:
     """How many passes over the lines keep the build within ``memory`` bytes.
 
@@ -409,14 +421,40 @@ def _passes(transactions: Transactions | pl.LazyFrame, memory: int) -> int:
     return passes_for(transactions.rows, transactions.customers, memory)
 
 
+#: bytes a line of each kind of column takes in the passes' files, uncompressed (text:
+#: its 16-byte view and as much again for text longer than 12 bytes)
+_SPILL_TEXT_BYTES = 32
+
+
+def _spill_bytes(schema: pl.Schema, lines: int) -> int:
+    """An upper estimate of the bytes ``lines`` lines of ``schema`` take written uncompressed.
+
+    Examples
+    --------
+    >>> _spill_bytes(pl.Schema({"customer_id": pl.String, "amount": pl.Float64, "c": pl.UInt8}), 10)
+    410
+    """
+    def width(dtype: pl.DataType) -> int:
+        if dtype.is_numeric() or dtype.is_temporal() or dtype == pl.Boolean:
+            return _NARROW.get(dtype.base_type(), 8)
+        return _SPILL_TEXT_BYTES
+
+    return lines * sum(width(dtype) for dtype in schema.values())
+
+
+_NARROW = {pl.Boolean: 1, pl.UInt8: 1, pl.Int8: 1, pl.UInt16: 2, pl.Int16: 2,
+           pl.UInt32: 4, pl.Int32: 4, pl.Float32: 4, pl.Date: 4}
+
+
 @contextmanager
-def _parts(used: pl.LazyFrame, passes: int) -> Iterator[list[pl.LazyFrame]]:
+def _parts(used: pl.LazyFrame, passes: int, compression: str | None = "lz4") -> Iterator[list[pl.LazyFrame]]:
     """``used`` split into ``passes`` disjoint sets of whole customers (by a hash of the id).
 
-    The lines are written once, LZ4-compressed, to a temporary directory (``TMPDIR``), a
-    set of files per part, removed afterwards: each pass then reads only its own lines,
-    already cleaned, where filtering the file again per pass re-read and re-parsed all of
-    it every time (+25 % CPU for three passes at 10M lines, against +13 %).
+    The lines are written once to a temporary directory (``TMPDIR``), a set of files per
+    part, removed afterwards: each pass then reads only its own lines, already cleaned,
+    where filtering the file again per pass re-read and re-parsed all of it every time
+    (+25 % CPU for three passes at 10M lines, against +13 %), with ``compression``
+    (``_spill``).
     """
     if passes == 1:
         yield [used]
@@ -424,7 +462,7 @@ def _parts(used: pl.LazyFrame, passes: int) -> Iterator[list[pl.LazyFrame]]:
     with tempfile.TemporaryDirectory(prefix="segtui-passes-") as tmp:
         target = pl.PartitionBy(tmp, key=(pl.col("customer_id").hash() % passes).alias("part"), include_key=False)
         try:
-            used.sink_ipc(target, compression="lz4", mkdir=True)
+            used.sink_ipc(target, compression=compression, mkdir=True)
         except pl.exceptions.PolarsError as exc:
             raise SegtuiError(f"cannot build the customer view: {first_line(exc)}", title=_TITLE) from exc
         except OSError as exc:  # a full disk, most likely

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 
 from segtui.errors import SegtuiError
 
-__all__ = ["MAX_PASSES", "memory_budget", "parse_size", "passes_for", "ram_bytes"]
+__all__ = ["MAX_PASSES", "memory_budget", "parse_size", "passes_for", "ram_bytes", "spill_compression"]
 
 #: peak bytes per line of one pass (measured on 10M generated lines of 13 columns:
 #: 180-220 B, from one pass at 2.8 GB to four at 1.1 GB)
@@ -92,3 +92,25 @@ def passes_for(lines: int | None, customers: int | None, budget: int) -> int:
     if room <= 0:
         return MAX_PASSES
     return max(1, min(MAX_PASSES, math.ceil(lines * BYTES_PER_LINE / room)))
+
+
+def spill_compression(spill_bytes: int, budget: int, free_disk: int, ram: int | None = None) -> str | None:
+    """How to compress the lines written for the passes: not at all (None) when their
+    uncompressed size ``spill_bytes`` fits in the memory the build leaves to the page cache
+    (the machine's less the ``budget``) and twice on the disk, else ``"lz4"``.
+
+    Uncompressed files cost 3.8x the disk of LZ4 ones but write and read back faster
+    (10M lines: 0.55 s less), as long as they never have to wait for the disk itself.
+
+    Examples
+    --------
+    >>> GB = 2**30
+    >>> spill_compression(10 * GB, 8 * GB, free_disk=70 * GB, ram=24 * GB) is None
+    True
+    >>> spill_compression(10 * GB, 8 * GB, free_disk=15 * GB, ram=24 * GB)
+    'lz4'
+    >>> spill_compression(10 * GB, 16 * GB, free_disk=70 * GB, ram=24 * GB)
+    'lz4'
+    """
+    cache = (ram_bytes() if ram is None else ram) - budget
+    return None if spill_bytes <= cache and 2 * spill_bytes <= free_disk else "lz4"

@@ -705,9 +705,10 @@ def test_a_column_with_many_values_is_not_collected_in_full(monkeypatch: pytest.
     assert dict(frame.select("customer_id", "many").iter_rows()) == _reference_mode(lines, "many")
 
 
+@pytest.mark.parametrize("compression", ["lz4", None], ids=["lz4", "uncompressed"])
 @pytest.mark.parametrize("as_of", [None, date(2024, 6, 30)])
 def test_a_view_built_in_several_passes_equals_the_one_pass_view(
-    as_of: date | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    as_of: date | None, compression: str | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import segtui.customers as customers
     from segtui.memory import BASE_BYTES, BYTES_PER_CUSTOMER, BYTES_PER_LINE, passes_for
@@ -721,7 +722,13 @@ def test_a_view_built_in_several_passes_equals_the_one_pass_view(
     assert passes_for(tx.rows, tx.customers, budget) >= 4
     # the passes' files go to TMPDIR and are gone afterwards
     monkeypatch.setattr(customers.tempfile, "tempdir", str(tmp_path))
+    asked: list[int] = []
+    monkeypatch.setattr(customers, "spill_compression", lambda spill, *_: asked.append(spill) or compression)
+    written: list[str | None] = []
+    sink = pl.LazyFrame.sink_ipc
+    monkeypatch.setattr(pl.LazyFrame, "sink_ipc", lambda self, *a, **k: written.append(k["compression"]) or sink(self, *a, **k))
     several = build_customers(tx, as_of=as_of, memory=budget)
+    assert written == [compression] and asked[0] > tx.rows * 30  # an estimate of the uncompressed lines
     assert several.frame.equals(one.frame)
     assert (several.transactions, several.first_date, several.last_date) == (one.transactions, one.first_date, one.last_date)
     assert several.notices == one.notices
