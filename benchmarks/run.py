@@ -464,7 +464,7 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, str, bool | None]]:
         rows.append(("Toggle → counts on screen, 1M customers", "≤ 100 ms",
                      "TODO: " + tui.get("error", "not run"), None))
 
-    for key, name in (("apply", "Peak RSS of `segtui apply` on 10M (default: one pass)"),
+    for key, name in (("apply", "Peak RSS of `segtui apply` on 10M (default budget)"),
                       ("apply_budget", f"… with `segtui --memory {APPLY_BUDGET} apply` (passes)")):
         ap = big.get(key, {})
         if ap.get("peak_rss_mb"):

@@ -58,7 +58,7 @@ import polars as pl
 
 from segtui.errors import SegtuiError
 from segtui.errors import first_line
-from segtui.memory import memory_budget, passes_for, spill_compression
+from segtui.memory import memory_budget, passes_for, spill_compression, thrifty_passes
 from segtui.read.transactions import HEAD_LINES, Transactions
 from segtui.names import CANONICAL_COLUMNS, METRIC_COLUMNS
 from segtui.packed import FIELD_MAX, PER_WORD, count_words, unpacked_counts, word_names
@@ -398,13 +398,23 @@ def _build(
 
 
 def _spill(transactions: Transactions | pl.LazyFrame, coded: pl.LazyFrame, memory: int) -> tuple[int, str | None]:
-    """How many passes the build takes (``_passes``) and how their lines are compressed
-    (``memory.spill_compression``: on the disk of ``TMPDIR``)."""
+    """How many passes the build takes and how their lines are compressed.
+
+    The passes are as many as the budget ``memory`` needs (``_passes``), and more when the
+    lines can be written uncompressed (``memory.spill_compression``, on the disk of
+    ``TMPDIR``): passes then cost no time, so each holds at most ``memory.PASS_BYTES`` of
+    lines. Not for lines the validation pass already holds in memory: writing those out
+    saves nothing.
+    """
     passes = _passes(transactions, memory)
-    if passes == 1 or not isinstance(transactions, Transactions):
+    if not isinstance(transactions, Transactions) or not transactions.rows:
         return passes, "lz4"
-    spill = _spill_bytes(coded.collect_schema(), transactions.rows or 0)
-    return passes, spill_compression(spill, memory, shutil.disk_usage(tempfile.gettempdir()).free)
+    thrifty = 1 if transactions.in_memory else thrifty_passes(transactions.rows)
+    if max(passes, thrifty) == 1:
+        return 1, "lz4"
+    spill = _spill_bytes(coded.collect_schema(), transactions.rows)
+    compression = spill_compression(spill, memory, shutil.disk_usage(tempfile.gettempdir()).free)
+    return (max(passes, thrifty) if compression is None else passes), compression
 
 
 def _passes(transactions: Transactions | pl.LazyFrame, memory: int) -> int:

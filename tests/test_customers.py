@@ -807,3 +807,30 @@ def test_a_customer_with_more_lines_than_a_count_field_holds_is_counted_exactly(
     assert not build_customers(lines).frame.equals(exact)
     monkeypatch.setattr(customers, "FIELD_MAX", 2**3 - 1)
     assert build_customers(lines).frame.equals(exact)
+
+
+@pytest.mark.parametrize("kind", ["parquet", "csv"])
+def test_lines_read_from_the_file_are_built_in_thrifty_passes_when_they_cost_no_time(
+    kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # With room in the page cache for the uncompressed lines, a file read from disk is built
+    # a few passes of at most PASS_BYTES each, even with budget for one; lines a small CSV's
+    # validation pass already holds in memory are not written out again.
+    import segtui.customers as customers
+    import segtui.memory as memory
+    from segtui.read.transactions import read_transactions
+    from segtui.resources import SAMPLE_FILE
+
+    path = tmp_path / f"t.{kind}"
+    raw = pl.read_csv(SAMPLE_FILE)
+    raw.write_parquet(path) if kind == "parquet" else raw.write_csv(path)
+    tx = read_transactions(path)
+    one = build_customers(tx, memory=2**40)
+    monkeypatch.setattr(memory, "PASS_BYTES", memory.BYTES_PER_LINE * tx.rows // 3)
+    monkeypatch.setattr(customers, "spill_compression", lambda *_: None)
+    parts: list[int] = []
+    real_parts = customers._parts
+    monkeypatch.setattr(customers, "_parts", lambda used, passes, compression: parts.append(passes) or real_parts(used, passes, compression))
+    assert build_customers(tx, memory=2**40).frame.equals(one.frame)
+    assert tx.in_memory == (kind == "csv")
+    assert parts == ([1] if kind == "csv" else [3])  # a third of the lines a pass

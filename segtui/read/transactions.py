@@ -124,6 +124,8 @@ class Transactions:
     #: the first lines of ``frame`` (about ``HEAD_LINES``), read without the rest of the file:
     #: ``frame.head()`` reads a whole CSV, its filters keep the slice from reaching the scan
     head: pl.LazyFrame | None = None
+    #: whether ``frame`` reads the parsed lines the validation pass kept in memory
+    in_memory: bool = False
 
 
 @dataclass(frozen=True)
@@ -682,6 +684,7 @@ def _canonical(
         date_formats=date.formats,
         attribute_sources={dst: src for src, dst in attrs.items()},
         head=_lines(dated(parse(lf.head(HEAD_LINES))), req, blank_order_ids > 0, list(exprs), attrs),
+        in_memory=kept is not None,
     )
 
 
