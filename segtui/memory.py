@@ -4,7 +4,9 @@ lines keep it there.
 One pass over every line is the fastest build, but its peak grows with the lines: about
 2.8 GB for 10M lines. When the budget (``SEGTUI_MEMORY``, or a third of the machine's
 memory) is smaller than one pass needs, the lines are split by customer into passes that
-each fit (see ``customers.build_customers``).
+each fit (see ``customers.build_customers``). Passes whose lines can stay uncompressed in
+the page cache cost no time, so those are taken even when the budget would allow one
+(``thrifty_passes``).
 """
 
 from __future__ import annotations
