@@ -834,3 +834,17 @@ def test_lines_read_from_the_file_are_built_in_thrifty_passes_when_they_cost_no_
     assert build_customers(tx, memory=2**40).frame.equals(one.frame)
     assert tx.in_memory == (kind == "csv")
     assert parts == ([1] if kind == "csv" else [3])  # a third of the lines a pass
+
+
+def test_remove_spills_empties_the_passes_directories_of_a_build_in_progress(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the app quits a load with os._exit, which runs no cleanup: it calls remove_spills first
+    import segtui.customers as customers
+
+    monkeypatch.setattr(customers.tempfile, "tempdir", str(tmp_path))
+    lines = pl.LazyFrame({"customer_id": [f"c{i % 50}" for i in range(1000)], "n": list(range(1000))})
+    with customers._parts(lines, 4) as parts:
+        [spill] = list(tmp_path.iterdir())
+        assert any(spill.rglob("*.*")) and len(parts) > 1
+        customers.remove_spills()
+        assert not spill.exists()
+    assert list(tmp_path.iterdir()) == [] and not customers._SPILLS

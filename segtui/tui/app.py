@@ -168,6 +168,9 @@ class SegtuiApp(App[None]):
         result = await super().run_async(*args, **kwargs)
         # exit() cancelled the load, but only its next stage sees that
         if self._reading.is_set():
+            from segtui.customers import remove_spills  # loaded by then: the load imported it
+
+            remove_spills()  # os._exit unwinds nothing: a build's temporary files would stay
             sys.stdout.flush()
             sys.stderr.flush()
             os._exit(self.return_code or 0)
