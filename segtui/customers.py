@@ -407,12 +407,12 @@ def _spill(transactions: Transactions | pl.LazyFrame, coded: pl.LazyFrame, memor
     saves nothing.
     """
     passes = _passes(transactions, memory)
-    if not isinstance(transactions, Transactions) or not transactions.rows:
+    if not isinstance(transactions, Transactions):  # one pass: nothing says how many lines
         return passes, "lz4"
     thrifty = 1 if transactions.in_memory else thrifty_passes(transactions.rows)
-    if max(passes, thrifty) == 1:
+    if max(passes, thrifty) == 1:  # also whenever the line count is unknown
         return 1, "lz4"
-    spill = _spill_bytes(coded.collect_schema(), transactions.rows)
+    spill = _spill_bytes(coded.collect_schema(), transactions.rows or 0)
     compression = spill_compression(spill, memory, shutil.disk_usage(tempfile.gettempdir()).free)
     return (max(passes, thrifty) if compression is None else passes), compression
 
@@ -432,8 +432,11 @@ def _passes(transactions: Transactions | pl.LazyFrame, memory: int) -> int:
 
 
 #: bytes a line of each kind of column takes in the passes' files, uncompressed (text:
-#: its 16-byte view and as much again for text longer than 12 bytes)
+#: its 16-byte view and as much again for text longer than 12 bytes; other columns not
+#: named in ``_NARROW``: 8)
 _SPILL_TEXT_BYTES = 32
+_NARROW = {pl.Boolean: 1, pl.UInt8: 1, pl.Int8: 1, pl.UInt16: 2, pl.Int16: 2,
+           pl.UInt32: 4, pl.Int32: 4, pl.Float32: 4, pl.Date: 4}
 
 
 def _spill_bytes(schema: pl.Schema, lines: int) -> int:
@@ -451,9 +454,6 @@ def _spill_bytes(schema: pl.Schema, lines: int) -> int:
 
     return lines * sum(width(dtype) for dtype in schema.values())
 
-
-_NARROW = {pl.Boolean: 1, pl.UInt8: 1, pl.Int8: 1, pl.UInt16: 2, pl.Int16: 2,
-           pl.UInt32: 4, pl.Int32: 4, pl.Float32: 4, pl.Date: 4}
 
 
 #: the passes' directories being written or read (``remove_spills``)

@@ -97,6 +97,11 @@ def passes_for(lines: int | None, customers: int | None, budget: int) -> int:
     room = budget - BASE_BYTES - BYTES_PER_CUSTOMER * (customers if customers is not None else lines)
     if room <= 0:
         return MAX_PASSES
+    return _passes_within(lines, room)
+
+
+def _passes_within(lines: int, room: int) -> int:
+    """The passes (1 to ``MAX_PASSES``) that keep each pass's ``lines`` within ``room`` bytes."""
     return max(1, min(MAX_PASSES, math.ceil(lines * BYTES_PER_LINE / room)))
 
 
@@ -132,6 +137,4 @@ def thrifty_passes(lines: int | None) -> int:
     >>> thrifty_passes(1_000_000), thrifty_passes(10_000_000), thrifty_passes(None)
     (1, 4, 1)
     """
-    if not lines:
-        return 1
-    return max(1, min(MAX_PASSES, math.ceil(lines * BYTES_PER_LINE / PASS_BYTES)))
+    return _passes_within(lines, PASS_BYTES) if lines else 1

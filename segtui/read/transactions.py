@@ -497,8 +497,8 @@ def _validate(
     def cell(name: str) -> pl.Expr:
         return pl.col(own(name))
 
-    texts = dict(texts or {})
-    id_column = texts.pop("customer_id", None)
+    texts = texts or {}
+    id_column = texts.get("customer_id")  # its padding is read off its parse, below
     cells = lf.select(
         pl.col(req.row),
         exprs["customer_id"].alias(own("customer")),
@@ -509,7 +509,7 @@ def _validate(
         *(present(roles[r], schema[roles[r]]).alias(own(f"filled_{r}")) for r in numbers),
         *(parsed.alias(own(f"value_{r}")) for r, parsed in numbers.items()),
         *(pl.col(c).is_null().alias(own(f"probe_{i}")) for i, c in enumerate(probe)),
-        *(padded(column).alias(own(f"padded_{role}")) for role, column in texts.items()),
+        *(padded(column).alias(own(f"padded_{role}")) for role, column in texts.items() if role != "customer_id"),
         # the date is parsed once, above, and checked once, below
         *(expr.alias(name) for name, expr in (keep or {}).items() if name != "order_date"),
     ).with_columns(
@@ -520,8 +520,6 @@ def _validate(
         *([(cell("id_bytes") != cell("customer").str.len_bytes().fill_null(0)).alias(own("padded_customer_id"))]
           if id_column else []),
     )
-    if id_column:
-        texts["customer_id"] = id_column
     if keep is not None:
         with _probing(path, "cannot read the file", probe):
             parsed_cells = cells.collect()
@@ -590,8 +588,9 @@ def _validate(
     return kept, stats["no_order_id"], stats["customers"], lines, trimmed
 
 
-#: roles read as text ids (``columns.text_id``)
-_TEXT_ROLES = ("customer_id", "order_id", "product", "category", "channel")
+#: roles read as text ids (``columns.text_id``): the ids, and the labels
+_LABEL_ROLES = ("product", "category", "channel")
+_TEXT_ROLES = ("customer_id", "order_id", *_LABEL_ROLES)
 
 
 def _canonical(
@@ -638,13 +637,14 @@ def _canonical(
     discount_kind: DiscountKind | None = None
     if "discount" in roles:
         exprs["discount"], discount_kind = discount(*source("discount"))
-    for role in _TEXT_ROLES[2:]:
+    for role in _LABEL_ROLES:
         if role in roles:
             exprs[role] = text_id(*source(role))
     used = set(roles.values())
     attrs = attribute_names([c for c in schema if c not in used])
 
-    columns = exprs | {dst: pl.col(src) for src, dst in attrs.items()}
+    attr_columns = {dst: pl.col(src) for src, dst in attrs.items()}
+    columns = exprs | attr_columns
 
     def dated(parsed: pl.LazyFrame) -> pl.LazyFrame:
         """The ``parsed`` lines with a customer id and a date."""
@@ -667,7 +667,7 @@ def _canonical(
     )
     if trimmed:
         exprs |= {role: text_id(*source(role), trimmed=True) for role in trimmed}
-        columns = exprs | {dst: pl.col(src) for src, dst in attrs.items()}
+        columns = exprs | attr_columns
     if kept is None:
         lines = dated(parse(lf))
     else:  # filtering copies every column: only when some line goes
